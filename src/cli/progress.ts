@@ -1,0 +1,93 @@
+/** The command line's reporter: a redrawn progress bar on a terminal, plain lines otherwise. */
+import type { JobProgress, JobReporter } from '../sync/engine.js';
+import type { SyncReport } from '../sync/report.js';
+
+export interface TerminalOutput {
+  write(text: string): void;
+  isTTY?: boolean;
+}
+
+const BAR_WIDTH = 24;
+/** Plain-line mode prints at most this often. */
+const LINE_INTERVAL_MS = 5000;
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export function progressLine(p: JobProgress): string {
+  const fraction = p.toWrite === 0 ? 1 : Math.min(1, p.settled / p.toWrite);
+  const filled = Math.round(fraction * BAR_WIDTH);
+  const bar = '#'.repeat(filled) + '.'.repeat(BAR_WIDTH - filled);
+  const c = p.counts;
+  const retries = p.retries.conflict + p.retries.rateLimited + p.retries.server;
+  const eta = p.etaSeconds === undefined ? '' : ` · ETA ${formatDuration(p.etaSeconds)}`;
+  return (
+    `[${bar}] ${Math.floor(fraction * 100)}% ${p.settled}/${p.toWrite} · written ${c.written} · present ${c.alreadyPresent}` +
+    ` · failed ${c.failed} · retries ${retries} · ${p.ratePerSecond.toFixed(1)}/s${eta}`
+  );
+}
+
+export function terminalReporter(out: TerminalOutput, now: () => number = Date.now): JobReporter {
+  let lastLine = 0;
+  let drewBar = false;
+  const clearBar = () => {
+    if (drewBar) out.write('\r\x1b[2K');
+    drewBar = false;
+  };
+  return {
+    started({ database, toWrite, resumed }) {
+      out.write(`${resumed ? 'resuming: ' : ''}${toWrite} quote(s) to write into "${database.title}" ${database.url}\n`);
+    },
+    progress(p) {
+      if (out.isTTY) {
+        out.write(`\r\x1b[2K${progressLine(p)}`);
+        drewBar = true;
+      } else if (now() - lastLine >= LINE_INTERVAL_MS || p.settled === p.toWrite) {
+        lastLine = now();
+        out.write(`${progressLine(p)}\n`);
+      }
+    },
+    event(e) {
+      if (e.kind === 'rate_limited' || e.kind === 'overloaded') {
+        clearBar();
+        out.write(`notion: ${e.message}; waiting ${formatDuration((e.waitMs ?? 0) / 1000)}\n`);
+      } else if (e.kind === 'failed' || e.kind === 'rejected') {
+        clearBar();
+        out.write(`quote ${e.quoteId ?? ''}: ${e.message}\n`);
+      }
+    },
+    note(message) {
+      clearBar();
+      out.write(`${message}\n`);
+    },
+    finished() {
+      if (drewBar) out.write('\n');
+      drewBar = false;
+    },
+  };
+}
+
+export function summaryText(report: SyncReport): string {
+  const lines = [
+    `job ${report.jobId}: ${report.state}`,
+    `  ${report.total} row(s): ${report.written} written, ${report.alreadyPresent} already in Notion, ` +
+      `${report.duplicates} duplicate(s), ${report.rejected.length} rejected, ${report.failed.length} failed` +
+      (report.pending ? `, ${report.pending} still to write` : ''),
+    `  ${report.requests} Notion request(s) in ${formatDuration(report.durationMs / 1000)}; retries: ` +
+      `${report.retries.conflict} conflict, ${report.retries.rateLimited} rate-limited, ${report.retries.server} server/network ` +
+      `(${report.retries.ambiguous} looked up)`,
+  ];
+  for (const db of report.databases) lines.push(`  database "${db.title}": ${db.url}`);
+  for (const r of report.rejected.slice(0, 20)) lines.push(`  rejected row ${r.row}: ${r.reason}`);
+  if (report.rejected.length > 20) lines.push(`  … and ${report.rejected.length - 20} more rejected row(s)`);
+  for (const f of report.failed.slice(0, 20)) lines.push(`  failed ${f.id}: ${f.reason}`);
+  if (report.failed.length > 20) lines.push(`  … and ${report.failed.length - 20} more failed quote(s)`);
+  if (report.error) lines.push(`  ${report.error}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,221 @@
+/**
+ * `quote-sync` commands as a function of argv, environment and output streams, so tests run it
+ * in-process. Exit codes: 0 every valid quote is in Notion; 2 unusable input or configuration
+ * (nothing written); 3 some quotes could not be written; 130 interrupted (resumable).
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { loadConfig, parseNotionId, type Config } from '../config.js';
+import { ConfigError, InputError, JobNotFoundError, QuoteSyncError } from '../errors.js';
+import { createLogger } from '../logger.js';
+import { JobStore } from '../store.js';
+import { SyncEngine, type JobReporter } from '../sync/engine.js';
+import { isComplete, type SyncReport } from '../sync/report.js';
+import { summaryText, terminalReporter, type TerminalOutput } from './progress.js';
+
+export const EXIT = { ok: 0, failure: 1, unusable: 2, incomplete: 3, interrupted: 130 } as const;
+
+export interface CliIo {
+  stdout: TerminalOutput;
+  stderr: TerminalOutput;
+  env: Record<string, string | undefined>;
+  /** Aborted on SIGINT/SIGTERM by the caller. */
+  signal?: AbortSignal;
+  /** Extra reporter (the demo uses it to show fault counters). */
+  reporter?: JobReporter;
+}
+
+export const USAGE = `usage:
+  quote-sync sync <file.csv|file.json> [--database ID | --parent-page ID] [--json]
+  quote-sync resume <jobId> [--json]
+  quote-sync jobs [--json]
+
+Configuration comes from the environment (or a .env file): NOTION_TOKEN and
+NOTION_DATABASE_ID or NOTION_PARENT_PAGE_ID; see README.md for the rest.
+`;
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        database: { type: 'string' },
+        'parent-page': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        limit: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    io.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    return EXIT.unusable;
+  }
+  const [command, ...rest] = parsed.positionals;
+  const flags = parsed.values;
+  if (flags.help || !command || command === 'help') {
+    io.stdout.write(USAGE);
+    return command || flags.help ? EXIT.ok : EXIT.unusable;
+  }
+
+  let config: Config;
+  try {
+    config = loadConfig(io.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr.write(`configuration: ${error.message}\n`);
+      return EXIT.unusable;
+    }
+    throw error;
+  }
+  const logger = createLogger(io.env.LOG_LEVEL ?? 'warn');
+  const store = new JobStore(config.dbPath);
+  const engine = new SyncEngine({ config, store, logger });
+  try {
+    switch (command) {
+      case 'sync':
+        return await syncCommand(engine, rest, flags, io);
+      case 'resume':
+        return await resumeCommand(engine, rest, flags.json, io);
+      case 'jobs':
+        return jobsCommand(store, flags.json, Number(flags.limit ?? 20), io);
+      default:
+        io.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
+        return EXIT.unusable;
+    }
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof InputError || error instanceof JobNotFoundError) {
+      io.stderr.write(`${error.message}\n`);
+      return EXIT.unusable;
+    }
+    if (error instanceof QuoteSyncError) {
+      io.stderr.write(`${error.message}\n`);
+      return EXIT.incomplete;
+    }
+    logger.error({ err: error }, 'unexpected error');
+    io.stderr.write(`unexpected error: ${(error as Error).message}\n`);
+    return EXIT.failure;
+  } finally {
+    store.close();
+  }
+}
+
+async function syncCommand(
+  engine: SyncEngine,
+  args: string[],
+  flags: { database?: string; 'parent-page'?: string; json?: boolean },
+  io: CliIo,
+): Promise<number> {
+  const [file] = args;
+  if (!file) {
+    io.stderr.write(`sync needs a file\n\n${USAGE}`);
+    return EXIT.unusable;
+  }
+  if (flags.database && flags['parent-page']) {
+    io.stderr.write('give --database or --parent-page, not both\n');
+    return EXIT.unusable;
+  }
+  const overrides: { databaseId?: string; parentPageId?: string } = {};
+  for (const [flag, key] of [
+    ['database', 'databaseId'],
+    ['parent-page', 'parentPageId'],
+  ] as const) {
+    const value = flags[flag];
+    if (value === undefined) continue;
+    const id = parseNotionId(value);
+    if (!id) {
+      io.stderr.write(`--${flag} "${value}" is not a Notion id or URL\n`);
+      return EXIT.unusable;
+    }
+    overrides[key] = id;
+  }
+  let content: Buffer;
+  try {
+    content = await readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    io.stderr.write(code === 'ENOENT' ? `There is no file ${file}.\n` : `Cannot read ${file} (${code ?? (error as Error).message}).\n`);
+    return EXIT.unusable;
+  }
+  const target = engine.targetFor(overrides);
+  const { job, resumed } = engine.prepare({ name: file, content }, target);
+  io.stderr.write(`job ${job.id}\n`);
+  if (resumed) io.stderr.write(`an unfinished job of this file exists: resuming job ${job.id}\n`);
+  const report = await engine.run(job.id, runOptions(io, resumed));
+  return finish(report, flags.json ?? false, io);
+}
+
+async function resumeCommand(engine: SyncEngine, args: string[], json: boolean | undefined, io: CliIo): Promise<number> {
+  const [jobId] = args;
+  if (!jobId) {
+    io.stderr.write(`resume needs a job id (see quote-sync jobs)\n`);
+    return EXIT.unusable;
+  }
+  const existing = engine.store.getJob(jobId);
+  if (!existing) throw new JobNotFoundError(jobId);
+  // A job that failed on Notion's side (token, access) gets its failed quotes back on resume.
+  if (existing.state === 'failed' || existing.state === 'partial') engine.store.requeueFailed(jobId);
+  io.stderr.write(`job ${jobId}\n`);
+  const report = await engine.run(jobId, runOptions(io, true));
+  return finish(report, json ?? false, io);
+}
+
+function jobsCommand(store: JobStore, json: boolean | undefined, limit: number, io: CliIo): number {
+  const jobs = store.listJobs(Number.isFinite(limit) && limit > 0 ? limit : 20).map((job) => ({
+    id: job.id,
+    state: job.state,
+    source: job.source,
+    createdAt: job.createdAt,
+    ...store.counts(job.id),
+  }));
+  if (json) {
+    io.stdout.write(`${JSON.stringify(jobs, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  if (jobs.length === 0) io.stdout.write('no jobs yet\n');
+  for (const j of jobs) {
+    io.stdout.write(
+      `${j.id}  ${j.state.padEnd(11)} ${j.createdAt}  ${j.written} written, ${j.alreadyPresent} present, ` +
+        `${j.failed} failed, ${j.pending} to write  ${j.source}\n`,
+    );
+  }
+  return EXIT.ok;
+}
+
+function runOptions(io: CliIo, resumed: boolean) {
+  const terminal = terminalReporter(io.stderr);
+  const extra = io.reporter;
+  const reporter: JobReporter = extra
+    ? {
+        started: async (i) => {
+          await terminal.started?.(i);
+          await extra.started?.(i);
+        },
+        progress: (p) => {
+          terminal.progress?.(p);
+          extra.progress?.(p);
+        },
+        event: (e) => {
+          terminal.event?.(e);
+          extra.event?.(e);
+        },
+        note: (m) => terminal.note?.(m),
+        finished: async (r) => {
+          await terminal.finished?.(r);
+          await extra.finished?.(r);
+        },
+      }
+    : terminal;
+  return { reporter, resumed, ...(io.signal ? { signal: io.signal } : {}) };
+}
+
+function finish(report: SyncReport, json: boolean, io: CliIo): number {
+  if (json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else io.stdout.write(summaryText(report));
+  if (report.state === 'interrupted') {
+    io.stderr.write(`interrupted: run "quote-sync resume ${report.jobId}" to finish\n`);
+    return EXIT.interrupted;
+  }
+  return isComplete(report) ? EXIT.ok : EXIT.incomplete;
+}

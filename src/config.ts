@@ -1,0 +1,229 @@
+/**
+ * Configuration, read once from an injectable environment, validated, typed and frozen.
+ * A bad value names the variable, the value and the form expected.
+ */
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+export const DEFAULT_NOTION_API_URL = 'https://api.notion.com';
+export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
+export const DEFAULT_GUMLOOP_API_URL = 'https://api.gumloop.com/api/v1';
+export const DEFAULT_DB_PATH = './data/quote-sync.db';
+
+/** Notion ids are UUIDs, with or without dashes; users often paste a whole URL. */
+const NOTION_ID = /([0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12})(?:[?#].*)?$/i;
+
+/** Accepts a Notion id or a Notion URL ending in one; returns the dashed UUID. */
+export function parseNotionId(value: string): string | undefined {
+  const match = NOTION_ID.exec(value.trim());
+  if (!match?.[1]) return undefined;
+  const hex = match[1].replace(/-/g, '').toLowerCase();
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+const text = z.string().trim();
+const optionalText = text.optional().transform((v) => (v ? v : undefined));
+const notionId = optionalText.refine((v) => v === undefined || parseNotionId(v) !== undefined, {
+  message: 'expected a Notion id (32 hex digits, dashes optional) or a Notion URL ending in one',
+}).transform((v) => (v === undefined ? undefined : parseNotionId(v)));
+const httpUrl = text.refine((v) => /^https?:\/\//i.test(v) && URL.canParse(v), {
+  message: 'expected an http(s) URL',
+});
+const int = (min: number, fallback: number) =>
+  optionalText
+    .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= min), {
+      message: `expected a whole number of at least ${min}`,
+    })
+    .transform((v) => (v === undefined ? fallback : Number(v)));
+const positiveNumber = (fallback: number) =>
+  optionalText
+    .refine((v) => v === undefined || (Number.isFinite(Number(v)) && Number(v) > 0), {
+      message: 'expected a number greater than 0',
+    })
+    .transform((v) => (v === undefined ? fallback : Number(v)));
+const ratio = (fallback: number) =>
+  optionalText
+    .refine((v) => v === undefined || (Number.isFinite(Number(v)) && Number(v) > 0 && Number(v) <= 1), {
+      message: 'expected a number between 0 and 1',
+    })
+    .transform((v) => (v === undefined ? fallback : Number(v)));
+const bool = optionalText
+  .refine((v) => v === undefined || /^(true|false|1|0|yes|no)$/i.test(v), { message: 'expected true or false' })
+  .transform((v) => v !== undefined && /^(true|1|yes)$/i.test(v));
+const idList = optionalText.transform((v) =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+const schema = z.object({
+  NOTION_TOKEN: optionalText,
+  NOTION_PARENT_PAGE_ID: notionId,
+  NOTION_DATABASE_ID: notionId,
+  NOTION_API_URL: httpUrl.default(DEFAULT_NOTION_API_URL),
+  NOTION_REQUESTS_PER_SECOND: positiveNumber(3),
+  NOTION_RETRY_BASE_MS: int(0, 1000),
+  NOTION_RETRY_MAX_MS: int(0, 30_000),
+  NOTION_MAX_ATTEMPTS: int(1, 8),
+  NOTION_TIMEOUT_MS: int(1, 30_000),
+  NOTION_READY_TIMEOUT_MS: int(0, 60_000),
+  NOTION_DATABASE_TITLE: text.default('Quotes'),
+  QUOTE_SYNC_DB: text.default(DEFAULT_DB_PATH),
+  BREAKER_WINDOW: int(1, 20),
+  BREAKER_CONFLICT_RATIO: ratio(0.2),
+  BREAKER_COOLDOWN_MS: int(0, 30_000),
+  SLACK_BOT_TOKEN: optionalText,
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText,
+  SLACK_API_URL: httpUrl.default(DEFAULT_SLACK_API_URL),
+  PORT: int(0, 3000),
+  DIGEST_CHANNEL_ID: optionalText,
+  DIGEST_CRON: text.default('0 9 * * *'),
+  DIGEST_TZ: text.default('UTC'),
+  GUMLOOP_API_KEY: optionalText,
+  GUMLOOP_USER_ID: optionalText,
+  GUMLOOP_API_URL: httpUrl.default(DEFAULT_GUMLOOP_API_URL),
+  GUMLOOP_QUOTES_OUTPUT: text.default('quotes'),
+  GUMLOOP_WEBHOOK_SECRET: optionalText,
+  GUMLOOP_CHANNEL_ID: optionalText,
+  ALLOWED_USER_IDS: idList,
+  ALLOWED_CHANNEL_IDS: idList,
+  ALLOW_PRIVATE_URLS: bool,
+  MAX_FILE_BYTES: int(1, 20_000_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+type Env = z.output<typeof schema>;
+
+export interface NotionSettings {
+  readonly token: string | undefined;
+  readonly parentPageId: string | undefined;
+  readonly databaseId: string | undefined;
+  readonly apiUrl: string;
+  readonly requestsPerSecond: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  readonly maxAttempts: number;
+  readonly timeoutMs: number;
+  readonly readyTimeoutMs: number;
+  readonly databaseTitle: string;
+}
+
+export interface BreakerSettings {
+  readonly window: number;
+  readonly conflictRatio: number;
+  readonly cooldownMs: number;
+}
+
+export interface Config {
+  readonly notion: NotionSettings;
+  readonly breaker: BreakerSettings;
+  readonly dbPath: string;
+  readonly logLevel: Env['LOG_LEVEL'];
+  readonly slack: {
+    readonly botToken: string | undefined;
+    readonly signingSecret: string | undefined;
+    readonly appToken: string | undefined;
+    readonly apiUrl: string;
+    readonly port: number;
+  };
+  readonly digest: { readonly channelId: string | undefined; readonly cron: string; readonly timezone: string };
+  readonly gumloop: {
+    readonly apiKey: string | undefined;
+    readonly userId: string | undefined;
+    readonly apiUrl: string;
+    readonly quotesOutput: string;
+    readonly webhookSecret: string | undefined;
+    readonly channelId: string | undefined;
+  };
+  readonly access: {
+    readonly allowedUserIds: readonly string[];
+    readonly allowedChannelIds: readonly string[];
+    readonly allowPrivateUrls: boolean;
+    readonly maxFileBytes: number;
+  };
+}
+
+/** Parses the environment. Throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const variable = String(issue.path[0]);
+    const raw = env[variable];
+    const shown = raw === undefined ? 'nothing' : JSON.stringify(redactIfSecret(variable, raw));
+    throw new ConfigError(`${variable} is ${shown}: ${issue.message}.`, variable);
+  }
+  const e = result.data;
+  if (e.NOTION_RETRY_MAX_MS < e.NOTION_RETRY_BASE_MS) {
+    throw new ConfigError(
+      `NOTION_RETRY_MAX_MS (${e.NOTION_RETRY_MAX_MS}) must be at least NOTION_RETRY_BASE_MS (${e.NOTION_RETRY_BASE_MS}).`,
+      'NOTION_RETRY_MAX_MS',
+    );
+  }
+  return deepFreeze({
+    notion: {
+      token: e.NOTION_TOKEN,
+      parentPageId: e.NOTION_PARENT_PAGE_ID,
+      databaseId: e.NOTION_DATABASE_ID,
+      apiUrl: e.NOTION_API_URL,
+      requestsPerSecond: e.NOTION_REQUESTS_PER_SECOND,
+      retryBaseMs: e.NOTION_RETRY_BASE_MS,
+      retryMaxMs: e.NOTION_RETRY_MAX_MS,
+      maxAttempts: e.NOTION_MAX_ATTEMPTS,
+      timeoutMs: e.NOTION_TIMEOUT_MS,
+      readyTimeoutMs: e.NOTION_READY_TIMEOUT_MS,
+      databaseTitle: e.NOTION_DATABASE_TITLE,
+    },
+    breaker: {
+      window: e.BREAKER_WINDOW,
+      conflictRatio: e.BREAKER_CONFLICT_RATIO,
+      cooldownMs: e.BREAKER_COOLDOWN_MS,
+    },
+    dbPath: e.QUOTE_SYNC_DB,
+    logLevel: e.LOG_LEVEL,
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+      port: e.PORT,
+    },
+    digest: { channelId: e.DIGEST_CHANNEL_ID, cron: e.DIGEST_CRON, timezone: e.DIGEST_TZ },
+    gumloop: {
+      apiKey: e.GUMLOOP_API_KEY,
+      userId: e.GUMLOOP_USER_ID,
+      apiUrl: e.GUMLOOP_API_URL,
+      quotesOutput: e.GUMLOOP_QUOTES_OUTPUT,
+      webhookSecret: e.GUMLOOP_WEBHOOK_SECRET,
+      channelId: e.GUMLOOP_CHANNEL_ID,
+    },
+    access: {
+      allowedUserIds: e.ALLOWED_USER_IDS,
+      allowedChannelIds: e.ALLOWED_CHANNEL_IDS,
+      allowPrivateUrls: e.ALLOW_PRIVATE_URLS,
+      maxFileBytes: e.MAX_FILE_BYTES,
+    },
+  });
+}
+
+/** The environment of this process, with a `.env` file in the working directory read first if there is one. */
+export function processEnv(): Record<string, string | undefined> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  return process.env;
+}
+
+const SECRET_NAMES = /TOKEN|SECRET|KEY/;
+function redactIfSecret(variable: string, value: string): string {
+  return SECRET_NAMES.test(variable) ? '[redacted]' : value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,36 @@
+/** Structured logs (pino) to stderr, with secrets redacted wherever they might appear. */
+import { pino, type Logger, type DestinationStream } from 'pino';
+
+export type { Logger };
+
+const REDACTED_PATHS = [
+  'token',
+  '*.token',
+  'auth',
+  '*.auth',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'botToken',
+  'appToken',
+  'signingSecret',
+  'apiKey',
+  '*.apiKey',
+  'secret',
+  '*.secret',
+];
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { app: 'quote-sync' },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    },
+    destination ?? pino.destination({ dest: 2, sync: true }),
+  );
+}
+
+/** A logger that drops everything, for tests and quiet command-line runs. */
+export const silentLogger: Logger = pino({ level: 'silent' });

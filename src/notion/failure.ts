@@ -1,0 +1,94 @@
+/**
+ * What went wrong with one Notion request, as a closed union the writer can decide on.
+ * Pure: no I/O. The SDK's errors carry status, headers and code; network errors are plain.
+ */
+import { APIResponseError, RequestTimeoutError, UnknownHTTPResponseError, isNotionClientError } from '@notionhq/client';
+
+export type NotionFailure =
+  | { kind: 'rate_limited'; status: 429; retryAfterMs: number | undefined; message: string }
+  | { kind: 'overloaded'; status: 529; retryAfterMs: number | undefined; message: string }
+  | { kind: 'conflict'; status: 409; message: string }
+  | { kind: 'server'; status: number; message: string }
+  | { kind: 'timeout'; message: string }
+  | { kind: 'network'; message: string }
+  | { kind: 'unauthorized'; status: 401; message: string }
+  | { kind: 'forbidden'; status: 403; message: string }
+  | { kind: 'not_found'; status: 404; message: string }
+  | { kind: 'invalid'; status: number; code: string; message: string };
+
+export type NotionFailureKind = NotionFailure['kind'];
+
+/** Connection-level error codes from Node's fetch (undici) and sockets. */
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+/** Classifies a thrown value; returns undefined for anything that is not a Notion or network failure (a bug). */
+export function classifyNotionError(error: unknown): NotionFailure | undefined {
+  if (RequestTimeoutError.isRequestTimeoutError(error)) return { kind: 'timeout', message: 'the request timed out' };
+  if (APIResponseError.isAPIResponseError(error) || UnknownHTTPResponseError.isUnknownHTTPResponseError(error)) {
+    const status = error.status;
+    const message = error.message;
+    const retryAfterMs = parseRetryAfter(headerOf(error.headers, 'retry-after'));
+    if (status === 429) return { kind: 'rate_limited', status, retryAfterMs, message };
+    if (status === 529) return { kind: 'overloaded', status, retryAfterMs, message };
+    if (status === 409) return { kind: 'conflict', status, message };
+    if (status === 401) return { kind: 'unauthorized', status, message };
+    if (status === 403) return { kind: 'forbidden', status, message };
+    if (status === 404) return { kind: 'not_found', status, message };
+    if (status >= 500) return { kind: 'server', status, message };
+    return { kind: 'invalid', status, code: String(error.code), message };
+  }
+  if (isNotionClientError(error)) return { kind: 'invalid', status: 0, code: error.code, message: error.message };
+  if (isNetworkError(error)) return { kind: 'network', message: describeNetworkError(error) };
+  return undefined;
+}
+
+/** A create that failed this way may have been applied by Notion: look it up before writing it again. */
+export function mayHaveBeenApplied(failure: NotionFailure): boolean {
+  return failure.kind === 'server' || failure.kind === 'timeout' || failure.kind === 'network';
+}
+
+/** Retry-After in delta-seconds (whole or fractional) or an HTTP date; undefined if absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+function headerOf(headers: unknown, name: string): string | undefined {
+  if (headers && typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  if (headers && typeof headers === 'object') {
+    for (const [key, value] of Object.entries(headers as Record<string, unknown>)) {
+      if (key.toLowerCase() === name) return Array.isArray(value) ? String(value[0]) : String(value);
+    }
+  }
+  return undefined;
+}
+
+function isNetworkError(error: unknown): error is Error {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  // Node's fetch reports every transport failure as TypeError('fetch failed') with the reason in `cause`.
+  return error instanceof TypeError && error.message === 'fetch failed';
+}
+
+function describeNetworkError(error: Error): string {
+  const cause = error.cause as { code?: string; message?: string } | undefined;
+  const detail = cause?.code ?? cause?.message ?? error.message;
+  return `the connection to Notion failed (${detail})`;
+}

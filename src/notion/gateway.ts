@@ -1,0 +1,199 @@
+/**
+ * The only module that calls @notionhq/client. Every call is paced by the integration's
+ * RequestPacer and counted. It never retries: the SDK's own retry is switched off so the writer,
+ * which owns retries, sees and paces every request.
+ */
+import { Client } from '@notionhq/client';
+import type {
+  CreateDatabaseParameters,
+  CreatePageParameters,
+  QueryDataSourceParameters,
+  UpdateDataSourceParameters,
+} from '@notionhq/client';
+import type { RequestPacer } from './pacer.js';
+
+export interface GatewayOptions {
+  token: string;
+  apiUrl: string;
+  timeoutMs: number;
+  pacer: RequestPacer;
+}
+
+export interface DatabaseInfo {
+  id: string;
+  url: string;
+  title: string;
+  inTrash: boolean;
+  dataSourceIds: string[];
+}
+
+export interface PropertyInfo {
+  id: string;
+  name: string;
+  type: string;
+}
+
+export interface DataSourceInfo {
+  id: string;
+  databaseId: string | undefined;
+  inTrash: boolean;
+  properties: PropertyInfo[];
+}
+
+/** A page as the writer needs it: its id, url and properties (possibly filtered). */
+export interface PageInfo {
+  id: string;
+  url: string;
+  properties: Record<string, unknown>;
+}
+
+export interface QueryPage {
+  pages: PageInfo[];
+  nextCursor: string | undefined;
+}
+
+export type QueryFilter = QueryDataSourceParameters['filter'];
+
+export class NotionGateway {
+  private client: Client;
+  private count = 0;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.client = NotionGateway.makeClient(options);
+  }
+
+  private static makeClient(options: GatewayOptions): Client {
+    return new Client({
+      auth: options.token,
+      baseUrl: options.apiUrl.replace(/\/+$/, ''),
+      timeoutMs: options.timeoutMs,
+      retry: false,
+      // The SDK logs warnings to the console by default; our logger records what matters.
+      logger: () => undefined,
+    });
+  }
+
+  /** Requests sent so far (each counted when it starts). */
+  get requests(): number {
+    return this.count;
+  }
+
+  get pacer(): RequestPacer {
+    return this.options.pacer;
+  }
+
+  /** A fresh client: new connections, as after a reset. */
+  resetClient(): void {
+    this.client = NotionGateway.makeClient(this.options);
+  }
+
+  private send<T>(call: (client: Client) => Promise<T>): Promise<T> {
+    return this.options.pacer.run(() => {
+      this.count += 1;
+      return call(this.client);
+    });
+  }
+
+  async retrieveDatabase(databaseId: string): Promise<DatabaseInfo> {
+    const db = await this.send((c) => c.databases.retrieve({ database_id: databaseId }));
+    return toDatabaseInfo(db);
+  }
+
+  async createDatabase(input: {
+    parentPageId: string;
+    title: string;
+    properties: NonNullable<CreateDatabaseParameters['initial_data_source']>['properties'];
+  }): Promise<DatabaseInfo> {
+    const db = await this.send((c) =>
+      c.databases.create({
+        parent: { type: 'page_id', page_id: input.parentPageId },
+        title: [{ type: 'text', text: { content: input.title } }],
+        initial_data_source: { properties: input.properties },
+      }),
+    );
+    return toDatabaseInfo(db);
+  }
+
+  async retrieveDataSource(dataSourceId: string): Promise<DataSourceInfo> {
+    const ds = await this.send((c) => c.dataSources.retrieve({ data_source_id: dataSourceId }));
+    return toDataSourceInfo(ds);
+  }
+
+  async updateDataSource(
+    dataSourceId: string,
+    properties: NonNullable<UpdateDataSourceParameters['properties']>,
+  ): Promise<DataSourceInfo> {
+    const ds = await this.send((c) => c.dataSources.update({ data_source_id: dataSourceId, properties }));
+    return toDataSourceInfo(ds);
+  }
+
+  async queryDataSource(
+    dataSourceId: string,
+    input: { filter?: QueryFilter; startCursor?: string; filterProperties?: string[]; pageSize?: number } = {},
+  ): Promise<QueryPage> {
+    const result = await this.send((c) =>
+      c.dataSources.query({
+        data_source_id: dataSourceId,
+        page_size: input.pageSize ?? 100,
+        ...(input.filter ? { filter: input.filter } : {}),
+        ...(input.startCursor ? { start_cursor: input.startCursor } : {}),
+        ...(input.filterProperties ? { filter_properties: input.filterProperties } : {}),
+      }),
+    );
+    const pages: PageInfo[] = [];
+    for (const item of result.results) {
+      if (item.object === 'page' && 'properties' in item) {
+        pages.push({ id: item.id, url: 'url' in item ? String(item.url) : '', properties: item.properties });
+      }
+    }
+    return { pages, nextCursor: result.has_more ? (result.next_cursor ?? undefined) : undefined };
+  }
+
+  async createPage(body: CreatePageParameters): Promise<PageInfo> {
+    const page = await this.send((c) => c.pages.create(body));
+    return {
+      id: page.id,
+      url: 'url' in page ? String(page.url) : '',
+      properties: 'properties' in page ? page.properties : {},
+    };
+  }
+}
+
+function plainTitle(items: unknown): string {
+  if (!Array.isArray(items)) return '';
+  return items.map((i: { plain_text?: string }) => i.plain_text ?? '').join('');
+}
+
+function toDatabaseInfo(db: object): DatabaseInfo {
+  const d = db as {
+    id: string;
+    url?: string;
+    title?: unknown;
+    in_trash?: boolean;
+    archived?: boolean;
+    data_sources?: { id: string }[];
+  };
+  return {
+    id: d.id,
+    url: d.url ?? '',
+    title: plainTitle(d.title),
+    inTrash: Boolean(d.in_trash ?? d.archived),
+    dataSourceIds: (d.data_sources ?? []).map((s) => s.id),
+  };
+}
+
+function toDataSourceInfo(ds: object): DataSourceInfo {
+  const d = ds as {
+    id: string;
+    parent?: { type?: string; database_id?: string };
+    in_trash?: boolean;
+    archived?: boolean;
+    properties?: Record<string, { id: string; name?: string; type: string }>;
+  };
+  return {
+    id: d.id,
+    databaseId: d.parent?.database_id,
+    inTrash: Boolean(d.in_trash ?? d.archived),
+    properties: Object.entries(d.properties ?? {}).map(([name, p]) => ({ id: p.id, name: p.name ?? name, type: p.type })),
+  };
+}

@@ -1,0 +1,499 @@
+/**
+ * The job store (SQLite through better-sqlite3): jobs, every quote's state, rejected rows,
+ * duplicates, the databases a job writes to, and events. Each state change is committed before
+ * the next Notion request, so a process killed at any point can be resumed without loss.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import type { ParsedQuotes, Quote } from './quotes/model.js';
+
+export type JobState = 'running' | 'interrupted' | 'done' | 'partial' | 'failed' | 'cancelled';
+/** Job states after which nothing is left to do unless a person asks for a retry. */
+export const FINISHED_JOB_STATES: readonly JobState[] = ['done', 'cancelled'];
+
+/**
+ * pending: not yet sent. in_flight: a create was sent and no answer recorded (a crash here is
+ * resolved by looking the id up). uncertain: a create failed in a way that may have written it.
+ * written: this job created the page. present: the page was already in Notion.
+ */
+export type QuoteState = 'pending' | 'in_flight' | 'uncertain' | 'written' | 'present' | 'rejected' | 'failed';
+
+export type JobTarget =
+  | { kind: 'database'; databaseId: string }
+  | { kind: 'parent'; parentPageId: string; title: string };
+
+export interface JobOptions {
+  chunkSize?: number;
+}
+
+export interface SyncJob {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+  state: JobState;
+  source: string;
+  sourceSha256: string;
+  target: JobTarget;
+  options: JobOptions;
+  origin: unknown;
+  error: string | undefined;
+  requests: number;
+  activeMs: number;
+}
+
+export interface StoredQuote {
+  quote: Quote;
+  row: number;
+  position: number;
+  state: QuoteState;
+  pageId: string | undefined;
+  reason: string | undefined;
+  chunk: number;
+}
+
+export interface JobDatabase {
+  chunk: number;
+  databaseId: string;
+  dataSourceId: string;
+  url: string;
+  title: string;
+}
+
+export interface JobCounts {
+  /** Rows read: valid quotes + duplicates + rejected rows. */
+  total: number;
+  pending: number;
+  written: number;
+  alreadyPresent: number;
+  duplicates: number;
+  rejected: number;
+  failed: number;
+}
+
+export interface RejectedEntry {
+  row: number;
+  reason: string;
+  raw: Record<string, unknown>;
+}
+
+export interface FailedEntry {
+  id: string;
+  row: number;
+  reason: string;
+  quote: Quote;
+}
+
+export interface StoredEvent {
+  at: string;
+  kind: string;
+  detail: Record<string, unknown>;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  state TEXT NOT NULL,
+  source TEXT NOT NULL,
+  source_sha256 TEXT NOT NULL,
+  target TEXT NOT NULL,
+  options TEXT NOT NULL,
+  origin TEXT,
+  error TEXT,
+  requests INTEGER NOT NULL DEFAULT 0,
+  active_ms INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS jobs_by_source ON jobs (source_sha256, state);
+CREATE TABLE IF NOT EXISTS job_quotes (
+  job_id TEXT NOT NULL REFERENCES jobs(id),
+  quote_id TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  row INTEGER NOT NULL,
+  chunk INTEGER NOT NULL DEFAULT 0,
+  quote TEXT NOT NULL,
+  state TEXT NOT NULL,
+  page_id TEXT,
+  reason TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (job_id, quote_id)
+);
+CREATE INDEX IF NOT EXISTS job_quotes_by_state ON job_quotes (job_id, state, position);
+CREATE TABLE IF NOT EXISTS job_rejects (
+  job_id TEXT NOT NULL REFERENCES jobs(id),
+  row INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  raw TEXT NOT NULL,
+  PRIMARY KEY (job_id, row)
+);
+CREATE TABLE IF NOT EXISTS job_duplicates (
+  job_id TEXT NOT NULL REFERENCES jobs(id),
+  row INTEGER NOT NULL,
+  quote_id TEXT NOT NULL,
+  first_row INTEGER NOT NULL,
+  PRIMARY KEY (job_id, row)
+);
+CREATE TABLE IF NOT EXISTS job_databases (
+  job_id TEXT NOT NULL REFERENCES jobs(id),
+  chunk INTEGER NOT NULL,
+  database_id TEXT NOT NULL,
+  data_source_id TEXT NOT NULL,
+  url TEXT NOT NULL,
+  title TEXT NOT NULL,
+  PRIMARY KEY (job_id, chunk)
+);
+CREATE TABLE IF NOT EXISTS created_databases (
+  parent_page_id TEXT NOT NULL,
+  title TEXT NOT NULL,
+  database_id TEXT NOT NULL,
+  data_source_id TEXT NOT NULL,
+  url TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (parent_page_id, title)
+);
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id TEXT,
+  at TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_job ON events (job_id, kind);
+`;
+
+interface JobRow {
+  id: string;
+  created_at: string;
+  updated_at: string;
+  state: JobState;
+  source: string;
+  source_sha256: string;
+  target: string;
+  options: string;
+  origin: string | null;
+  error: string | null;
+  requests: number;
+  active_ms: number;
+}
+
+interface QuoteRowDb {
+  quote: string;
+  row: number;
+  position: number;
+  state: QuoteState;
+  page_id: string | null;
+  reason: string | null;
+  chunk: number;
+}
+
+export function targetKey(target: JobTarget): string {
+  return target.kind === 'database' ? `database:${target.databaseId}` : `parent:${target.parentPageId}:${target.title}`;
+}
+
+export class JobStore {
+  private readonly db: Database.Database;
+  private readonly now: () => Date;
+
+  constructor(path: string, options: { now?: () => Date } = {}) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL keeps every commit across a killed process; only a power loss can drop the last ones.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private stamp(): string {
+    return this.now().toISOString();
+  }
+
+  /** Records a new job with all its quotes pending, its rejected rows and duplicates, in one transaction. */
+  createJob(input: {
+    source: string;
+    sourceSha256: string;
+    target: JobTarget;
+    options?: JobOptions;
+    origin?: unknown;
+    parsed: ParsedQuotes;
+    chunkOf?: (position: number) => number;
+  }): SyncJob {
+    const id = randomBytes(5).toString('hex');
+    const at = this.stamp();
+    const insertQuote = this.db.prepare(
+      `INSERT INTO job_quotes (job_id, quote_id, position, row, chunk, quote, state, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)`,
+    );
+    const insertReject = this.db.prepare(`INSERT INTO job_rejects (job_id, row, reason, raw) VALUES (?, ?, ?, ?)`);
+    const insertDuplicate = this.db.prepare(
+      `INSERT INTO job_duplicates (job_id, row, quote_id, first_row) VALUES (?, ?, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO jobs (id, created_at, updated_at, state, source, source_sha256, target, options, origin)
+           VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          id,
+          at,
+          at,
+          input.source,
+          input.sourceSha256,
+          JSON.stringify(input.target),
+          JSON.stringify(input.options ?? {}),
+          input.origin === undefined ? null : JSON.stringify(input.origin),
+        );
+      input.parsed.quotes.forEach((q, position) => {
+        const chunk = input.chunkOf ? input.chunkOf(position) : 0;
+        insertQuote.run(id, q.quote.id, position, q.row, chunk, JSON.stringify(q.quote), at);
+      });
+      for (const r of input.parsed.rejected) insertReject.run(id, r.row, r.reason, JSON.stringify(r.raw));
+      for (const d of input.parsed.duplicates) insertDuplicate.run(id, d.row, d.id, d.firstRow);
+    })();
+    return this.getJob(id)!;
+  }
+
+  getJob(id: string): SyncJob | undefined {
+    const row = this.db.prepare(`SELECT * FROM jobs WHERE id = ?`).get(id) as JobRow | undefined;
+    return row && toJob(row);
+  }
+
+  listJobs(limit = 20): SyncJob[] {
+    const rows = this.db.prepare(`SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?`).all(limit) as JobRow[];
+    return rows.map(toJob);
+  }
+
+  /** Jobs that stopped before finishing (a crash leaves them 'running'). */
+  unfinishedJobs(): SyncJob[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM jobs WHERE state IN ('running', 'interrupted') ORDER BY created_at`)
+      .all() as JobRow[];
+    return rows.map(toJob);
+  }
+
+  /** The latest job of the same input and target that still has work left, if any. */
+  findResumableJob(sourceSha256: string, target: JobTarget): SyncJob | undefined {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM jobs WHERE source_sha256 = ? AND state IN ('running', 'interrupted', 'partial', 'failed')
+         ORDER BY created_at DESC, rowid DESC`,
+      )
+      .all(sourceSha256) as JobRow[];
+    const key = targetKey(target);
+    return rows.map(toJob).find((job) => targetKey(job.target) === key);
+  }
+
+  setJobState(id: string, state: JobState, error?: string): void {
+    this.db
+      .prepare(`UPDATE jobs SET state = ?, error = ?, updated_at = ? WHERE id = ?`)
+      .run(state, error ?? null, this.stamp(), id);
+  }
+
+  addUsage(id: string, requests: number, activeMs: number): void {
+    this.db
+      .prepare(`UPDATE jobs SET requests = requests + ?, active_ms = active_ms + ?, updated_at = ? WHERE id = ?`)
+      .run(requests, Math.round(activeMs), this.stamp(), id);
+  }
+
+  /** Quotes with work left, in input order. */
+  quotesToWrite(jobId: string): StoredQuote[] {
+    const rows = this.db
+      .prepare(
+        `SELECT quote, row, position, state, page_id, reason, chunk FROM job_quotes
+         WHERE job_id = ? AND state IN ('pending', 'in_flight', 'uncertain') ORDER BY position`,
+      )
+      .all(jobId) as QuoteRowDb[];
+    return rows.map(toStoredQuote);
+  }
+
+  quotes(jobId: string): StoredQuote[] {
+    const rows = this.db
+      .prepare(`SELECT quote, row, position, state, page_id, reason, chunk FROM job_quotes WHERE job_id = ? ORDER BY position`)
+      .all(jobId) as QuoteRowDb[];
+    return rows.map(toStoredQuote);
+  }
+
+  setQuoteState(
+    jobId: string,
+    quoteId: string,
+    state: QuoteState,
+    details: { pageId?: string; reason?: string; attempt?: boolean } = {},
+  ): void {
+    this.db
+      .prepare(
+        `UPDATE job_quotes SET state = ?, page_id = COALESCE(?, page_id), reason = ?,
+           attempts = attempts + ?, updated_at = ? WHERE job_id = ? AND quote_id = ?`,
+      )
+      .run(state, details.pageId ?? null, details.reason ?? null, details.attempt ? 1 : 0, this.stamp(), jobId, quoteId);
+  }
+
+  /** Puts failed quotes back to pending so a retry writes them. Returns how many. */
+  requeueFailed(jobId: string): number {
+    return this.db
+      .prepare(`UPDATE job_quotes SET state = 'pending', reason = NULL, updated_at = ? WHERE job_id = ? AND state = 'failed'`)
+      .run(this.stamp(), jobId).changes;
+  }
+
+  counts(jobId: string): JobCounts {
+    const byState = this.db
+      .prepare(`SELECT state, COUNT(*) AS n FROM job_quotes WHERE job_id = ? GROUP BY state`)
+      .all(jobId) as { state: QuoteState; n: number }[];
+    const n = (s: QuoteState) => byState.find((r) => r.state === s)?.n ?? 0;
+    const rejectedRows = (this.db.prepare(`SELECT COUNT(*) AS n FROM job_rejects WHERE job_id = ?`).get(jobId) as { n: number }).n;
+    const duplicates = (this.db.prepare(`SELECT COUNT(*) AS n FROM job_duplicates WHERE job_id = ?`).get(jobId) as { n: number }).n;
+    const valid = byState.reduce((sum, r) => sum + r.n, 0);
+    return {
+      total: valid + rejectedRows + duplicates,
+      pending: n('pending') + n('in_flight') + n('uncertain'),
+      written: n('written'),
+      alreadyPresent: n('present'),
+      duplicates,
+      rejected: rejectedRows + n('rejected'),
+      failed: n('failed'),
+    };
+  }
+
+  /** Rows that will never be written: unusable input rows, and quotes too large for Notion. By row. */
+  rejected(jobId: string): RejectedEntry[] {
+    const rows = this.db.prepare(`SELECT row, reason, raw FROM job_rejects WHERE job_id = ?`).all(jobId) as {
+      row: number;
+      reason: string;
+      raw: string;
+    }[];
+    const entries: RejectedEntry[] = rows.map((r) => ({ row: r.row, reason: r.reason, raw: JSON.parse(r.raw) }));
+    for (const q of this.quotesInState(jobId, 'rejected')) {
+      entries.push({ row: q.row, reason: q.reason ?? 'rejected', raw: { ...q.quote } });
+    }
+    return entries.sort((a, b) => a.row - b.row);
+  }
+
+  failed(jobId: string): FailedEntry[] {
+    return this.quotesInState(jobId, 'failed').map((q) => ({
+      id: q.quote.id,
+      row: q.row,
+      reason: q.reason ?? 'not written',
+      quote: q.quote,
+    }));
+  }
+
+  private quotesInState(jobId: string, state: QuoteState): StoredQuote[] {
+    const rows = this.db
+      .prepare(
+        `SELECT quote, row, position, state, page_id, reason, chunk FROM job_quotes WHERE job_id = ? AND state = ? ORDER BY position`,
+      )
+      .all(jobId, state) as QuoteRowDb[];
+    return rows.map(toStoredQuote);
+  }
+
+  setJobDatabase(jobId: string, database: JobDatabase): void {
+    this.db
+      .prepare(
+        `INSERT INTO job_databases (job_id, chunk, database_id, data_source_id, url, title) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (job_id, chunk) DO UPDATE SET database_id = excluded.database_id,
+           data_source_id = excluded.data_source_id, url = excluded.url, title = excluded.title`,
+      )
+      .run(jobId, database.chunk, database.databaseId, database.dataSourceId, database.url, database.title);
+  }
+
+  jobDatabases(jobId: string): JobDatabase[] {
+    const rows = this.db
+      .prepare(`SELECT chunk, database_id, data_source_id, url, title FROM job_databases WHERE job_id = ? ORDER BY chunk`)
+      .all(jobId) as { chunk: number; database_id: string; data_source_id: string; url: string; title: string }[];
+    return rows.map((r) => ({
+      chunk: r.chunk,
+      databaseId: r.database_id,
+      dataSourceId: r.data_source_id,
+      url: r.url,
+      title: r.title,
+    }));
+  }
+
+  /** Remembers a database this app created under a page, so later syncs there write into it. */
+  rememberCreatedDatabase(parentPageId: string, database: Omit<JobDatabase, 'chunk'>): void {
+    this.db
+      .prepare(
+        `INSERT INTO created_databases (parent_page_id, title, database_id, data_source_id, url, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (parent_page_id, title) DO UPDATE SET database_id = excluded.database_id,
+           data_source_id = excluded.data_source_id, url = excluded.url, created_at = excluded.created_at`,
+      )
+      .run(parentPageId, database.title, database.databaseId, database.dataSourceId, database.url, this.stamp());
+  }
+
+  createdDatabase(parentPageId: string, title: string): Omit<JobDatabase, 'chunk'> | undefined {
+    const r = this.db
+      .prepare(`SELECT database_id, data_source_id, url, title FROM created_databases WHERE parent_page_id = ? AND title = ?`)
+      .get(parentPageId, title) as { database_id: string; data_source_id: string; url: string; title: string } | undefined;
+    return r && { databaseId: r.database_id, dataSourceId: r.data_source_id, url: r.url, title: r.title };
+  }
+
+  addEvent(jobId: string | undefined, kind: string, detail: Record<string, unknown> = {}): void {
+    this.db
+      .prepare(`INSERT INTO events (job_id, at, kind, detail) VALUES (?, ?, ?, ?)`)
+      .run(jobId ?? null, this.stamp(), kind, JSON.stringify(detail));
+  }
+
+  eventCounts(jobId: string): Record<string, number> {
+    const rows = this.db
+      .prepare(`SELECT kind, COUNT(*) AS n FROM events WHERE job_id = ? GROUP BY kind`)
+      .all(jobId) as { kind: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
+  }
+
+  /** Failed creates that may have been applied, each of which needed a look-up. */
+  ambiguousFailures(jobId: string): number {
+    const r = this.db
+      .prepare(`SELECT COUNT(*) AS n FROM events WHERE job_id = ? AND json_extract(detail, '$.ambiguous') = 1`)
+      .get(jobId) as { n: number };
+    return r.n;
+  }
+
+  events(jobId: string, kinds?: readonly string[]): StoredEvent[] {
+    const rows = this.db.prepare(`SELECT at, kind, detail FROM events WHERE job_id = ? ORDER BY id`).all(jobId) as {
+      at: string;
+      kind: string;
+      detail: string;
+    }[];
+    return rows
+      .filter((r) => !kinds || kinds.includes(r.kind))
+      .map((r) => ({ at: r.at, kind: r.kind, detail: JSON.parse(r.detail) }));
+  }
+}
+
+function toJob(row: JobRow): SyncJob {
+  return {
+    id: row.id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    state: row.state,
+    source: row.source,
+    sourceSha256: row.source_sha256,
+    target: JSON.parse(row.target),
+    options: JSON.parse(row.options),
+    origin: row.origin === null ? undefined : JSON.parse(row.origin),
+    error: row.error ?? undefined,
+    requests: row.requests,
+    activeMs: row.active_ms,
+  };
+}
+
+function toStoredQuote(row: QuoteRowDb): StoredQuote {
+  return {
+    quote: JSON.parse(row.quote),
+    row: row.row,
+    position: row.position,
+    state: row.state,
+    pageId: row.page_id ?? undefined,
+    reason: row.reason ?? undefined,
+    chunk: row.chunk,
+  };
+}

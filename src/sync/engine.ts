@@ -1,0 +1,299 @@
+/**
+ * The sync engine: turns an input into a job in the store, then runs (or resumes) the job:
+ * resolve the database, read the quote ids already there, write the rest, report.
+ * Triggers (command line, Slack, Gumloop) call only this.
+ */
+import { createHash } from 'node:crypto';
+import { ConfigError, JobNotFoundError, QuoteSyncError } from '../errors.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { NotionGateway } from '../notion/gateway.js';
+import { RequestPacer } from '../notion/pacer.js';
+import { parseQuotes } from '../quotes/parse.js';
+import type { JobCounts, JobStore, JobTarget, SyncJob } from '../store.js';
+import { buildReport, type SyncReport } from './report.js';
+import { withRetries, type RetryRuntime } from './requests.js';
+import type { RetryPolicy } from './retry.js';
+import { openDatabase, resolveTarget, type ResolvedDatabase } from './target.js';
+import { readExistingQuoteIds, writeQuotes, type WriterEvent } from './writer.js';
+
+export interface SyncSource {
+  /** What a person would call it: a file name or a URL. */
+  name: string;
+  content: string | Buffer;
+  format?: 'csv' | 'json';
+}
+
+export interface JobProgress {
+  jobId: string;
+  counts: JobCounts;
+  /** Quotes this run set out to write. */
+  toWrite: number;
+  /** Of those, how many are settled (written, found, rejected or failed). */
+  settled: number;
+  requests: number;
+  /** Pages written per second in this run. */
+  ratePerSecond: number;
+  etaSeconds: number | undefined;
+  retries: SyncReport['retries'];
+}
+
+/** Receives what happens in a job; the command line prints it, the Slack app posts it. */
+export interface JobReporter {
+  started?(info: { job: SyncJob; database: ResolvedDatabase; toWrite: number; resumed: boolean }): void | Promise<void>;
+  progress?(progress: JobProgress): void;
+  event?(event: WriterEvent): void;
+  note?(message: string): void;
+  finished?(report: SyncReport): void | Promise<void>;
+}
+
+export interface EngineDeps {
+  config: Config;
+  store: JobStore;
+  logger: Logger;
+  /** One pacer per integration; shared by every job that uses the same token. */
+  pacer?: RequestPacer;
+  random?: () => number;
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export interface PreparedJob {
+  job: SyncJob;
+  /** An unfinished job of the same input and target was found and will be resumed. */
+  resumed: boolean;
+}
+
+/** Most rate-limit answers one request may receive in a row before it fails. */
+const MAX_RATE_LIMIT_WAITS = 20;
+
+export class SyncEngine {
+  readonly pacer: RequestPacer;
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.pacer = deps.pacer ?? new RequestPacer({ requestsPerSecond: deps.config.notion.requestsPerSecond });
+    this.random = deps.random ?? Math.random;
+    this.now = deps.now ?? Date.now;
+    this.sleep = deps.sleep ?? abortableSleep;
+  }
+
+  get store(): JobStore {
+    return this.deps.store;
+  }
+
+  /** The target named by the configuration, with command-line overrides. */
+  targetFor(overrides: { databaseId?: string; parentPageId?: string } = {}): JobTarget {
+    const { notion } = this.deps.config;
+    if (overrides.databaseId) return { kind: 'database', databaseId: overrides.databaseId };
+    if (overrides.parentPageId) return { kind: 'parent', parentPageId: overrides.parentPageId, title: notion.databaseTitle };
+    if (notion.databaseId) return { kind: 'database', databaseId: notion.databaseId };
+    if (notion.parentPageId) return { kind: 'parent', parentPageId: notion.parentPageId, title: notion.databaseTitle };
+    throw new ConfigError(
+      'No Notion target: set NOTION_DATABASE_ID (an existing database) or NOTION_PARENT_PAGE_ID (a page to create it under).',
+      'NOTION_PARENT_PAGE_ID',
+    );
+  }
+
+  /**
+   * Parses the input and records a job, or returns the unfinished job of the same input and
+   * target. Throws InputError (nothing recorded) when the input is unusable.
+   */
+  prepare(source: SyncSource, target: JobTarget, origin?: unknown): PreparedJob {
+    this.requireToken();
+    const sha = createHash('sha256').update(source.content).digest('hex');
+    const unfinished = this.deps.store.findResumableJob(sha, target);
+    if (unfinished) return { job: unfinished, resumed: true };
+    const parsed = parseQuotes(source.content, {
+      filename: source.name,
+      ...(source.format ? { format: source.format } : {}),
+    });
+    const job = this.deps.store.createJob({ source: source.name, sourceSha256: sha, target, parsed, origin });
+    this.deps.logger.info({ jobId: job.id, quotes: parsed.quotes.length, rejected: parsed.rejected.length }, 'job created');
+    return { job, resumed: false };
+  }
+
+  report(jobId: string): SyncReport {
+    if (!this.deps.store.getJob(jobId)) throw new JobNotFoundError(jobId);
+    return buildReport(this.deps.store, jobId);
+  }
+
+  /** Runs a job until every quote is settled, the job is stopped by Notion, or `signal` aborts it. */
+  async run(jobId: string, options: { reporter?: JobReporter; signal?: AbortSignal; resumed?: boolean } = {}): Promise<SyncReport> {
+    const { store, config, logger } = this.deps;
+    const job = store.getJob(jobId);
+    if (!job) throw new JobNotFoundError(jobId);
+    const token = this.requireToken();
+    const reporter = options.reporter ?? {};
+    const gateway = new NotionGateway({
+      token,
+      apiUrl: config.notion.apiUrl,
+      timeoutMs: config.notion.timeoutMs,
+      pacer: this.pacer,
+    });
+    const policy: RetryPolicy = {
+      baseMs: config.notion.retryBaseMs,
+      maxMs: config.notion.retryMaxMs,
+      maxAttempts: config.notion.maxAttempts,
+      maxRateLimitWaits: MAX_RATE_LIMIT_WAITS,
+    };
+    const record = (event: WriterEvent) => {
+      store.addEvent(jobId, event.kind, { ...event });
+      logger.debug({ jobId, ...event }, 'notion event');
+      reporter.event?.(event);
+    };
+    const runtime: RetryRuntime = {
+      gateway,
+      policy,
+      random: this.random,
+      sleep: this.sleep,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onFailure: (failure, what, waitMs) =>
+        record({ kind: failureKind(failure.kind), waitMs, message: `${what}: ${failure.message}` }),
+    };
+    const started = this.now();
+    store.setJobState(jobId, 'running');
+    try {
+      const database = await this.openTarget(job, runtime, reporter);
+      store.setJobDatabase(jobId, database);
+      let items = store.quotesToWrite(jobId);
+      if (!database.created && items.length > 0) {
+        const existing = await readExistingQuoteIds(database, runtime);
+        items = items.filter((item) => {
+          const pageId = existing.get(item.quote.id);
+          if (!pageId) return true;
+          // Sent by an earlier run of this job and applied: ours. Otherwise it was there before.
+          const ours = item.state === 'in_flight' || item.state === 'uncertain';
+          store.setQuoteState(jobId, item.quote.id, ours ? 'written' : 'present', { pageId });
+          return false;
+        });
+        // Whatever an earlier run left unsure and Notion does not have was not written.
+        for (const item of items) {
+          if (item.state !== 'pending') {
+            store.setQuoteState(jobId, item.quote.id, 'pending');
+            item.state = 'pending';
+          }
+        }
+      }
+      await reporter.started?.({ job, database, toWrite: items.length, resumed: options.resumed ?? false });
+      const toWrite = items.length;
+      const settledBefore = settledCount(store.counts(jobId));
+      const writeStart = this.now();
+      const progress = () => {
+        const counts = store.counts(jobId);
+        const settled = settledCount(counts) - settledBefore;
+        const elapsed = (this.now() - writeStart) / 1000;
+        const rate = elapsed > 0 ? settled / elapsed : 0;
+        reporter.progress?.({
+          jobId,
+          counts,
+          toWrite,
+          settled,
+          requests: gateway.requests,
+          ratePerSecond: rate,
+          etaSeconds: rate > 0 ? (toWrite - settled) / rate : undefined,
+          retries: buildReport(store, jobId).retries,
+        });
+      };
+      const result = await writeQuotes(items, database, {
+        gateway,
+        store,
+        jobId,
+        policy,
+        random: this.random,
+        now: this.now,
+        sleep: this.sleep,
+        onEvent: record,
+        onProgress: reporter.progress ? progress : () => undefined,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      if (result.outcome === 'interrupted') {
+        store.setJobState(jobId, 'interrupted', 'Stopped before the end; resume the job to finish it.');
+      } else if (result.outcome === 'stopped') {
+        this.failRemaining(jobId, result.reason);
+      } else {
+        store.setJobState(jobId, store.counts(jobId).failed > 0 ? 'partial' : 'done');
+      }
+    } catch (error) {
+      if (options.signal?.aborted && !(error instanceof QuoteSyncError)) {
+        store.setJobState(jobId, 'interrupted', 'Stopped before the end; resume the job to finish it.');
+      } else if (error instanceof QuoteSyncError) {
+        this.failRemaining(jobId, error.message);
+      } else {
+        store.setJobState(jobId, 'interrupted', 'Stopped by an unexpected error; resume the job to finish it.');
+        throw error;
+      }
+    } finally {
+      store.addUsage(jobId, gateway.requests, this.now() - started);
+    }
+    const report = buildReport(store, jobId);
+    await reporter.finished?.(report);
+    return report;
+  }
+
+  /** The job's database: the one an earlier run used, else resolved from the job's target. */
+  private async openTarget(job: SyncJob, runtime: RetryRuntime, reporter: JobReporter): Promise<ResolvedDatabase> {
+    const deps = {
+      store: this.deps.store,
+      runtime,
+      readyTimeoutMs: this.deps.config.notion.readyTimeoutMs,
+      now: this.now,
+      onNote: (message: string) => reporter.note?.(message),
+    };
+    const known = this.deps.store.jobDatabases(job.id)[0];
+    if (known) return openDatabase(known.databaseId, known.chunk, deps);
+    const title = job.target.kind === 'parent' ? job.target.title : '';
+    return resolveTarget(job.target, 0, title, deps);
+  }
+
+  /** The job cannot go on: every quote not written is failed with the reason, so it lands in the fallback. */
+  private failRemaining(jobId: string, reason: string): void {
+    const { store } = this.deps;
+    for (const item of store.quotesToWrite(jobId)) {
+      store.setQuoteState(jobId, item.quote.id, 'failed', { reason });
+    }
+    store.setJobState(jobId, 'failed', reason);
+    this.deps.logger.warn({ jobId, reason }, 'job stopped');
+  }
+
+  private requireToken(): string {
+    const token = this.deps.config.notion.token;
+    if (!token) throw new ConfigError('NOTION_TOKEN is not set: create an internal integration in Notion and put its token there.', 'NOTION_TOKEN');
+    return token;
+  }
+}
+
+function settledCount(c: JobCounts): number {
+  return c.written + c.alreadyPresent + c.failed + c.rejected;
+}
+
+function failureKind(kind: string): WriterEvent['kind'] {
+  switch (kind) {
+    case 'server':
+      return 'server_error';
+    case 'conflict':
+    case 'rate_limited':
+    case 'overloaded':
+    case 'timeout':
+    case 'network':
+      return kind;
+    default:
+      return 'failed';
+  }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,54 @@
+/** The final report of a job, built from the store: the same whether the job ran once or was resumed. */
+import type { JobState, JobStore } from '../store.js';
+
+export interface SyncReport {
+  jobId: string;
+  state: JobState;
+  error?: string;
+  total: number;
+  written: number;
+  alreadyPresent: number;
+  duplicates: number;
+  /** Quotes still to write (an interrupted job). */
+  pending: number;
+  rejected: { row: number; reason: string }[];
+  failed: { id: string; reason: string }[];
+  databases: { id: string; dataSourceId: string; url: string; title: string }[];
+  requests: number;
+  retries: { conflict: number; rateLimited: number; server: number; ambiguous: number };
+  durationMs: number;
+}
+
+export function buildReport(store: JobStore, jobId: string): SyncReport {
+  const job = store.getJob(jobId);
+  if (!job) throw new Error(`no job ${jobId}`);
+  const counts = store.counts(jobId);
+  const events = store.eventCounts(jobId);
+  const n = (kind: string) => events[kind] ?? 0;
+  return {
+    jobId,
+    state: job.state,
+    ...(job.error ? { error: job.error } : {}),
+    total: counts.total,
+    written: counts.written,
+    alreadyPresent: counts.alreadyPresent,
+    duplicates: counts.duplicates,
+    pending: counts.pending,
+    rejected: store.rejected(jobId).map(({ row, reason }) => ({ row, reason })),
+    failed: store.failed(jobId).map(({ id, reason }) => ({ id, reason })),
+    databases: store.jobDatabases(jobId).map((d) => ({ id: d.databaseId, dataSourceId: d.dataSourceId, url: d.url, title: d.title })),
+    requests: job.requests,
+    retries: {
+      conflict: n('conflict'),
+      rateLimited: n('rate_limited') + n('overloaded'),
+      server: n('server_error') + n('timeout') + n('network'),
+      ambiguous: store.ambiguousFailures(jobId),
+    },
+    durationMs: job.activeMs,
+  };
+}
+
+/** Every valid quote is in Notion (written now or before); rejected rows do not count against it. */
+export function isComplete(report: SyncReport): boolean {
+  return report.failed.length === 0 && report.pending === 0 && report.state === 'done';
+}

@@ -1,0 +1,111 @@
+/**
+ * Retry decisions, as pure functions: can this failure be retried, how long to wait, and must
+ * the quote be looked up first because the failed create may have been applied.
+ */
+import { mayHaveBeenApplied, type NotionFailure } from '../notion/failure.js';
+
+export interface RetryPolicy {
+  /** First back-off after a 409 or 5xx; doubles per attempt. */
+  baseMs: number;
+  maxMs: number;
+  /** Attempts per request (409s, 5xx, timeouts) before it fails. 429/529 waits are not attempts. */
+  maxAttempts: number;
+  /** Rate-limit answers one request may receive before it fails. */
+  maxRateLimitWaits: number;
+}
+
+export type Operation = 'create' | 'read';
+
+export type RetryDecision =
+  /** Notion asked everyone to slow down: hold the whole queue, then try again. */
+  | { action: 'pause_all'; ms: number }
+  /** Try this request again after `delayMs`; if `lookupFirst`, find out first whether it was applied. */
+  | { action: 'retry'; delayMs: number; lookupFirst: boolean }
+  /** This quote cannot be written; the job goes on. */
+  | { action: 'give_up'; reason: string }
+  /** Nothing more can be written in this job (token, access, target). */
+  | { action: 'stop_job'; reason: string };
+
+/** Wait used when a 429 carries no Retry-After (Notion always sends one; a proxy might not). */
+export const DEFAULT_RATE_LIMIT_WAIT_MS = 1000;
+
+/** Exponential back-off with equal jitter: half fixed, half random, capped. `attempt` counts from 1. */
+export function backoffMs(attempt: number, policy: Pick<RetryPolicy, 'baseMs' | 'maxMs'>, random: () => number): number {
+  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+export function decideRetry(
+  failure: NotionFailure,
+  context: { operation: Operation; attempt: number; rateLimitWaits: number; policy: RetryPolicy; random: () => number },
+): RetryDecision {
+  const { operation, attempt, policy } = context;
+  switch (failure.kind) {
+    case 'rate_limited':
+    case 'overloaded': {
+      if (context.rateLimitWaits >= policy.maxRateLimitWaits) {
+        return {
+          action: 'give_up',
+          reason: `Notion kept answering "${failure.kind === 'rate_limited' ? 'rate limited' : 'overloaded'}" (${context.rateLimitWaits} times in a row).`,
+        };
+      }
+      const ms =
+        failure.retryAfterMs ??
+        (failure.kind === 'rate_limited' ? DEFAULT_RATE_LIMIT_WAIT_MS : backoffMs(context.rateLimitWaits + 1, policy, context.random));
+      return { action: 'pause_all', ms };
+    }
+    case 'conflict':
+    case 'server':
+    case 'timeout':
+    case 'network': {
+      if (attempt >= policy.maxAttempts) {
+        return { action: 'give_up', reason: `${describeFailure(failure)}, ${attempt} times; gave up.` };
+      }
+      return {
+        action: 'retry',
+        delayMs: backoffMs(attempt, policy, context.random),
+        lookupFirst: operation === 'create' && mayHaveBeenApplied(failure),
+      };
+    }
+    case 'unauthorized':
+      return {
+        action: 'stop_job',
+        reason: 'Notion refused the integration token (401): it is invalid or was revoked. Set a valid NOTION_TOKEN and retry the job.',
+      };
+    case 'forbidden':
+    case 'not_found':
+      return {
+        action: 'stop_job',
+        reason: `Notion cannot find the target database or page, or it is not shared with the integration (${failure.status}). Share it with the integration (••• menu → Connections) and retry the job.`,
+      };
+    case 'invalid':
+      return operation === 'create'
+        ? { action: 'give_up', reason: `Notion refused this quote: ${failure.message}` }
+        : { action: 'stop_job', reason: `Notion refused a request: ${failure.message}` };
+  }
+}
+
+export function describeFailure(failure: NotionFailure): string {
+  switch (failure.kind) {
+    case 'rate_limited':
+      return 'Notion rate-limited the request (429)';
+    case 'overloaded':
+      return 'Notion was overloaded (529)';
+    case 'conflict':
+      return 'Notion reported a conflicting write (409)';
+    case 'server':
+      return `Notion answered with a server error (${failure.status})`;
+    case 'timeout':
+      return 'the request to Notion timed out';
+    case 'network':
+      return failure.message;
+    case 'unauthorized':
+      return 'Notion refused the token (401)';
+    case 'forbidden':
+      return 'Notion refused access (403)';
+    case 'not_found':
+      return 'Notion could not find the object (404)';
+    case 'invalid':
+      return `Notion refused the request (${failure.status} ${failure.code})`;
+  }
+}

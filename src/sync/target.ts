@@ -1,0 +1,124 @@
+/**
+ * Finds or makes the database a job writes into: an existing one (its schema completed), the
+ * one this app created earlier under the same page, or a new one, waited for until it answers.
+ */
+import { NotionTargetError } from '../errors.js';
+import type { DatabaseInfo } from '../notion/gateway.js';
+import { planSchemaUpdate, quoteDatabaseProperties, QUOTE_PROPERTY } from '../notion/schema.js';
+import type { JobDatabase, JobStore, JobTarget } from '../store.js';
+import { withRetries, type RetryRuntime } from './requests.js';
+
+export interface ResolvedDatabase extends JobDatabase {
+  quoteIdPropertyId: string | undefined;
+  /** Created in this run: it holds no quotes yet, so there is nothing to read back. */
+  created: boolean;
+}
+
+export interface TargetDeps {
+  store: JobStore;
+  runtime: RetryRuntime;
+  readyTimeoutMs: number;
+  now: () => number;
+  /** Told when an existing database gained properties. */
+  onNote?: (message: string) => void;
+}
+
+export async function resolveTarget(
+  target: JobTarget,
+  chunk: number,
+  title: string,
+  deps: TargetDeps,
+): Promise<ResolvedDatabase> {
+  if (target.kind === 'database') return openDatabase(target.databaseId, chunk, deps);
+  const remembered = deps.store.createdDatabase(target.parentPageId, title);
+  if (remembered) {
+    const reopened = await openDatabase(remembered.databaseId, chunk, deps).catch((error: unknown) => {
+      if (error instanceof NotionTargetError) return undefined; // deleted or unshared since: make a new one
+      throw error;
+    });
+    if (reopened) return reopened;
+  }
+  return createDatabase(target.parentPageId, title, chunk, deps);
+}
+
+/** Opens a database by id: checks it exists and is not in the trash, and adds missing properties. */
+export async function openDatabase(databaseId: string, chunk: number, deps: TargetDeps): Promise<ResolvedDatabase> {
+  const { runtime } = deps;
+  const db = await withRetries('open the Notion database', () => runtime.gateway.retrieveDatabase(databaseId), runtime, databaseId);
+  if (db.inTrash) {
+    throw new NotionTargetError(`The Notion database "${db.title || databaseId}" is in the trash. Restore it or pick another one.`, databaseId, 404);
+  }
+  const dataSourceId = db.dataSourceIds[0];
+  if (!dataSourceId) {
+    throw new NotionTargetError(`The Notion database "${db.title || databaseId}" has no data source to write into.`, databaseId, 404);
+  }
+  let source = await withRetries('read the database schema', () => runtime.gateway.retrieveDataSource(dataSourceId), runtime, databaseId);
+  const plan = planSchemaUpdate(source.properties);
+  if (plan.problems.length > 0) {
+    throw new NotionTargetError(plan.problems.join(' '), databaseId, 400);
+  }
+  if (plan.update) {
+    const update = plan.update;
+    source = await withRetries('add the missing properties', () => runtime.gateway.updateDataSource(dataSourceId, update), runtime, databaseId);
+    deps.onNote?.(`Added ${plan.summary} to the database "${db.title}".`);
+  }
+  return toResolved(db, dataSourceId, source.properties, chunk, false);
+}
+
+async function createDatabase(parentPageId: string, title: string, chunk: number, deps: TargetDeps): Promise<ResolvedDatabase> {
+  const { runtime, store } = deps;
+  const db = await withRetries(
+    'create the Notion database',
+    () => runtime.gateway.createDatabase({ parentPageId, title, properties: quoteDatabaseProperties() }),
+    runtime,
+    parentPageId,
+  );
+  const dataSourceId = db.dataSourceIds[0];
+  if (!dataSourceId) throw new NotionTargetError('Notion created the database without a data source.', db.id, 500);
+  const source = await waitUntilReady(db, dataSourceId, deps);
+  store.rememberCreatedDatabase(parentPageId, { databaseId: db.id, dataSourceId, url: db.url, title });
+  return toResolved(db, dataSourceId, source, chunk, true);
+}
+
+/** A new database can answer 404 for a moment: ask again, with growing pauses, within the bounded wait. */
+async function waitUntilReady(db: DatabaseInfo, dataSourceId: string, deps: TargetDeps) {
+  const { runtime } = deps;
+  const deadline = deps.now() + deps.readyTimeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const source = await withRetries('check the new database', () => runtime.gateway.retrieveDataSource(dataSourceId), runtime, db.id);
+      return source.properties;
+    } catch (error) {
+      if (!(error instanceof NotionTargetError) || deps.now() >= deadline) {
+        if (error instanceof NotionTargetError) {
+          throw new NotionTargetError(
+            `Notion created the database but it did not answer within ${Math.round(deps.readyTimeoutMs / 1000)} s (NOTION_READY_TIMEOUT_MS).`,
+            db.id,
+            404,
+          );
+        }
+        throw error;
+      }
+      const wait = Math.min(2000, 100 * 2 ** (attempt - 1), Math.max(0, deadline - deps.now()));
+      await runtime.sleep(wait, runtime.signal);
+    }
+  }
+}
+
+function toResolved(
+  db: DatabaseInfo,
+  dataSourceId: string,
+  properties: { id: string; name: string }[],
+  chunk: number,
+  created: boolean,
+): ResolvedDatabase {
+  return {
+    chunk,
+    databaseId: db.id,
+    dataSourceId,
+    url: db.url,
+    title: db.title,
+    quoteIdPropertyId: properties.find((p) => p.name === QUOTE_PROPERTY.id)?.id,
+    created,
+  };
+}

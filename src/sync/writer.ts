@@ -1,0 +1,319 @@
+/**
+ * The sequential writer: creates one page per quote, one request in flight at a time, paced by
+ * the integration's queue. A quote that meets a 409 or 5xx waits out its back-off while the
+ * next quotes keep the queue busy, so retries cost requests, not idle time. A create that may
+ * have been applied (5xx, timeout, dropped connection) is never sent again before its quote id
+ * has been looked up; those look-ups are batched into one filtered query of up to 100 ids.
+ */
+import type { CreatePageParameters } from '@notionhq/client';
+import { classifyNotionError, mayHaveBeenApplied, type NotionFailure } from '../notion/failure.js';
+import type { NotionGateway, QueryFilter } from '../notion/gateway.js';
+import { quoteIdOf, quoteToPage } from '../notion/page.js';
+import { QUOTE_PROPERTY } from '../notion/schema.js';
+import type { JobStore, StoredQuote } from '../store.js';
+import { withRetries, type RetryRuntime } from './requests.js';
+import { decideRetry, describeFailure, type RetryPolicy } from './retry.js';
+
+/** Ids per look-up query: one `or` filter of `equals` conditions. */
+export const LOOKUP_BATCH_SIZE = 100;
+
+export type WriterEventKind =
+  | 'conflict'
+  | 'rate_limited'
+  | 'overloaded'
+  | 'server_error'
+  | 'timeout'
+  | 'network'
+  | 'lookup'
+  | 'rejected'
+  | 'failed';
+
+export interface WriterEvent {
+  kind: WriterEventKind;
+  quoteId?: string;
+  /** For waits: how long the queue or the quote waits. */
+  waitMs?: number;
+  /** For failures on a create: whether it may have been applied (a look-up follows). */
+  ambiguous?: boolean;
+  message: string;
+}
+
+export interface WriteTarget {
+  dataSourceId: string;
+  /** Property id of `Quote ID`, to fetch only that property in look-ups. */
+  quoteIdPropertyId?: string;
+}
+
+export interface WriterDeps {
+  gateway: NotionGateway;
+  store: JobStore;
+  jobId: string;
+  policy: RetryPolicy;
+  random: () => number;
+  now: () => number;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  onEvent: (event: WriterEvent) => void;
+  onProgress: () => void;
+  signal?: AbortSignal;
+  /** Pause between two quotes (the careful profile); 0 by default. */
+  pauseBetweenQuotesMs?: number;
+}
+
+export type WriteResult =
+  | { outcome: 'finished' }
+  | { outcome: 'interrupted' }
+  | { outcome: 'stopped'; reason: string; failure: NotionFailure };
+
+interface Pending {
+  item: StoredQuote;
+  body?: CreatePageParameters;
+  attempts: number;
+  rateLimitWaits: number;
+  /** Earliest time to try again (or look up). */
+  at: number;
+  /** Set when the quote must not be sent again: after the look-up, fail it with this reason if absent. */
+  failIfAbsent?: string;
+}
+
+export async function writeQuotes(items: StoredQuote[], target: WriteTarget, deps: WriterDeps): Promise<WriteResult> {
+  const { store, jobId, gateway } = deps;
+  const ready: Pending[] = [];
+  const waiting: Pending[] = [];
+  const uncertain: Pending[] = [];
+  for (const item of items) {
+    const entry: Pending = { item, attempts: 0, rateLimitWaits: 0, at: 0 };
+    (item.state === 'pending' ? ready : uncertain).push(entry);
+  }
+  ready.reverse(); // pop() from the end keeps input order
+  const runtime: RetryRuntime = {
+    gateway,
+    policy: deps.policy,
+    random: deps.random,
+    sleep: deps.sleep,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+    onFailure: (failure, _what, waitMs) => deps.onEvent(failureEvent(failure, undefined, waitMs)),
+  };
+  let first = true;
+
+  while (ready.length + waiting.length + uncertain.length > 0) {
+    if (deps.signal?.aborted) return { outcome: 'interrupted' };
+    const now = deps.now();
+    const dueUncertain = uncertain.filter((p) => p.at <= now);
+    const due = takeDue(waiting, now);
+
+    if (dueUncertain.length > 0 && (dueUncertain.length >= LOOKUP_BATCH_SIZE || (!due && ready.length === 0))) {
+      const batch = dueUncertain.slice(0, LOOKUP_BATCH_SIZE);
+      for (const p of batch) uncertain.splice(uncertain.indexOf(p), 1);
+      if (due) waiting.push(due);
+      const result = await resolveUncertain(batch, target, deps, runtime);
+      for (const p of result.absent) {
+        if (p.failIfAbsent) {
+          store.setQuoteState(jobId, p.item.quote.id, 'failed', { reason: p.failIfAbsent });
+          deps.onEvent({ kind: 'failed', quoteId: p.item.quote.id, message: p.failIfAbsent });
+        } else {
+          store.setQuoteState(jobId, p.item.quote.id, 'pending');
+          ready.push(p);
+        }
+      }
+      deps.onProgress();
+      continue;
+    }
+
+    const next = due ?? ready.pop();
+    if (!next) {
+      const wakeAt = Math.min(...waiting.map((p) => p.at), ...uncertain.map((p) => p.at));
+      await deps.sleep(Math.max(0, wakeAt - now), deps.signal);
+      continue;
+    }
+
+    if (!first && deps.pauseBetweenQuotesMs) await deps.sleep(deps.pauseBetweenQuotesMs, deps.signal);
+    first = false;
+    if (deps.signal?.aborted) {
+      ready.push(next);
+      return { outcome: 'interrupted' };
+    }
+
+    const result = await createOne(next, target, deps);
+    switch (result.kind) {
+      case 'done':
+        break;
+      case 'again_now':
+        ready.push(next);
+        break;
+      case 'later':
+        waiting.push(next);
+        break;
+      case 'look_up':
+        uncertain.push(next);
+        break;
+      case 'stop':
+        return { outcome: 'stopped', reason: result.reason, failure: result.failure };
+    }
+    deps.onProgress();
+  }
+  return { outcome: 'finished' };
+}
+
+type CreateResult =
+  | { kind: 'done' }
+  | { kind: 'again_now' }
+  | { kind: 'later' }
+  | { kind: 'look_up' }
+  | { kind: 'stop'; reason: string; failure: NotionFailure };
+
+async function createOne(p: Pending, target: WriteTarget, deps: WriterDeps): Promise<CreateResult> {
+  const { store, jobId } = deps;
+  const id = p.item.quote.id;
+  if (!p.body) {
+    const mapping = quoteToPage(p.item.quote, target.dataSourceId);
+    if (!mapping.ok) {
+      store.setQuoteState(jobId, id, 'rejected', { reason: mapping.reason });
+      deps.onEvent({ kind: 'rejected', quoteId: id, message: mapping.reason });
+      return { kind: 'done' };
+    }
+    p.body = mapping.body;
+  }
+  const body = p.body;
+  store.setQuoteState(jobId, id, 'in_flight', { attempt: true });
+  try {
+    const page = await deps.gateway.createPage(body);
+    store.setQuoteState(jobId, id, 'written', { pageId: page.id });
+    return { kind: 'done' };
+  } catch (error) {
+    const failure = classifyNotionError(error);
+    if (!failure) {
+      // A bug, not Notion: leave the quote resolvable (in_flight is looked up on resume).
+      throw error;
+    }
+    const isRateLimit = failure.kind === 'rate_limited' || failure.kind === 'overloaded';
+    if (!isRateLimit) p.attempts += 1;
+    const decision = decideRetry(failure, {
+      operation: 'create',
+      attempt: p.attempts,
+      rateLimitWaits: p.rateLimitWaits,
+      policy: deps.policy,
+      random: deps.random,
+    });
+    const ambiguous = mayHaveBeenApplied(failure);
+    switch (decision.action) {
+      case 'pause_all':
+        p.rateLimitWaits += 1;
+        deps.onEvent(failureEvent(failure, id, decision.ms));
+        store.setQuoteState(jobId, id, 'pending');
+        deps.gateway.pacer.pauseFor(decision.ms);
+        return { kind: 'again_now' };
+      case 'retry':
+        p.rateLimitWaits = 0;
+        p.at = deps.now() + decision.delayMs;
+        deps.onEvent(failureEvent(failure, id, decision.delayMs));
+        if (decision.lookupFirst) {
+          store.setQuoteState(jobId, id, 'uncertain', { reason: describeFailure(failure) });
+          return { kind: 'look_up' };
+        }
+        store.setQuoteState(jobId, id, 'pending');
+        return { kind: 'later' };
+      case 'give_up':
+        deps.onEvent(failureEvent(failure, id, 0));
+        if (ambiguous) {
+          // It may be in Notion after all: find out before calling it failed.
+          p.failIfAbsent = decision.reason;
+          p.at = deps.now();
+          store.setQuoteState(jobId, id, 'uncertain', { reason: decision.reason });
+          return { kind: 'look_up' };
+        }
+        store.setQuoteState(jobId, id, 'failed', { reason: decision.reason });
+        deps.onEvent({ kind: 'failed', quoteId: id, message: decision.reason });
+        return { kind: 'done' };
+      case 'stop_job':
+        deps.onEvent(failureEvent(failure, id, 0));
+        store.setQuoteState(jobId, id, ambiguous ? 'uncertain' : 'pending');
+        return { kind: 'stop', reason: decision.reason, failure };
+    }
+  }
+}
+
+/** Looks a batch of quote ids up in one query; marks the ones found as written. Returns the others. */
+async function resolveUncertain(
+  batch: Pending[],
+  target: WriteTarget,
+  deps: WriterDeps,
+  runtime: RetryRuntime,
+): Promise<{ absent: Pending[] }> {
+  const ids = batch.map((p) => p.item.quote.id);
+  deps.onEvent({ kind: 'lookup', message: `looking up ${ids.length} quote(s) whose create may have been applied` });
+  const found = await findPagesByQuoteId(ids, target, runtime);
+  const absent: Pending[] = [];
+  for (const p of batch) {
+    const pageId = found.get(p.item.quote.id);
+    if (pageId) deps.store.setQuoteState(deps.jobId, p.item.quote.id, 'written', { pageId });
+    else absent.push(p);
+  }
+  return { absent };
+}
+
+/** Pages of the given quote ids, by quote id (the first page when several hold one id). */
+export function findPagesByQuoteId(ids: string[], target: WriteTarget, runtime: RetryRuntime): Promise<Map<string, string>> {
+  const filter =
+    ids.length === 1
+      ? { property: QUOTE_PROPERTY.id, rich_text: { equals: ids[0]! } }
+      : { or: ids.map((id) => ({ property: QUOTE_PROPERTY.id, rich_text: { equals: id } })) };
+  return queryQuoteIds(filter, target, runtime);
+}
+
+/** Every quote id already in the data source, read once with a paginated query of that one property. */
+export function readExistingQuoteIds(target: WriteTarget, runtime: RetryRuntime): Promise<Map<string, string>> {
+  return queryQuoteIds(undefined, target, runtime);
+}
+
+async function queryQuoteIds(
+  filter: QueryFilter | undefined,
+  target: WriteTarget,
+  runtime: RetryRuntime,
+): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  let cursor: string | undefined;
+  do {
+    const page = await withRetries(
+      'read quote ids from Notion',
+      () =>
+        runtime.gateway.queryDataSource(target.dataSourceId, {
+          ...(filter ? { filter } : {}),
+          ...(cursor ? { startCursor: cursor } : {}),
+          ...(target.quoteIdPropertyId ? { filterProperties: [target.quoteIdPropertyId] } : {}),
+        }),
+      runtime,
+      target.dataSourceId,
+    );
+    for (const p of page.pages) {
+      const id = quoteIdOf(p);
+      if (id && !found.has(id)) found.set(id, p.id);
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  return found;
+}
+
+function takeDue(waiting: Pending[], now: number): Pending | undefined {
+  let best = -1;
+  for (let i = 0; i < waiting.length; i++) {
+    if (waiting[i]!.at <= now && (best < 0 || waiting[i]!.at < waiting[best]!.at)) best = i;
+  }
+  return best < 0 ? undefined : waiting.splice(best, 1)[0];
+}
+
+function failureEvent(failure: NotionFailure, quoteId: string | undefined, waitMs: number): WriterEvent {
+  const kind: WriterEventKind =
+    failure.kind === 'server'
+      ? 'server_error'
+      : failure.kind === 'conflict' || failure.kind === 'rate_limited' || failure.kind === 'overloaded' ||
+          failure.kind === 'timeout' || failure.kind === 'network'
+        ? failure.kind
+        : 'failed';
+  return {
+    kind,
+    ...(quoteId ? { quoteId } : {}),
+    waitMs,
+    ambiguous: quoteId !== undefined && mayHaveBeenApplied(failure),
+    message: describeFailure(failure),
+  };
+}
