@@ -1,0 +1,74 @@
+import { APIResponseError, RequestTimeoutError, UnknownHTTPResponseError } from '@notionhq/client';
+import { APIErrorCode } from '@notionhq/client';
+import { describe, expect, it } from 'vitest';
+import { classifyNotionError, mayHaveBeenApplied, parseRetryAfter } from '../../src/notion/failure.js';
+
+function apiError(status: number, code: APIErrorCode, headers: Record<string, string> = {}) {
+  return new APIResponseError({
+    code,
+    status,
+    message: `${code} happened`,
+    headers: new Headers(headers),
+    rawBodyText: '{}',
+    additional_data: undefined,
+    request_id: 'req-1',
+  });
+}
+
+describe('classifyNotionError', () => {
+  it('reads 429 with its Retry-After', () => {
+    const f = classifyNotionError(apiError(429, APIErrorCode.RateLimited, { 'retry-after': '7' }));
+    expect(f).toMatchObject({ kind: 'rate_limited', retryAfterMs: 7000 });
+  });
+
+  it('tells 409, 5xx, 529, 401, 403, 404 and 400 apart', () => {
+    expect(classifyNotionError(apiError(409, APIErrorCode.ConflictError))?.kind).toBe('conflict');
+    expect(classifyNotionError(apiError(500, APIErrorCode.InternalServerError))?.kind).toBe('server');
+    expect(classifyNotionError(apiError(503, APIErrorCode.ServiceUnavailable))?.kind).toBe('server');
+    expect(classifyNotionError(apiError(504, APIErrorCode.GatewayTimeout))?.kind).toBe('server');
+    expect(classifyNotionError(apiError(529, APIErrorCode.ServiceOverload))?.kind).toBe('overloaded');
+    expect(classifyNotionError(apiError(401, APIErrorCode.Unauthorized))?.kind).toBe('unauthorized');
+    expect(classifyNotionError(apiError(403, APIErrorCode.RestrictedResource))?.kind).toBe('forbidden');
+    expect(classifyNotionError(apiError(404, APIErrorCode.ObjectNotFound))?.kind).toBe('not_found');
+    expect(classifyNotionError(apiError(400, APIErrorCode.ValidationError))).toMatchObject({ kind: 'invalid', code: 'validation_error' });
+  });
+
+  it('treats a 502 page from a proxy (not JSON) as a server error', () => {
+    const error = new UnknownHTTPResponseError({ status: 502, message: undefined, headers: new Headers(), rawBodyText: '<html>' });
+    expect(classifyNotionError(error)?.kind).toBe('server');
+  });
+
+  it('recognises timeouts and dropped connections as possibly applied', () => {
+    const timeout = classifyNotionError(new RequestTimeoutError());
+    expect(timeout?.kind).toBe('timeout');
+    const dropped = classifyNotionError(Object.assign(new TypeError('fetch failed'), { cause: { code: 'UND_ERR_SOCKET' } }));
+    expect(dropped?.kind).toBe('network');
+    expect(dropped?.message).toContain('UND_ERR_SOCKET');
+    expect(mayHaveBeenApplied(timeout!)).toBe(true);
+    expect(mayHaveBeenApplied(dropped!)).toBe(true);
+    expect(mayHaveBeenApplied(classifyNotionError(apiError(502, APIErrorCode.InternalServerError))!)).toBe(true);
+    expect(mayHaveBeenApplied(classifyNotionError(apiError(409, APIErrorCode.ConflictError))!)).toBe(false);
+    expect(mayHaveBeenApplied(classifyNotionError(apiError(429, APIErrorCode.RateLimited))!)).toBe(false);
+  });
+
+  it('leaves programming errors alone', () => {
+    expect(classifyNotionError(new RangeError('bug'))).toBeUndefined();
+    expect(classifyNotionError('string')).toBeUndefined();
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads seconds, fractions and HTTP dates', () => {
+    expect(parseRetryAfter('2')).toBe(2000);
+    expect(parseRetryAfter('0.25')).toBe(250);
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Thu, 01 Jan 2025 00:00:30 GMT', now)).toBe(0);
+  });
+  it('ignores what it cannot read', () => {
+    expect(parseRetryAfter(undefined)).toBeUndefined();
+    expect(parseRetryAfter('')).toBeUndefined();
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter('-3')).toBeUndefined();
+  });
+});

@@ -1,0 +1,108 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ParsedQuotes } from '../src/quotes/model.js';
+import { JobStore } from '../src/store.js';
+
+const parsed: ParsedQuotes = {
+  format: 'csv',
+  quotes: [
+    { row: 2, quote: { id: 'q1', text: 'first' } },
+    { row: 3, quote: { id: 'q2', text: 'second', category: 'Pricing' } },
+    { row: 5, quote: { id: 'q3', text: 'third' } },
+  ],
+  rejected: [{ row: 4, reason: 'the text is empty', raw: { text: '' } }],
+  duplicates: [{ row: 6, id: 'q1', firstRow: 2 }],
+  warnings: [],
+};
+const target = { kind: 'parent' as const, parentPageId: 'p', title: 'Quotes' };
+
+function freshStore() {
+  const dir = mkdtempSync(join(tmpdir(), 'quote-sync-store-'));
+  return { path: join(dir, 'nested', 'jobs.db'), store: new JobStore(join(dir, 'nested', 'jobs.db')) };
+}
+
+describe('JobStore', () => {
+  it('creates its file and folder on first use and records a job with every row', () => {
+    const { store } = freshStore();
+    const job = store.createJob({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
+    expect(job.state).toBe('running');
+    expect(job.target).toEqual(target);
+    expect(store.counts(job.id)).toEqual({
+      total: 5,
+      pending: 3,
+      written: 0,
+      alreadyPresent: 0,
+      duplicates: 1,
+      rejected: 1,
+      failed: 0,
+    });
+    expect(store.quotesToWrite(job.id).map((q) => q.quote.id)).toEqual(['q1', 'q2', 'q3']);
+    expect(store.quotesToWrite(job.id)[1]!.quote.category).toBe('Pricing');
+  });
+
+  it('keeps every state change across a reopen (a killed process)', () => {
+    const { store, path } = freshStore();
+    const job = store.createJob({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
+    store.setQuoteState(job.id, 'q1', 'written', { pageId: 'page-1' });
+    store.setQuoteState(job.id, 'q2', 'in_flight', { attempt: true });
+    store.addEvent(job.id, 'conflict', { quoteId: 'q2' });
+    store.addEvent(job.id, 'network', { quoteId: 'q2', ambiguous: true });
+    store.close();
+    const reopened = new JobStore(path);
+    expect(reopened.quotesToWrite(job.id).map((q) => [q.quote.id, q.state])).toEqual([
+      ['q2', 'in_flight'],
+      ['q3', 'pending'],
+    ]);
+    expect(reopened.quotes(job.id)[0]!.pageId).toBe('page-1');
+    expect(reopened.eventCounts(job.id)).toEqual({ conflict: 1, network: 1 });
+    expect(reopened.ambiguousFailures(job.id)).toBe(1);
+    expect(reopened.unfinishedJobs().map((j) => j.id)).toEqual([job.id]);
+  });
+
+  it('lists rejected rows by row, including quotes too large for Notion', () => {
+    const { store } = freshStore();
+    const job = store.createJob({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
+    store.setQuoteState(job.id, 'q3', 'rejected', { reason: 'too long' });
+    expect(store.rejected(job.id).map((r) => [r.row, r.reason])).toEqual([
+      [4, 'the text is empty'],
+      [5, 'too long'],
+    ]);
+  });
+
+  it('finds the unfinished job of the same input and target, not another target', () => {
+    const { store } = freshStore();
+    const job = store.createJob({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
+    expect(store.findResumableJob('sha', target)?.id).toBe(job.id);
+    expect(store.findResumableJob('sha', { kind: 'database', databaseId: 'd' })).toBeUndefined();
+    store.setJobState(job.id, 'done');
+    expect(store.findResumableJob('sha', target)).toBeUndefined();
+  });
+
+  it('puts failed quotes back for a retry', () => {
+    const { store } = freshStore();
+    const job = store.createJob({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
+    store.setQuoteState(job.id, 'q1', 'failed', { reason: 'revoked' });
+    store.setQuoteState(job.id, 'q2', 'failed', { reason: 'revoked' });
+    expect(store.failed(job.id).map((f) => f.id)).toEqual(['q1', 'q2']);
+    expect(store.requeueFailed(job.id)).toBe(2);
+    expect(store.counts(job.id).pending).toBe(3);
+  });
+
+  it('remembers databases it created under a page', () => {
+    const { store } = freshStore();
+    expect(store.createdDatabase('p', 'Quotes')).toBeUndefined();
+    store.rememberCreatedDatabase('p', { databaseId: 'd1', dataSourceId: 's1', url: 'u', title: 'Quotes' });
+    store.rememberCreatedDatabase('p', { databaseId: 'd2', dataSourceId: 's2', url: 'u2', title: 'Quotes' });
+    expect(store.createdDatabase('p', 'Quotes')).toEqual({ databaseId: 'd2', dataSourceId: 's2', url: 'u2', title: 'Quotes' });
+  });
+
+  it('adds up requests and time over several runs', () => {
+    const { store } = freshStore();
+    const job = store.createJob({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
+    store.addUsage(job.id, 10, 1000.4);
+    store.addUsage(job.id, 5, 500);
+    expect(store.getJob(job.id)).toMatchObject({ requests: 15, activeMs: 1500 });
+  });
+});

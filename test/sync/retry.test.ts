@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { NotionFailure } from '../../src/notion/failure.js';
+import { backoffMs, decideRetry, type RetryPolicy } from '../../src/sync/retry.js';
+
+const policy: RetryPolicy = { baseMs: 100, maxMs: 1000, maxAttempts: 4, maxRateLimitWaits: 3 };
+const ctx = (over: Partial<Parameters<typeof decideRetry>[1]> = {}) => ({
+  operation: 'create' as const,
+  attempt: 1,
+  rateLimitWaits: 0,
+  policy,
+  random: () => 0.5,
+  ...over,
+});
+const f = (kind: string, extra: object = {}) => ({ kind, message: kind, status: 0, ...extra }) as NotionFailure;
+
+describe('backoffMs', () => {
+  it('doubles per attempt with equal jitter, capped', () => {
+    expect(backoffMs(1, policy, () => 0)).toBe(50);
+    expect(backoffMs(1, policy, () => 1)).toBe(100);
+    expect(backoffMs(2, policy, () => 0)).toBe(100);
+    expect(backoffMs(3, policy, () => 1)).toBe(400);
+    expect(backoffMs(10, policy, () => 1)).toBe(1000);
+    expect(backoffMs(10, policy, () => 0)).toBe(500);
+  });
+});
+
+describe('decideRetry', () => {
+  it('pauses everyone for Retry-After on 429 and 529', () => {
+    expect(decideRetry(f('rate_limited', { retryAfterMs: 3000 }), ctx())).toEqual({ action: 'pause_all', ms: 3000 });
+    expect(decideRetry(f('rate_limited'), ctx())).toEqual({ action: 'pause_all', ms: 1000 });
+    expect(decideRetry(f('overloaded', { retryAfterMs: 200 }), ctx())).toEqual({ action: 'pause_all', ms: 200 });
+    expect(decideRetry(f('overloaded'), ctx()).action).toBe('pause_all');
+  });
+
+  it('gives up after too many rate-limit answers in a row', () => {
+    expect(decideRetry(f('rate_limited'), ctx({ rateLimitWaits: 3 })).action).toBe('give_up');
+  });
+
+  it('retries a 409 without a look-up: nothing was written', () => {
+    expect(decideRetry(f('conflict'), ctx())).toEqual({ action: 'retry', delayMs: 75, lookupFirst: false });
+  });
+
+  it('looks a create up before retrying after 5xx, timeout or a dropped connection', () => {
+    for (const kind of ['server', 'timeout', 'network']) {
+      expect(decideRetry(f(kind), ctx())).toMatchObject({ action: 'retry', lookupFirst: true });
+      expect(decideRetry(f(kind), ctx({ operation: 'read' }))).toMatchObject({ action: 'retry', lookupFirst: false });
+    }
+  });
+
+  it('gives up at the attempt limit', () => {
+    const d = decideRetry(f('conflict'), ctx({ attempt: 4 }));
+    expect(d.action).toBe('give_up');
+    expect(d.action === 'give_up' && d.reason).toContain('4 times');
+  });
+
+  it('stops the job on 401, 403 and 404 with a sentence to act on', () => {
+    const unauthorized = decideRetry(f('unauthorized'), ctx());
+    expect(unauthorized.action).toBe('stop_job');
+    expect(unauthorized.action === 'stop_job' && unauthorized.reason).toContain('NOTION_TOKEN');
+    for (const kind of ['forbidden', 'not_found']) {
+      const d = decideRetry(f(kind, { status: kind === 'forbidden' ? 403 : 404 }), ctx());
+      expect(d.action === 'stop_job' && d.reason).toContain('shared with the integration');
+    }
+  });
+
+  it('fails one quote on a validation error, but stops on a bad read', () => {
+    expect(decideRetry(f('invalid', { code: 'validation_error' }), ctx()).action).toBe('give_up');
+    expect(decideRetry(f('invalid', { code: 'validation_error' }), ctx({ operation: 'read' })).action).toBe('stop_job');
+  });
+});
