@@ -1,0 +1,64 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startNotionServer, type LocalNotion } from '../fakes/notion/index.js';
+import { exited, spawnCli, until } from '../support/cli.js';
+import { fastEnv, multiplicity, seededRandom, tempDbPath } from '../support/harness.js';
+import { makeQuoteRecords } from '../support/quote-factory.js';
+
+let notion: LocalNotion | undefined;
+afterEach(async () => {
+  await notion?.close();
+  notion = undefined;
+});
+
+const creates = (n: LocalNotion) => n.requests.filter((r) => r.method === 'POST' && r.path === '/v1/pages').length;
+
+describe('kill and resume', () => {
+  it('a sync killed with SIGKILL at random moments, resumed each time, ends with every quote once', async () => {
+    notion = await startNotionServer({ seed: 21, faults: { conflictRate: 0.05, lostResponseRate: 0.03 } });
+    // Slow enough that a kill lands mid-job: 300 requests a second.
+    const env = fastEnv(notion, tempDbPath(), { NOTION_REQUESTS_PER_SECOND: '300' });
+    const path = join(mkdtempSync(join(tmpdir(), 'quote-sync-crash-')), 'quotes.json');
+    const records = makeQuoteRecords(300, 21);
+    writeFileSync(path, JSON.stringify(records));
+    const random = seededRandom(21);
+
+    let jobId: string | undefined;
+    let kills = 0;
+    for (let round = 0; round < 4; round++) {
+      const child = spawnCli(jobId ? ['resume', jobId] : ['sync', path], env);
+      let stderr = '';
+      child.stderr!.on('data', (d) => (stderr += d));
+      const before = creates(notion);
+      // Kill after a random number of further creates (10..60).
+      const target = before + 10 + Math.floor(random() * 50);
+      const exit = exited(child);
+      let finished = false;
+      void exit.then(() => (finished = true));
+      await until(() => finished || creates(notion!) >= target);
+      if (!finished) {
+        child.kill('SIGKILL');
+        kills += 1;
+      }
+      const { signal } = await exit;
+      jobId ??= /^job (\w+)$/m.exec(stderr)?.[1];
+      expect(jobId, stderr).toBeTruthy();
+      if (!signal) break;
+    }
+    expect(kills).toBeGreaterThanOrEqual(2);
+
+    const final = spawnCli(['resume', jobId!, '--json'], env);
+    let stdout = '';
+    final.stdout!.on('data', (d) => (stdout += d));
+    const { code } = await exited(final);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    const ids = notion.propertyTexts(report.databases[0].dataSourceId, 'Quote ID');
+    expect(multiplicity(ids).duplicates).toEqual([]);
+    expect(new Set(ids).size).toBe(report.total - report.duplicates - report.rejected.length);
+    expect(report.failed).toEqual([]);
+    expect(report.written + report.alreadyPresent).toBe(ids.length);
+  });
+});
