@@ -1,0 +1,129 @@
+/**
+ * Circuit breaker over the writer's outcomes. Closed: writes flow, and a rolling window of the
+ * last outcomes is watched. It opens when the conflict share in a full window passes the ratio,
+ * or after a run of consecutive failures (5xx, timeouts, dropped connections). Open: no writes
+ * until the cool-down (which grows with each trip) has passed. Half-open: one probe quote is
+ * written; success closes it, failure opens it again.
+ *
+ * A hand-written breaker rather than cockatiel/opossum: both wrap a call and decide per call,
+ * while this one must sit beside a paced queue, count 409s (which are not failures to them),
+ * and tell the writer how long to wait. It is small and fully tested.
+ */
+
+export type WriteOutcome = 'success' | 'conflict' | 'failure';
+
+export interface BreakerOptions {
+  /** Outcomes in the rolling window. */
+  window: number;
+  /** Conflict share (of a full window) above which it opens. */
+  conflictRatio: number;
+  /** Consecutive failures that open it. */
+  consecutiveFailures: number;
+  cooldownMs: number;
+  /** The cool-down doubles per trip up to this. */
+  maxCooldownMs: number;
+}
+
+export type BreakerState =
+  | { kind: 'closed' }
+  | { kind: 'open'; trip: number; openedAt: number; retryAt: number }
+  | { kind: 'half_open'; trip: number };
+
+/** What an opening looked like, for the alert. */
+export interface BreakerTrip {
+  trip: number;
+  reason: 'conflicts' | 'failures' | 'probe_failed';
+  /** Conflicts / outcomes in the window when it opened. */
+  conflictShare: number;
+  consecutiveFailures: number;
+  windowSize: number;
+  cooldownMs: number;
+  retryAt: number;
+}
+
+export type BreakerGate = { allowed: true; probe: boolean } | { allowed: false; waitMs: number };
+
+export class CircuitBreaker {
+  private outcomes: WriteOutcome[] = [];
+  private failuresInARow = 0;
+  private current: BreakerState = { kind: 'closed' };
+  private tripCount = 0;
+
+  constructor(
+    private readonly options: BreakerOptions,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (!Number.isInteger(options.window) || options.window < 1) throw new TypeError(`window must be a whole number ≥ 1, got ${options.window}`);
+    if (!(options.conflictRatio > 0 && options.conflictRatio <= 1)) {
+      throw new TypeError(`conflictRatio must be in (0, 1], got ${options.conflictRatio}`);
+    }
+  }
+
+  get state(): BreakerState {
+    return this.current;
+  }
+
+  /** How many times it has opened. */
+  get trips(): number {
+    return this.tripCount;
+  }
+
+  /** May a write go now? Moves open → half-open once the cool-down has passed. */
+  gate(): BreakerGate {
+    const s = this.current;
+    if (s.kind === 'closed') return { allowed: true, probe: false };
+    if (s.kind === 'half_open') return { allowed: true, probe: true };
+    const wait = s.retryAt - this.now();
+    if (wait > 0) return { allowed: false, waitMs: wait };
+    this.current = { kind: 'half_open', trip: s.trip };
+    return { allowed: true, probe: true };
+  }
+
+  /** Records one write's outcome. Returns the trip when this outcome opened the breaker. */
+  record(outcome: WriteOutcome): { opened?: BreakerTrip; closed?: boolean } {
+    if (this.current.kind === 'open') return {}; // a straggler from before it opened
+    if (this.current.kind === 'half_open') {
+      if (outcome === 'success') {
+        this.reset();
+        return { closed: true };
+      }
+      return { opened: this.open('probe_failed') };
+    }
+    this.outcomes.push(outcome);
+    if (this.outcomes.length > this.options.window) this.outcomes.shift();
+    this.failuresInARow = outcome === 'failure' ? this.failuresInARow + 1 : 0;
+    if (this.failuresInARow >= this.options.consecutiveFailures) return { opened: this.open('failures') };
+    if (this.outcomes.length >= this.options.window && this.conflictShare() > this.options.conflictRatio) {
+      return { opened: this.open('conflicts') };
+    }
+    return {};
+  }
+
+  private conflictShare(): number {
+    if (this.outcomes.length === 0) return 0;
+    return this.outcomes.filter((o) => o === 'conflict').length / this.outcomes.length;
+  }
+
+  private open(reason: BreakerTrip['reason']): BreakerTrip {
+    this.tripCount += 1;
+    const cooldownMs = Math.min(this.options.maxCooldownMs, this.options.cooldownMs * 2 ** (this.tripCount - 1));
+    const openedAt = this.now();
+    const trip: BreakerTrip = {
+      trip: this.tripCount,
+      reason,
+      conflictShare: this.conflictShare(),
+      consecutiveFailures: this.failuresInARow,
+      windowSize: this.outcomes.length,
+      cooldownMs,
+      retryAt: openedAt + cooldownMs,
+    };
+    this.current = { kind: 'open', trip: this.tripCount, openedAt, retryAt: trip.retryAt };
+    return trip;
+  }
+
+  private reset(): void {
+    this.current = { kind: 'closed' };
+    this.outcomes = [];
+    this.failuresInARow = 0;
+  }
+}
