@@ -11,6 +11,7 @@ import type { NotionGateway, QueryFilter } from '../notion/gateway.js';
 import { quoteIdOf, quoteToPage } from '../notion/page.js';
 import { QUOTE_PROPERTY } from '../notion/schema.js';
 import type { JobStore, StoredQuote } from '../store.js';
+import type { BreakerTrip, CircuitBreaker, WriteOutcome } from './breaker.js';
 import { withRetries, type RetryRuntime } from './requests.js';
 import { decideRetry, describeFailure, type RetryPolicy } from './retry.js';
 
@@ -26,7 +27,10 @@ export type WriterEventKind =
   | 'network'
   | 'lookup'
   | 'rejected'
-  | 'failed';
+  | 'failed'
+  | 'breaker_open'
+  | 'breaker_closed'
+  | 'recovered';
 
 export interface WriterEvent {
   kind: WriterEventKind;
@@ -35,8 +39,15 @@ export interface WriterEvent {
   waitMs?: number;
   /** For failures on a create: whether it may have been applied (a look-up follows). */
   ambiguous?: boolean;
+  /** For breaker events: the numbers behind the trip. */
+  trip?: BreakerTrip;
   message: string;
 }
+
+/** What recovery found: go on (perhaps into a new database, with quotes to write again), or give up. */
+export type Recovery =
+  | { ok: true; target: WriteTarget; requeue: StoredQuote[]; message: string }
+  | { ok: false; reason: string };
 
 export interface WriteTarget {
   dataSourceId: string;
@@ -57,12 +68,18 @@ export interface WriterDeps {
   signal?: AbortSignal;
   /** Pause between two quotes (the careful profile); 0 by default. */
   pauseBetweenQuotesMs?: number;
+  /** Watches outcomes; while open, nothing is sent. */
+  breaker?: CircuitBreaker;
+  /** Every this many trips, ask for recovery (fresh client, database check); at three times it, give up. */
+  recoverEveryTrips?: number;
+  /** Fresh client, database check, recreation if it is gone. Also asked when the target answers 404. */
+  recover?: (why: string) => Promise<Recovery>;
 }
 
 export type WriteResult =
   | { outcome: 'finished' }
   | { outcome: 'interrupted' }
-  | { outcome: 'stopped'; reason: string; failure: NotionFailure };
+  | { outcome: 'stopped'; reason: string };
 
 interface Pending {
   item: StoredQuote;
@@ -94,9 +111,29 @@ export async function writeQuotes(items: StoredQuote[], target: WriteTarget, dep
     onFailure: (failure, _what, waitMs) => deps.onEvent(failureEvent(failure, undefined, waitMs)),
   };
   let first = true;
+  let current = target;
+  const recoverEvery = deps.recoverEveryTrips ?? 3;
+
+  /** Recovery: on success, write on (maybe elsewhere); otherwise the job stops with the reason. */
+  const recover = async (why: string): Promise<WriteResult | undefined> => {
+    const result = deps.recover ? await deps.recover(why) : { ok: false as const, reason: why };
+    if (!result.ok) return { outcome: 'stopped', reason: result.reason };
+    deps.onEvent({ kind: 'recovered', message: result.message });
+    if (result.target.dataSourceId !== current.dataSourceId) {
+      for (const p of [...ready, ...waiting, ...uncertain]) delete p.body;
+    }
+    current = result.target;
+    for (const item of result.requeue) ready.push({ item, attempts: 0, rateLimitWaits: 0, at: 0 });
+    return undefined;
+  };
 
   while (ready.length + waiting.length + uncertain.length > 0) {
     if (deps.signal?.aborted) return { outcome: 'interrupted' };
+    const gate = deps.breaker?.gate();
+    if (gate && !gate.allowed) {
+      await deps.sleep(gate.waitMs, deps.signal);
+      continue;
+    }
     const now = deps.now();
     const dueUncertain = uncertain.filter((p) => p.at <= now);
     const due = takeDue(waiting, now);
@@ -105,7 +142,7 @@ export async function writeQuotes(items: StoredQuote[], target: WriteTarget, dep
       const batch = dueUncertain.slice(0, LOOKUP_BATCH_SIZE);
       for (const p of batch) uncertain.splice(uncertain.indexOf(p), 1);
       if (due) waiting.push(due);
-      const result = await resolveUncertain(batch, target, deps, runtime);
+      const result = await resolveUncertain(batch, current, deps, runtime);
       for (const p of result.absent) {
         if (p.failIfAbsent) {
           store.setQuoteState(jobId, p.item.quote.id, 'failed', { reason: p.failIfAbsent });
@@ -133,7 +170,29 @@ export async function writeQuotes(items: StoredQuote[], target: WriteTarget, dep
       return { outcome: 'interrupted' };
     }
 
-    const result = await createOne(next, target, deps);
+    const result = await createOne(next, current, deps);
+    if (deps.breaker && result.outcome) {
+      const change = deps.breaker.record(result.outcome);
+      if (change.opened) {
+        deps.onEvent({ kind: 'breaker_open', trip: change.opened, message: describeTrip(change.opened) });
+        const trips = change.opened.trip;
+        if (trips >= recoverEvery * 3) {
+          return {
+            outcome: 'stopped',
+            reason: `Notion kept failing: the circuit breaker opened ${trips} times, and recovery did not help.`,
+          };
+        }
+        if (trips % recoverEvery === 0) {
+          const stop = await recover(`the circuit breaker opened ${trips} times`);
+          if (stop) {
+            if (result.kind === 'later' || result.kind === 'again_now') ready.push(next);
+            return stop;
+          }
+        }
+      } else if (change.closed) {
+        deps.onEvent({ kind: 'breaker_closed', message: 'A probe quote was written: writing resumes.' });
+      }
+    }
     switch (result.kind) {
       case 'done':
         break;
@@ -146,20 +205,29 @@ export async function writeQuotes(items: StoredQuote[], target: WriteTarget, dep
       case 'look_up':
         uncertain.push(next);
         break;
-      case 'stop':
-        return { outcome: 'stopped', reason: result.reason, failure: result.failure };
+      case 'stop': {
+        // The target is gone or unshared: recovery may recreate it; a bad token cannot be mended here.
+        if (result.targetProblem && deps.recover) {
+          const stop = await recover(result.reason);
+          if (stop) return stop;
+          ready.push(next);
+          break;
+        }
+        return { outcome: 'stopped', reason: result.reason };
+      }
     }
     deps.onProgress();
   }
   return { outcome: 'finished' };
 }
 
-type CreateResult =
+type CreateResult = (
   | { kind: 'done' }
   | { kind: 'again_now' }
   | { kind: 'later' }
   | { kind: 'look_up' }
-  | { kind: 'stop'; reason: string; failure: NotionFailure };
+  | { kind: 'stop'; reason: string; targetProblem: boolean }
+) & { outcome?: WriteOutcome };
 
 async function createOne(p: Pending, target: WriteTarget, deps: WriterDeps): Promise<CreateResult> {
   const { store, jobId } = deps;
@@ -178,7 +246,7 @@ async function createOne(p: Pending, target: WriteTarget, deps: WriterDeps): Pro
   try {
     const page = await deps.gateway.createPage(body);
     store.setQuoteState(jobId, id, 'written', { pageId: page.id });
-    return { kind: 'done' };
+    return { kind: 'done', outcome: 'success' };
   } catch (error) {
     const failure = classifyNotionError(error);
     if (!failure) {
@@ -195,6 +263,8 @@ async function createOne(p: Pending, target: WriteTarget, deps: WriterDeps): Pro
       random: deps.random,
     });
     const ambiguous = mayHaveBeenApplied(failure);
+    const outcome: WriteOutcome | undefined =
+      failure.kind === 'conflict' ? 'conflict' : ambiguous ? 'failure' : undefined;
     switch (decision.action) {
       case 'pause_all':
         p.rateLimitWaits += 1;
@@ -208,10 +278,10 @@ async function createOne(p: Pending, target: WriteTarget, deps: WriterDeps): Pro
         deps.onEvent(failureEvent(failure, id, decision.delayMs));
         if (decision.lookupFirst) {
           store.setQuoteState(jobId, id, 'uncertain', { reason: describeFailure(failure) });
-          return { kind: 'look_up' };
+          return { kind: 'look_up', ...(outcome ? { outcome } : {}) };
         }
         store.setQuoteState(jobId, id, 'pending');
-        return { kind: 'later' };
+        return { kind: 'later', ...(outcome ? { outcome } : {}) };
       case 'give_up':
         deps.onEvent(failureEvent(failure, id, 0));
         if (ambiguous) {
@@ -219,15 +289,19 @@ async function createOne(p: Pending, target: WriteTarget, deps: WriterDeps): Pro
           p.failIfAbsent = decision.reason;
           p.at = deps.now();
           store.setQuoteState(jobId, id, 'uncertain', { reason: decision.reason });
-          return { kind: 'look_up' };
+          return { kind: 'look_up', ...(outcome ? { outcome } : {}) };
         }
         store.setQuoteState(jobId, id, 'failed', { reason: decision.reason });
         deps.onEvent({ kind: 'failed', quoteId: id, message: decision.reason });
-        return { kind: 'done' };
+        return { kind: 'done', ...(outcome ? { outcome } : {}) };
       case 'stop_job':
         deps.onEvent(failureEvent(failure, id, 0));
-        store.setQuoteState(jobId, id, ambiguous ? 'uncertain' : 'pending');
-        return { kind: 'stop', reason: decision.reason, failure };
+        store.setQuoteState(jobId, id, 'pending');
+        return {
+          kind: 'stop',
+          reason: decision.reason,
+          targetProblem: failure.kind === 'not_found' || failure.kind === 'forbidden',
+        };
     }
   }
 }
@@ -291,6 +365,16 @@ async function queryQuoteIds(
     cursor = page.nextCursor;
   } while (cursor);
   return found;
+}
+
+function describeTrip(trip: BreakerTrip): string {
+  const why =
+    trip.reason === 'conflicts'
+      ? `${Math.round(trip.conflictShare * 100)}% of the last ${trip.windowSize} writes met a conflict (409)`
+      : trip.reason === 'failures'
+        ? `${trip.consecutiveFailures} writes in a row failed (5xx, timeouts or dropped connections)`
+        : 'the probe write failed';
+  return `Circuit breaker opened (trip ${trip.trip}): ${why}. Writing pauses; one probe quote in ${Math.round(trip.cooldownMs / 1000)} s.`;
 }
 
 function takeDue(waiting: Pending[], now: number): Pending | undefined {
