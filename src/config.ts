@@ -74,6 +74,7 @@ const schema = z.object({
   BREAKER_WINDOW: int(1, 20),
   BREAKER_CONFLICT_RATIO: ratio(0.2),
   BREAKER_COOLDOWN_MS: int(0, 30_000),
+  BREAKER_RECOVER_AFTER_TRIPS: int(1, 3),
   SLACK_BOT_TOKEN: optionalText,
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_APP_TOKEN: optionalText,
@@ -115,6 +116,8 @@ export interface BreakerSettings {
   readonly window: number;
   readonly conflictRatio: number;
   readonly cooldownMs: number;
+  /** Trips after which recovery runs (fresh client, database check); at three times it, the job gives up. */
+  readonly recoverAfterTrips: number;
 }
 
 export interface Config {
@@ -181,6 +184,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       window: e.BREAKER_WINDOW,
       conflictRatio: e.BREAKER_CONFLICT_RATIO,
       cooldownMs: e.BREAKER_COOLDOWN_MS,
+      recoverAfterTrips: e.BREAKER_RECOVER_AFTER_TRIPS,
     },
     dbPath: e.QUOTE_SYNC_DB,
     logLevel: e.LOG_LEVEL,

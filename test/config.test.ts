@@ -16,7 +16,7 @@ describe('loadConfig', () => {
     expect(config.notion.timeoutMs).toBe(30_000);
     expect(config.notion.readyTimeoutMs).toBe(60_000);
     expect(config.dbPath).toBe('./data/quote-sync.db');
-    expect(config.breaker).toEqual({ window: 20, conflictRatio: 0.2, cooldownMs: 30_000 });
+    expect(config.breaker).toEqual({ window: 20, conflictRatio: 0.2, cooldownMs: 30_000, recoverAfterTrips: 3 });
     expect(config.digest).toEqual({ channelId: undefined, cron: '0 9 * * *', timezone: 'UTC' });
     expect(config.slack.apiUrl).toBe('https://slack.com/api/');
     expect(config.slack.port).toBe(3000);

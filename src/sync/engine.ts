@@ -4,18 +4,21 @@
  * Triggers (command line, Slack, Gumloop) call only this.
  */
 import { createHash } from 'node:crypto';
-import { ConfigError, JobNotFoundError, QuoteSyncError } from '../errors.js';
+import { dirname } from 'node:path';
+import { ConfigError, JobNotFoundError, NotionTargetError, QuoteSyncError } from '../errors.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { NotionGateway } from '../notion/gateway.js';
 import { RequestPacer } from '../notion/pacer.js';
 import { parseQuotes } from '../quotes/parse.js';
-import type { JobCounts, JobStore, JobTarget, SyncJob } from '../store.js';
+import type { JobCounts, JobStore, JobTarget, StoredQuote, SyncJob } from '../store.js';
 import { buildReport, type SyncReport } from './report.js';
 import { withRetries, type RetryRuntime } from './requests.js';
 import type { RetryPolicy } from './retry.js';
-import { openDatabase, resolveTarget, type ResolvedDatabase } from './target.js';
-import { readExistingQuoteIds, writeQuotes, type WriterEvent } from './writer.js';
+import { CircuitBreaker } from './breaker.js';
+import { writeFallbackCsv } from './fallback.js';
+import { createDatabase, openDatabase, resolveTarget, type ResolvedDatabase, type TargetDeps } from './target.js';
+import { readExistingQuoteIds, writeQuotes, type Recovery, type WriterEvent } from './writer.js';
 
 export interface SyncSource {
   /** What a person would call it: a file name or a URL. */
@@ -66,6 +69,10 @@ export interface PreparedJob {
 
 /** Most rate-limit answers one request may receive in a row before it fails. */
 const MAX_RATE_LIMIT_WAITS = 20;
+/** Consecutive failed writes (5xx, timeouts, dropped connections) that open the breaker. */
+const BREAKER_CONSECUTIVE_FAILURES = 5;
+/** The breaker's cool-down doubles per trip, up to this many times the configured one. */
+const BREAKER_MAX_COOLDOWN_FACTOR = 8;
 
 export class SyncEngine {
   readonly pacer: RequestPacer;
@@ -197,7 +204,26 @@ export class SyncEngine {
           retries: buildReport(store, jobId).retries,
         });
       };
+      const breaker = new CircuitBreaker(
+        {
+          window: config.breaker.window,
+          conflictRatio: config.breaker.conflictRatio,
+          consecutiveFailures: BREAKER_CONSECUTIVE_FAILURES,
+          cooldownMs: config.breaker.cooldownMs,
+          maxCooldownMs: config.breaker.cooldownMs * BREAKER_MAX_COOLDOWN_FACTOR,
+        },
+        this.now,
+      );
+      let active = database;
+      const recover = async (why: string): Promise<Recovery> => {
+        const result = await this.recover(job, active, why, gateway, this.targetDeps(runtime, reporter));
+        if (result.ok) active = result.database;
+        return result.ok ? { ok: true, target: result.database, requeue: result.requeue, message: result.message } : result;
+      };
       const result = await writeQuotes(items, database, {
+        breaker,
+        recoverEveryTrips: config.breaker.recoverAfterTrips,
+        recover,
         gateway,
         store,
         jobId,
@@ -228,20 +254,70 @@ export class SyncEngine {
     } finally {
       store.addUsage(jobId, gateway.requests, this.now() - started);
     }
-    const report = buildReport(store, jobId);
+    const fallbackCsv = await writeFallbackCsv(store, jobId, dirname(config.dbPath));
+    const report: SyncReport = { ...buildReport(store, jobId), ...(fallbackCsv ? { fallbackCsv } : {}) };
     await reporter.finished?.(report);
     return report;
   }
 
-  /** The job's database: the one an earlier run used, else resolved from the job's target. */
-  private async openTarget(job: SyncJob, runtime: RetryRuntime, reporter: JobReporter): Promise<ResolvedDatabase> {
-    const deps = {
+  private targetDeps(runtime: RetryRuntime, reporter: JobReporter): TargetDeps {
+    return {
       store: this.deps.store,
       runtime,
       readyTimeoutMs: this.deps.config.notion.readyTimeoutMs,
       now: this.now,
       onNote: (message: string) => reporter.note?.(message),
     };
+  }
+
+  /**
+   * After repeated breaker trips, or when the database answers 404: a fresh client (new
+   * connections), then a check that the database is still there. If it was deleted and the job
+   * made it under a page, a new one is made there and this job's quotes are written into it.
+   */
+  private async recover(
+    job: SyncJob,
+    current: ResolvedDatabase,
+    why: string,
+    gateway: NotionGateway,
+    deps: TargetDeps,
+  ): Promise<{ ok: true; database: ResolvedDatabase; requeue: StoredQuote[]; message: string } | { ok: false; reason: string }> {
+    const { store, logger } = this.deps;
+    logger.warn({ jobId: job.id, why }, 'recovering');
+    store.addEvent(job.id, 'recovery', { why });
+    gateway.resetClient();
+    try {
+      const database = await openDatabase(current.databaseId, current.chunk, deps);
+      return { ok: true, database, requeue: [], message: `Reconnected to Notion after ${why}; the database "${database.title}" is there.` };
+    } catch (error) {
+      if (!(error instanceof NotionTargetError) || job.target.kind !== 'parent') {
+        return { ok: false, reason: `Recovery failed after ${why}: ${(error as Error).message}` };
+      }
+      const title = current.title || job.target.title;
+      try {
+        const database = await createDatabase(job.target.parentPageId, title, current.chunk, deps);
+        store.setJobDatabase(job.id, database);
+        // Pages written into the deleted database went to the trash with it: write them again.
+        const requeue = store.quotes(job.id).filter((q) => q.state === 'written' && q.chunk === current.chunk);
+        for (const q of requeue) store.setQuoteState(job.id, q.quote.id, 'pending');
+        store.addEvent(job.id, 'database_recreated', { old: current.databaseId, new: database.databaseId, requeued: requeue.length });
+        return {
+          ok: true,
+          database,
+          requeue: requeue.map((q) => ({ ...q, state: 'pending' as const })),
+          message:
+            `The database "${title}" was deleted or is no longer shared; created a new one (${database.url})` +
+            ` and writing this job's ${requeue.length} earlier quote(s) into it again.`,
+        };
+      } catch (second) {
+        return { ok: false, reason: `Recovery failed: ${(second as Error).message}` };
+      }
+    }
+  }
+
+  /** The job's database: the one an earlier run used, else resolved from the job's target. */
+  private async openTarget(job: SyncJob, runtime: RetryRuntime, reporter: JobReporter): Promise<ResolvedDatabase> {
+    const deps = this.targetDeps(runtime, reporter);
     const known = this.deps.store.jobDatabases(job.id)[0];
     if (known) return openDatabase(known.databaseId, known.chunk, deps);
     const title = job.target.kind === 'parent' ? job.target.title : '';

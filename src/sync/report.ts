@@ -17,6 +17,10 @@ export interface SyncReport {
   requests: number;
   retries: { conflict: number; rateLimited: number; server: number; ambiguous: number };
   durationMs: number;
+  /** Times the circuit breaker opened. */
+  breakerTrips: number;
+  /** Path of the CSV of what was not written (and rejected rows), when there is any. */
+  fallbackCsv?: string;
 }
 
 export function buildReport(store: JobStore, jobId: string): SyncReport {
@@ -45,6 +49,7 @@ export function buildReport(store: JobStore, jobId: string): SyncReport {
       ambiguous: store.ambiguousFailures(jobId),
     },
     durationMs: job.activeMs,
+    breakerTrips: n('breaker_open'),
   };
 }
 

@@ -65,7 +65,7 @@ export async function openDatabase(databaseId: string, chunk: number, deps: Targ
   return toResolved(db, dataSourceId, source.properties, chunk, false);
 }
 
-async function createDatabase(parentPageId: string, title: string, chunk: number, deps: TargetDeps): Promise<ResolvedDatabase> {
+export async function createDatabase(parentPageId: string, title: string, chunk: number, deps: TargetDeps): Promise<ResolvedDatabase> {
   const { runtime, store } = deps;
   const db = await withRetries(
     'create the Notion database',

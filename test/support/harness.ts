@@ -35,6 +35,7 @@ export function fastEnv(notion: LocalNotion, dbPath: string, extra: Record<strin
     NOTION_MAX_ATTEMPTS: '8',
     NOTION_TIMEOUT_MS: '1000',
     NOTION_READY_TIMEOUT_MS: '2000',
+    BREAKER_COOLDOWN_MS: '20',
     QUOTE_SYNC_DB: dbPath,
     ...extra,
   };
