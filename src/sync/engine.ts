@@ -18,7 +18,7 @@ import type { RetryPolicy } from './retry.js';
 import { CircuitBreaker } from './breaker.js';
 import { writeFallbackCsv } from './fallback.js';
 import { createDatabase, openDatabase, resolveTarget, type ResolvedDatabase, type TargetDeps } from './target.js';
-import { readExistingQuoteIds, writeQuotes, type Recovery, type WriterEvent } from './writer.js';
+import { readExistingQuoteIds, writeQuotes, type Recovery, type WriteResult, type WriterEvent } from './writer.js';
 
 export interface SyncSource {
   /** What a person would call it: a file name or a URL. */
@@ -59,6 +59,22 @@ export interface EngineDeps {
   random?: () => number;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+interface RunContext {
+  job: SyncJob;
+  gateway: NotionGateway;
+  runtime: RetryRuntime;
+  policy: RetryPolicy;
+  reporter: JobReporter;
+  record: (event: WriterEvent) => void;
+  resumed: boolean;
+  toWrite: number;
+  settledBefore: number;
+  writeStart: number;
+  /** `started` was reported (once per run, for the first chunk). */
+  announced: boolean;
+  signal?: AbortSignal;
 }
 
 export interface PreparedJob {
@@ -108,8 +124,18 @@ export class SyncEngine {
    * Parses the input and records a job, or returns the unfinished job of the same input and
    * target. Throws InputError (nothing recorded) when the input is unusable.
    */
-  prepare(source: SyncSource, target: JobTarget, origin?: unknown): PreparedJob {
+  prepare(source: SyncSource, target: JobTarget, options: { chunkSize?: number; origin?: unknown } = {}): PreparedJob {
     this.requireToken();
+    const { chunkSize, origin } = options;
+    if (chunkSize !== undefined && (!Number.isInteger(chunkSize) || chunkSize < 1)) {
+      throw new ConfigError(`The chunk size must be a whole number of at least 1, got ${String(chunkSize)}.`, 'chunkSize');
+    }
+    if (chunkSize && target.kind !== 'parent') {
+      throw new ConfigError(
+        'Chunking creates one database per chunk, so it needs a parent page (NOTION_PARENT_PAGE_ID or --parent-page), not a database.',
+        'NOTION_PARENT_PAGE_ID',
+      );
+    }
     const sha = createHash('sha256').update(source.content).digest('hex');
     const unfinished = this.deps.store.findResumableJob(sha, target);
     if (unfinished) return { job: unfinished, resumed: true };
@@ -117,7 +143,14 @@ export class SyncEngine {
       filename: source.name,
       ...(source.format ? { format: source.format } : {}),
     });
-    const job = this.deps.store.createJob({ source: source.name, sourceSha256: sha, target, parsed, origin });
+    const job = this.deps.store.createJob({
+      source: source.name,
+      sourceSha256: sha,
+      target,
+      parsed,
+      origin,
+      ...(chunkSize ? { options: { chunkSize }, chunkOf: (position: number) => Math.floor(position / chunkSize) } : {}),
+    });
     this.deps.logger.info({ jobId: job.id, quotes: parsed.quotes.length, rejected: parsed.rejected.length }, 'job created');
     return { job, resumed: false };
   }
@@ -162,95 +195,57 @@ export class SyncEngine {
     };
     const started = this.now();
     store.setJobState(jobId, 'running');
+    const context: RunContext = {
+      job,
+      gateway,
+      runtime,
+      policy,
+      reporter,
+      record,
+      resumed: options.resumed ?? false,
+      toWrite: store.quotesToWrite(jobId).length,
+      settledBefore: settledCount(store.counts(jobId)),
+      writeStart: this.now(),
+      announced: false,
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
+    const chunkCount = this.chunkCount(job);
+    const chunks = [...new Set(store.quotesToWrite(jobId).map((q) => q.chunk))].sort((a, b) => a - b);
+    let interrupted = false;
+    let stopReason: string | undefined;
+    let chunksStopped = 0;
     try {
-      const database = await this.openTarget(job, runtime, reporter);
-      store.setJobDatabase(jobId, database);
-      let items = store.quotesToWrite(jobId);
-      if (!database.created && items.length > 0) {
-        const existing = await readExistingQuoteIds(database, runtime);
-        items = items.filter((item) => {
-          const pageId = existing.get(item.quote.id);
-          if (!pageId) return true;
-          // Sent by an earlier run of this job and applied: ours. Otherwise it was there before.
-          const ours = item.state === 'in_flight' || item.state === 'uncertain';
-          store.setQuoteState(jobId, item.quote.id, ours ? 'written' : 'present', { pageId });
-          return false;
-        });
-        // Whatever an earlier run left unsure and Notion does not have was not written.
-        for (const item of items) {
-          if (item.state !== 'pending') {
-            store.setQuoteState(jobId, item.quote.id, 'pending');
-            item.state = 'pending';
-          }
+      // Each chunk is isolated: one that cannot be written does not stop the others.
+      for (const chunk of chunks.length > 0 ? chunks : [0]) {
+        const outcome = await this.runChunk(context, chunk, chunkCount);
+        if (outcome.outcome === 'interrupted') {
+          interrupted = true;
+          break;
+        }
+        if (outcome.outcome === 'stopped') {
+          chunksStopped += 1;
+          stopReason ??= outcome.reason;
+          this.failChunk(jobId, chunk, outcome.reason);
         }
       }
-      await reporter.started?.({ job, database, toWrite: items.length, resumed: options.resumed ?? false });
-      const toWrite = items.length;
-      const settledBefore = settledCount(store.counts(jobId));
-      const writeStart = this.now();
-      const progress = () => {
-        const counts = store.counts(jobId);
-        const settled = settledCount(counts) - settledBefore;
-        const elapsed = (this.now() - writeStart) / 1000;
-        const rate = elapsed > 0 ? settled / elapsed : 0;
-        reporter.progress?.({
-          jobId,
-          counts,
-          toWrite,
-          settled,
-          requests: gateway.requests,
-          ratePerSecond: rate,
-          etaSeconds: rate > 0 ? (toWrite - settled) / rate : undefined,
-          retries: buildReport(store, jobId).retries,
-        });
-      };
-      const breaker = new CircuitBreaker(
-        {
-          window: config.breaker.window,
-          conflictRatio: config.breaker.conflictRatio,
-          consecutiveFailures: BREAKER_CONSECUTIVE_FAILURES,
-          cooldownMs: config.breaker.cooldownMs,
-          maxCooldownMs: config.breaker.cooldownMs * BREAKER_MAX_COOLDOWN_FACTOR,
-        },
-        this.now,
-      );
-      let active = database;
-      const recover = async (why: string): Promise<Recovery> => {
-        const result = await this.recover(job, active, why, gateway, this.targetDeps(runtime, reporter));
-        if (result.ok) active = result.database;
-        return result.ok ? { ok: true, target: result.database, requeue: result.requeue, message: result.message } : result;
-      };
-      const result = await writeQuotes(items, database, {
-        breaker,
-        recoverEveryTrips: config.breaker.recoverAfterTrips,
-        recover,
-        gateway,
-        store,
-        jobId,
-        policy,
-        random: this.random,
-        now: this.now,
-        sleep: this.sleep,
-        onEvent: record,
-        onProgress: reporter.progress ? progress : () => undefined,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      if (result.outcome === 'interrupted') {
+      if (interrupted) {
         store.setJobState(jobId, 'interrupted', 'Stopped before the end; resume the job to finish it.');
-      } else if (result.outcome === 'stopped') {
-        this.failRemaining(jobId, result.reason);
+      } else if (stopReason) {
+        const whole = chunksStopped >= Math.max(1, chunks.length);
+        store.setJobState(jobId, whole ? 'failed' : 'partial', stopReason);
+        logger.warn({ jobId, reason: stopReason }, 'job stopped');
       } else {
         store.setJobState(jobId, store.counts(jobId).failed > 0 ? 'partial' : 'done');
       }
     } catch (error) {
-      if (options.signal?.aborted && !(error instanceof QuoteSyncError)) {
-        store.setJobState(jobId, 'interrupted', 'Stopped before the end; resume the job to finish it.');
-      } else if (error instanceof QuoteSyncError) {
-        this.failRemaining(jobId, error.message);
-      } else {
-        store.setJobState(jobId, 'interrupted', 'Stopped by an unexpected error; resume the job to finish it.');
-        throw error;
-      }
+      store.setJobState(
+        jobId,
+        'interrupted',
+        options.signal?.aborted
+          ? 'Stopped before the end; resume the job to finish it.'
+          : 'Stopped by an unexpected error; resume the job to finish it.',
+      );
+      if (!options.signal?.aborted) throw error;
     } finally {
       store.addUsage(jobId, gateway.requests, this.now() - started);
     }
@@ -258,6 +253,121 @@ export class SyncEngine {
     const report: SyncReport = { ...buildReport(store, jobId), ...(fallbackCsv ? { fallbackCsv } : {}) };
     await reporter.finished?.(report);
     return report;
+  }
+
+  /** Chunks a job is split into: one database each ("Quotes (part 2/17)"). */
+  private chunkCount(job: SyncJob): number {
+    const size = job.options.chunkSize;
+    if (!size) return 1;
+    return Math.max(1, Math.ceil(this.deps.store.quotes(job.id).length / size));
+  }
+
+  /** Writes one chunk's quotes into its database. Notion errors that end the chunk come back as 'stopped'. */
+  private async runChunk(context: RunContext, chunk: number, chunkCount: number): Promise<WriteResult> {
+    const { store, config } = this.deps;
+    const { job, runtime, reporter, gateway } = context;
+    const jobId = job.id;
+    let database: ResolvedDatabase;
+    let items: StoredQuote[];
+    try {
+      database = await this.openTarget(job, chunk, chunkCount, runtime, reporter);
+      store.setJobDatabase(jobId, database);
+      items = store.quotesToWrite(jobId).filter((q) => q.chunk === chunk);
+      if (!database.created && items.length > 0) items = await this.settleExisting(jobId, items, database, runtime);
+    } catch (error) {
+      if (error instanceof QuoteSyncError) return { outcome: 'stopped', reason: error.message };
+      throw error;
+    }
+    if (!context.announced) {
+      context.announced = true;
+      await reporter.started?.({ job, database, toWrite: context.toWrite, resumed: context.resumed });
+    } else {
+      reporter.note?.(`Writing part ${chunk + 1}/${chunkCount} into "${database.title}" ${database.url}`);
+    }
+    const progress = () => {
+      const counts = store.counts(jobId);
+      const settled = settledCount(counts) - context.settledBefore;
+      const elapsed = (this.now() - context.writeStart) / 1000;
+      const rate = elapsed > 0 ? settled / elapsed : 0;
+      reporter.progress?.({
+        jobId,
+        counts,
+        toWrite: context.toWrite,
+        settled,
+        requests: gateway.requests,
+        ratePerSecond: rate,
+        etaSeconds: rate > 0 ? Math.max(0, context.toWrite - settled) / rate : undefined,
+        retries: buildReport(store, jobId).retries,
+      });
+    };
+    const breaker = new CircuitBreaker(
+      {
+        window: config.breaker.window,
+        conflictRatio: config.breaker.conflictRatio,
+        consecutiveFailures: BREAKER_CONSECUTIVE_FAILURES,
+        cooldownMs: config.breaker.cooldownMs,
+        maxCooldownMs: config.breaker.cooldownMs * BREAKER_MAX_COOLDOWN_FACTOR,
+      },
+      this.now,
+    );
+    let active = database;
+    const recover = async (why: string): Promise<Recovery> => {
+      const result = await this.recover(job, active, why, gateway, this.targetDeps(runtime, reporter));
+      if (!result.ok) return result;
+      active = result.database;
+      return { ok: true, target: result.database, requeue: result.requeue, message: result.message };
+    };
+    if (reporter.progress) progress();
+    return writeQuotes(items, database, {
+      breaker,
+      recoverEveryTrips: config.breaker.recoverAfterTrips,
+      recover,
+      gateway,
+      store,
+      jobId,
+      policy: context.policy,
+      random: this.random,
+      now: this.now,
+      sleep: this.sleep,
+      onEvent: context.record,
+      onProgress: reporter.progress ? progress : () => undefined,
+      ...(context.signal ? { signal: context.signal } : {}),
+    });
+  }
+
+  /**
+   * Quotes already in the database are not written again: found ones an earlier run of this job
+   * sent are ours ('written'), others were there before ('present'). Whatever an earlier run left
+   * unsure and Notion does not have was not written.
+   */
+  private async settleExisting(
+    jobId: string,
+    items: StoredQuote[],
+    database: ResolvedDatabase,
+    runtime: RetryRuntime,
+  ): Promise<StoredQuote[]> {
+    const { store } = this.deps;
+    const existing = await readExistingQuoteIds(database, runtime);
+    const left: StoredQuote[] = [];
+    for (const item of items) {
+      const pageId = existing.get(item.quote.id);
+      if (pageId) {
+        const ours = item.state === 'in_flight' || item.state === 'uncertain';
+        store.setQuoteState(jobId, item.quote.id, ours ? 'written' : 'present', { pageId });
+        continue;
+      }
+      if (item.state !== 'pending') store.setQuoteState(jobId, item.quote.id, 'pending');
+      left.push({ ...item, state: 'pending' });
+    }
+    return left;
+  }
+
+  /** A chunk cannot go on: each quote it did not write is failed with the reason, so it lands in the fallback. */
+  private failChunk(jobId: string, chunk: number, reason: string): void {
+    const { store } = this.deps;
+    for (const item of store.quotesToWrite(jobId)) {
+      if (item.chunk === chunk) store.setQuoteState(jobId, item.quote.id, 'failed', { reason });
+    }
   }
 
   private targetDeps(runtime: RetryRuntime, reporter: JobReporter): TargetDeps {
@@ -315,23 +425,20 @@ export class SyncEngine {
     }
   }
 
-  /** The job's database: the one an earlier run used, else resolved from the job's target. */
-  private async openTarget(job: SyncJob, runtime: RetryRuntime, reporter: JobReporter): Promise<ResolvedDatabase> {
+  /** A chunk's database: the one an earlier run used, else resolved from the job's target. */
+  private async openTarget(
+    job: SyncJob,
+    chunk: number,
+    chunkCount: number,
+    runtime: RetryRuntime,
+    reporter: JobReporter,
+  ): Promise<ResolvedDatabase> {
     const deps = this.targetDeps(runtime, reporter);
-    const known = this.deps.store.jobDatabases(job.id)[0];
-    if (known) return openDatabase(known.databaseId, known.chunk, deps);
-    const title = job.target.kind === 'parent' ? job.target.title : '';
-    return resolveTarget(job.target, 0, title, deps);
-  }
-
-  /** The job cannot go on: every quote not written is failed with the reason, so it lands in the fallback. */
-  private failRemaining(jobId: string, reason: string): void {
-    const { store } = this.deps;
-    for (const item of store.quotesToWrite(jobId)) {
-      store.setQuoteState(jobId, item.quote.id, 'failed', { reason });
-    }
-    store.setJobState(jobId, 'failed', reason);
-    this.deps.logger.warn({ jobId, reason }, 'job stopped');
+    const known = this.deps.store.jobDatabases(job.id).find((d) => d.chunk === chunk);
+    if (known) return openDatabase(known.databaseId, chunk, deps);
+    const base = job.target.kind === 'parent' ? job.target.title : '';
+    const title = chunkCount > 1 ? `${base} (part ${chunk + 1}/${chunkCount})` : base;
+    return resolveTarget(job.target, chunk, title, deps);
   }
 
   private requireToken(): string {
