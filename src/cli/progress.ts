@@ -57,6 +57,9 @@ export function terminalReporter(out: TerminalOutput, now: () => number = Date.n
       if (e.kind === 'rate_limited' || e.kind === 'overloaded') {
         clearBar();
         out.write(`notion: ${e.message}; waiting ${formatDuration((e.waitMs ?? 0) / 1000)}\n`);
+      } else if (e.kind === 'breaker_open' || e.kind === 'breaker_closed' || e.kind === 'recovered') {
+        clearBar();
+        out.write(`${e.message}\n`);
       } else if (e.kind === 'failed' || e.kind === 'rejected') {
         clearBar();
         out.write(`quote ${e.quoteId ?? ''}: ${e.message}\n`);
@@ -83,6 +86,7 @@ export function summaryText(report: SyncReport): string {
       `${report.retries.conflict} conflict, ${report.retries.rateLimited} rate-limited, ${report.retries.server} server/network ` +
       `(${report.retries.ambiguous} looked up)`,
   ];
+  if (report.breakerTrips) lines.push(`  the circuit breaker opened ${report.breakerTrips} time(s)`);
   for (const db of report.databases) lines.push(`  database "${db.title}": ${db.url}`);
   for (const r of report.rejected.slice(0, 20)) lines.push(`  rejected row ${r.row}: ${r.reason}`);
   if (report.rejected.length > 20) lines.push(`  … and ${report.rejected.length - 20} more rejected row(s)`);

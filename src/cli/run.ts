@@ -26,7 +26,7 @@ export interface CliIo {
 }
 
 export const USAGE = `usage:
-  quote-sync sync <file.csv|file.json> [--database ID | --parent-page ID] [--json]
+  quote-sync sync <file.csv|file.json> [--database ID | --parent-page ID] [--chunk-size N] [--json]
   quote-sync resume <jobId> [--json]
   quote-sync jobs [--json]
 
@@ -43,6 +43,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       options: {
         database: { type: 'string' },
         'parent-page': { type: 'string' },
+        'chunk-size': { type: 'string' },
         json: { type: 'boolean', default: false },
         limit: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -104,7 +105,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 async function syncCommand(
   engine: SyncEngine,
   args: string[],
-  flags: { database?: string; 'parent-page'?: string; json?: boolean },
+  flags: { database?: string; 'parent-page'?: string; 'chunk-size'?: string; json?: boolean },
   io: CliIo,
 ): Promise<number> {
   const [file] = args;
@@ -138,8 +139,14 @@ async function syncCommand(
     io.stderr.write(code === 'ENOENT' ? `There is no file ${file}.\n` : `Cannot read ${file} (${code ?? (error as Error).message}).\n`);
     return EXIT.unusable;
   }
+  const chunkFlag = flags['chunk-size'];
+  const chunkSize = chunkFlag === undefined ? undefined : /^\d+$/.test(chunkFlag) ? Number(chunkFlag) : Number.NaN;
+  if (chunkSize !== undefined && !(chunkSize >= 1)) {
+    io.stderr.write(`--chunk-size "${chunkFlag}" must be a whole number of at least 1\n`);
+    return EXIT.unusable;
+  }
   const target = engine.targetFor(overrides);
-  const { job, resumed } = engine.prepare({ name: file, content }, target);
+  const { job, resumed } = engine.prepare({ name: file, content }, target, chunkSize ? { chunkSize } : {});
   io.stderr.write(`job ${job.id}\n`);
   if (resumed) io.stderr.write(`an unfinished job of this file exists: resuming job ${job.id}\n`);
   const report = await engine.run(job.id, runOptions(io, resumed));
@@ -213,6 +220,9 @@ function runOptions(io: CliIo, resumed: boolean) {
 function finish(report: SyncReport, json: boolean, io: CliIo): number {
   if (json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else io.stdout.write(summaryText(report));
+  if (report.fallbackCsv) {
+    io.stderr.write(`not written: ${report.fallbackCsv} (fix the cause, then sync that file to finish)\n`);
+  }
   if (report.state === 'interrupted') {
     io.stderr.write(`interrupted: run "quote-sync resume ${report.jobId}" to finish\n`);
     return EXIT.interrupted;
