@@ -32,10 +32,12 @@ describe('quote-sync command line', () => {
     expect(Object.keys(report).sort()).toEqual(
       [
         'alreadyPresent',
+        'breakerTrips',
         'databases',
         'duplicates',
         'durationMs',
         'failed',
+        'fallbackCsv',
         'jobId',
         'pending',
         'rejected',
