@@ -1,26 +1,49 @@
 /**
  * Paces every request of one Notion integration through one p-queue: one request at a time,
- * spaced evenly at the configured rate (sliding window), so nothing bursts past Notion's limit.
- * A 429 or 529 pauses the whole queue for the time Notion asked for.
+ * spaced evenly (sliding window), so nothing bursts past Notion's limit. A 429 or 529 pauses the
+ * whole queue for the time Notion asked for.
+ *
+ * The configured rate is a ceiling the queue enforces. Below it, the pacer keeps a learned rate:
+ * each 429 means the real budget is lower (another integration sharing the workspace, a lower
+ * limit than documented), so the rate drops by RATE_DECREASE; after a quiet spell it climbs back
+ * by RATE_INCREASE of the ceiling. Settling takes a handful of 429s and lands within 10% of the
+ * real budget.
  */
 import PQueue from 'p-queue';
 
 export interface PacerOptions {
   requestsPerSecond: number;
+  /** Quiet time after a 429 before the rate climbs back a step. */
+  recoveryMs?: number;
   /** Injectable for tests. */
   setTimer?: (fn: () => void, ms: number) => { unref?: () => void };
   clearTimer?: (handle: unknown) => void;
   now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
+/** Each 429 multiplies the rate by this. */
+export const RATE_DECREASE = 0.9;
+/** Each quiet spell adds this share of the ceiling back. */
+export const RATE_INCREASE = 0.05;
+export const DEFAULT_RATE_RECOVERY_MS = 60_000;
+/** The learned rate never goes below this share of the ceiling. */
+const MIN_RATE_SHARE = 0.05;
+
 export class RequestPacer {
-  private queue: PQueue;
+  private readonly queue: PQueue;
+  private readonly ceiling: number;
   private rate: number;
+  private lastStart = Number.NEGATIVE_INFINITY;
+  private lastRateLimit = Number.NEGATIVE_INFINITY;
+  private lastStep = Number.NEGATIVE_INFINITY;
   private resumeAt = 0;
   private timer: unknown;
+  private readonly recoveryMs: number;
   private readonly setTimer: NonNullable<PacerOptions['setTimer']>;
   private readonly clearTimer: NonNullable<PacerOptions['clearTimer']>;
   private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(options: PacerOptions) {
     if (!(options.requestsPerSecond > 0) || !Number.isFinite(options.requestsPerSecond)) {
@@ -28,25 +51,52 @@ export class RequestPacer {
         `requestsPerSecond must be a finite number above 0, got ${String(options.requestsPerSecond)} (${typeof options.requestsPerSecond})`,
       );
     }
-    this.rate = options.requestsPerSecond;
-    this.queue = RequestPacer.makeQueue(this.rate);
+    this.ceiling = options.requestsPerSecond;
+    this.rate = this.ceiling;
+    this.queue = new PQueue({ concurrency: 1, intervalCap: 1, interval: 1000 / this.ceiling, strict: true });
+    this.recoveryMs = options.recoveryMs ?? DEFAULT_RATE_RECOVERY_MS;
     this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = options.clearTimer ?? ((handle) => clearTimeout(handle as NodeJS.Timeout));
     this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  /** One request per `1000 / rate` ms in any rolling window: smooth pacing, no burst at a window's edge. */
-  private static makeQueue(requestsPerSecond: number): PQueue {
-    return new PQueue({ concurrency: 1, intervalCap: 1, interval: 1000 / requestsPerSecond, strict: true });
-  }
-
+  /** The rate requests are sent at now (requests per second). */
   get requestsPerSecond(): number {
     return this.rate;
   }
 
+  get ceilingPerSecond(): number {
+    return this.ceiling;
+  }
+
   /** Runs `request` when its turn comes. */
   run<T>(request: () => Promise<T>): Promise<T> {
-    return this.queue.add(request);
+    return this.queue.add(async () => {
+      this.maybeClimb();
+      if (this.rate < this.ceiling) {
+        // The queue spaces requests at the ceiling; a learned lower rate widens the gap.
+        const wait = this.lastStart + 1000 / this.rate - this.now();
+        if (wait > 0) await this.sleep(wait);
+      }
+      this.lastStart = this.now();
+      return request();
+    });
+  }
+
+  /** Notion answered 429: the budget is lower than the current rate. */
+  rateLimited(): void {
+    this.lastRateLimit = this.now();
+    this.lastStep = this.lastRateLimit;
+    this.rate = Math.max(this.ceiling * MIN_RATE_SHARE, this.rate * RATE_DECREASE);
+  }
+
+  private maybeClimb(): void {
+    if (this.rate >= this.ceiling) return;
+    const now = this.now();
+    if (now - this.lastStep < this.recoveryMs) return;
+    this.lastStep = now;
+    this.rate = Math.min(this.ceiling, this.rate + this.ceiling * RATE_INCREASE);
   }
 
   /** Holds every queued request for `ms` (from now), extending a pause already in force. */

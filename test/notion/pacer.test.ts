@@ -60,3 +60,36 @@ describe('RequestPacer', () => {
     expect(pacer.isPaused).toBe(false);
   });
 });
+
+describe('RequestPacer adaptive rate', () => {
+  it('lowers the rate by a tenth per 429 and climbs back a step per quiet spell, never above the ceiling', () => {
+    let now = 0;
+    const pacer = new RequestPacer({ requestsPerSecond: 30, recoveryMs: 1000, now: () => now });
+    pacer.rateLimited();
+    expect(pacer.requestsPerSecond).toBeCloseTo(27);
+    pacer.rateLimited();
+    expect(pacer.requestsPerSecond).toBeCloseTo(24.3);
+    return (async () => {
+      now = 500;
+      await pacer.run(async () => undefined);
+      expect(pacer.requestsPerSecond).toBeCloseTo(24.3); // not quiet long enough
+      now = 1000;
+      await pacer.run(async () => undefined);
+      expect(pacer.requestsPerSecond).toBeCloseTo(25.8);
+      for (let i = 2; i < 10; i++) {
+        now = i * 1000;
+        await pacer.run(async () => undefined);
+      }
+      expect(pacer.requestsPerSecond).toBe(30);
+    })();
+  });
+
+  it('spaces requests at the learned rate when it is below the ceiling', async () => {
+    const pacer = new RequestPacer({ requestsPerSecond: 1000, recoveryMs: 60_000 });
+    for (let i = 0; i < 22; i++) pacer.rateLimited(); // 1000 × 0.9^22 ≈ 98 per second
+    const starts: number[] = [];
+    await Promise.all(Array.from({ length: 6 }, () => pacer.run(async () => void starts.push(performance.now()))));
+    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1000 / pacer.requestsPerSecond - 1.5);
+  });
+});
