@@ -69,6 +69,7 @@ const schema = z.object({
   NOTION_MAX_ATTEMPTS: int(1, 8),
   NOTION_TIMEOUT_MS: int(1, 30_000),
   NOTION_READY_TIMEOUT_MS: int(0, 60_000),
+  NOTION_RATE_RECOVERY_MS: int(0, 60_000),
   NOTION_DATABASE_TITLE: text.default('Quotes'),
   QUOTE_SYNC_DB: text.default(DEFAULT_DB_PATH),
   BREAKER_WINDOW: int(1, 20),
@@ -109,6 +110,8 @@ export interface NotionSettings {
   readonly maxAttempts: number;
   readonly timeoutMs: number;
   readonly readyTimeoutMs: number;
+  /** Quiet time after a 429 before the learned rate climbs back a step. */
+  readonly rateRecoveryMs: number;
   readonly databaseTitle: string;
 }
 
@@ -178,6 +181,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttempts: e.NOTION_MAX_ATTEMPTS,
       timeoutMs: e.NOTION_TIMEOUT_MS,
       readyTimeoutMs: e.NOTION_READY_TIMEOUT_MS,
+      rateRecoveryMs: e.NOTION_RATE_RECOVERY_MS,
       databaseTitle: e.NOTION_DATABASE_TITLE,
     },
     breaker: {

@@ -97,7 +97,12 @@ export class SyncEngine {
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(private readonly deps: EngineDeps) {
-    this.pacer = deps.pacer ?? new RequestPacer({ requestsPerSecond: deps.config.notion.requestsPerSecond });
+    this.pacer =
+      deps.pacer ??
+      new RequestPacer({
+        requestsPerSecond: deps.config.notion.requestsPerSecond,
+        recoveryMs: deps.config.notion.rateRecoveryMs,
+      });
     this.random = deps.random ?? Math.random;
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? abortableSleep;
