@@ -9,19 +9,8 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { JobStore } from '../../src/store.js';
 import { SyncEngine } from '../../src/sync/engine.js';
+import { seededRandom } from './random.js';
 import { startNotionServer, type LocalNotion, type LocalNotionOptions } from '../fakes/notion/index.js';
-
-/** Seeded PRNG (mulberry32) so back-off jitter is repeatable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Environment for a fast run against the local Notion: every delay scaled down. */
 export function fastEnv(notion: LocalNotion, dbPath: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -44,6 +33,8 @@ export function fastEnv(notion: LocalNotion, dbPath: string, extra: Record<strin
 export function tempDbPath(): string {
   return join(mkdtempSync(join(tmpdir(), 'quote-sync-')), 'quote-sync.db');
 }
+
+export { seededRandom };
 
 export interface Harness {
   notion: LocalNotion;
