@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../src/cli/run.js';
-import { startNotionServer } from '../test/fakes/notion/index.js';
+import { startNotionServer } from '../test/fakes/local-notion.js';
 
 const sample = fileURLToPath(new URL('../test/fixtures/quotes/sample-gumloop.json', import.meta.url));
 const RATE = 8;

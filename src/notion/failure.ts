@@ -13,7 +13,7 @@ export type NotionFailure =
   | { kind: 'network'; message: string }
   | { kind: 'unauthorized'; status: 401; message: string }
   | { kind: 'forbidden'; status: 403; message: string }
-  | { kind: 'not_found'; status: 404; message: string }
+  | { kind: 'not_found'; status: number; message: string }
   | { kind: 'invalid'; status: number; code: string; message: string };
 
 export type NotionFailureKind = NotionFailure['kind'];
@@ -46,6 +46,8 @@ export function classifyNotionError(error: unknown): NotionFailure | undefined {
     if (status === 401) return { kind: 'unauthorized', status, message };
     if (status === 403) return { kind: 'forbidden', status, message };
     if (status === 404) return { kind: 'not_found', status, message };
+    // Writing into a database in the trash answers 400 "Can't edit block that is archived": the target is gone.
+    if (status === 400 && /\barchived\b/i.test(message)) return { kind: 'not_found', status, message };
     if (status >= 500) return { kind: 'server', status, message };
     return { kind: 'invalid', status, code: String(error.code), message };
   }

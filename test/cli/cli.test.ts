@@ -2,7 +2,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startNotionServer, type LocalNotion } from '../fakes/notion/index.js';
+import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
 import { cli } from '../support/cli.js';
 import { fastEnv, multiplicity, tempDbPath } from '../support/harness.js';
 import { makeQuoteRecords, recordsToCsv } from '../support/quote-factory.js';

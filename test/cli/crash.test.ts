@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startNotionServer, type LocalNotion } from '../fakes/notion/index.js';
+import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
 import { exited, spawnCli, until } from '../support/cli.js';
 import { fastEnv, multiplicity, seededRandom, tempDbPath } from '../support/harness.js';
 import { makeQuoteRecords } from '../support/quote-factory.js';

@@ -93,7 +93,7 @@ describe('quoteToPage', () => {
 
   it('leaves out absent optional fields and never sends an empty rich text item', () => {
     const m = quoteToPage({ id: 'q', text: 'only text' }, ds);
-    expect(m.ok && Object.keys(m.body.properties).sort()).toEqual(['Quote', 'Quote ID']);
+    expect(m.ok && Object.keys(m.body.properties ?? {}).sort()).toEqual(['Quote', 'Quote ID']);
   });
 
   it('guards select names (commas, 100 characters) and drops a URL over 2000 characters', () => {

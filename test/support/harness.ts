@@ -10,7 +10,7 @@ import { silentLogger } from '../../src/logger.js';
 import { JobStore } from '../../src/store.js';
 import { SyncEngine } from '../../src/sync/engine.js';
 import { seededRandom } from './random.js';
-import { startNotionServer, type LocalNotion, type LocalNotionOptions } from '../fakes/notion/index.js';
+import { startNotionServer, type LocalNotion, type LocalNotionOptions } from '../fakes/local-notion.js';
 
 /** Environment for a fast run against the local Notion: every delay scaled down. */
 export function fastEnv(notion: LocalNotion, dbPath: string, extra: Record<string, string> = {}): Record<string, string> {

@@ -56,12 +56,15 @@ describe('sync engine against the local Notion', () => {
   });
 
   it('pauses for Retry-After on 429 and 529 and goes on', async () => {
-    harness = await startHarness({ notion: { rateLimit: false } });
+    // A generous budget with a short Retry-After, so the injected 429s cost milliseconds.
+    harness = await startHarness({ notion: { rateLimit: { requestsPerSecond: 10_000, retryAfterSeconds: 0.05 } } });
     harness.notion.injectNext('POST /v1/pages', 'rate_limited', 2);
+    harness.notion.injectNext('POST /v1/pages', 'overload', 1);
     const { job } = harness.engine.prepare(json(makeQuoteRecords(10, 4)), harness.engine.targetFor());
     const report = await harness.engine.run(job.id);
-    expect(report.retries.rateLimited).toBe(2);
+    expect(report.retries.rateLimited).toBe(3);
     expect(report.written).toBe(10);
+    expect(harness.notion.stats().byStatus).toMatchObject({ '429': 2, '529': 1 });
   });
 
   it('finishes an interrupted job on resume with nothing missing and nothing twice', async () => {
