@@ -70,6 +70,9 @@ const schema = z.object({
   NOTION_TIMEOUT_MS: int(1, 30_000),
   NOTION_READY_TIMEOUT_MS: int(0, 60_000),
   NOTION_RATE_RECOVERY_MS: int(0, 60_000),
+  NOTION_PROFILE: z.enum(['default', 'careful']).default('default'),
+  NOTION_CAREFUL_PAUSE_MS: int(0, 1000),
+  NOTION_CAREFUL_CONFLICT_MS: int(0, 10_000),
   NOTION_DATABASE_TITLE: text.default('Quotes'),
   QUOTE_SYNC_DB: text.default(DEFAULT_DB_PATH),
   BREAKER_WINDOW: int(1, 20),
@@ -112,6 +115,10 @@ export interface NotionSettings {
   readonly readyTimeoutMs: number;
   /** Quiet time after a 429 before the learned rate climbs back a step. */
   readonly rateRecoveryMs: number;
+  /** `careful`: a pause between quotes and a long back-off after 409s, for workspaces where conflicts persist. */
+  readonly profile: 'default' | 'careful';
+  readonly carefulPauseMs: number;
+  readonly carefulConflictMs: number;
   readonly databaseTitle: string;
 }
 
@@ -182,6 +189,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: e.NOTION_TIMEOUT_MS,
       readyTimeoutMs: e.NOTION_READY_TIMEOUT_MS,
       rateRecoveryMs: e.NOTION_RATE_RECOVERY_MS,
+      profile: e.NOTION_PROFILE,
+      carefulPauseMs: e.NOTION_CAREFUL_PAUSE_MS,
+      carefulConflictMs: e.NOTION_CAREFUL_CONFLICT_MS,
       databaseTitle: e.NOTION_DATABASE_TITLE,
     },
     breaker: {

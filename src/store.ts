@@ -26,6 +26,8 @@ export type JobTarget =
 
 export interface JobOptions {
   chunkSize?: number;
+  /** The careful profile: a pause between quotes, long back-off after conflicts. */
+  careful?: boolean;
 }
 
 export interface SyncJob {

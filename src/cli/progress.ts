@@ -88,7 +88,7 @@ export function summaryText(report: SyncReport): string {
   ];
   if (report.breakerTrips) lines.push(`  the circuit breaker opened ${report.breakerTrips} time(s)`);
   for (const db of report.databases) lines.push(`  database "${db.title}": ${db.url}`);
-  for (const r of report.rejected.slice(0, 20)) lines.push(`  rejected row ${r.row}: ${r.reason}`);
+  for (const r of report.rejected.slice(0, 20)) lines.push(`  rejected row ${r.row}: ${r.reason.replace(/^row \d+: /, "")}`);
   if (report.rejected.length > 20) lines.push(`  … and ${report.rejected.length - 20} more rejected row(s)`);
   for (const f of report.failed.slice(0, 20)) lines.push(`  failed ${f.id}: ${f.reason}`);
   if (report.failed.length > 20) lines.push(`  … and ${report.failed.length - 20} more failed quote(s)`);

@@ -26,7 +26,7 @@ export interface CliIo {
 }
 
 export const USAGE = `usage:
-  quote-sync sync <file.csv|file.json> [--database ID | --parent-page ID] [--chunk-size N] [--json]
+  quote-sync sync <file.csv|file.json> [--database ID | --parent-page ID] [--chunk-size N] [--careful] [--json]
   quote-sync resume <jobId> [--json]
   quote-sync jobs [--json]
 
@@ -44,6 +44,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         database: { type: 'string' },
         'parent-page': { type: 'string' },
         'chunk-size': { type: 'string' },
+        careful: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         limit: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -105,7 +106,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 async function syncCommand(
   engine: SyncEngine,
   args: string[],
-  flags: { database?: string; 'parent-page'?: string; 'chunk-size'?: string; json?: boolean },
+  flags: { database?: string; 'parent-page'?: string; 'chunk-size'?: string; careful?: boolean; json?: boolean },
   io: CliIo,
 ): Promise<number> {
   const [file] = args;
@@ -146,7 +147,10 @@ async function syncCommand(
     return EXIT.unusable;
   }
   const target = engine.targetFor(overrides);
-  const { job, resumed } = engine.prepare({ name: file, content }, target, chunkSize ? { chunkSize } : {});
+  const { job, resumed } = engine.prepare({ name: file, content }, target, {
+    ...(chunkSize ? { chunkSize } : {}),
+    ...(flags.careful ? { careful: true } : {}),
+  });
   io.stderr.write(`job ${job.id}\n`);
   if (resumed) io.stderr.write(`an unfinished job of this file exists: resuming job ${job.id}\n`);
   const report = await engine.run(job.id, runOptions(io, resumed));

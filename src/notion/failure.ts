@@ -14,6 +14,7 @@ export type NotionFailure =
   | { kind: 'unauthorized'; status: 401; message: string }
   | { kind: 'forbidden'; status: 403; message: string }
   | { kind: 'not_found'; status: number; message: string }
+  | { kind: 'workspace_full'; status: number; message: string }
   | { kind: 'invalid'; status: number; code: string; message: string };
 
 export type NotionFailureKind = NotionFailure['kind'];
@@ -46,6 +47,8 @@ export function classifyNotionError(error: unknown): NotionFailure | undefined {
     if (status === 401) return { kind: 'unauthorized', status, message };
     if (status === 403) return { kind: 'forbidden', status, message };
     if (status === 404) return { kind: 'not_found', status, message };
+    // A free workspace out of blocks: every create will fail until a person acts.
+    if ((status === 400 || status === 403) && /block limit/i.test(message)) return { kind: 'workspace_full', status, message };
     // Writing into a database in the trash answers 400 "Can't edit block that is archived": the target is gone.
     if (status === 400 && /\barchived\b/i.test(message)) return { kind: 'not_found', status, message };
     if (status >= 500) return { kind: 'server', status, message };

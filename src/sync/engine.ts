@@ -129,9 +129,14 @@ export class SyncEngine {
    * Parses the input and records a job, or returns the unfinished job of the same input and
    * target. Throws InputError (nothing recorded) when the input is unusable.
    */
-  prepare(source: SyncSource, target: JobTarget, options: { chunkSize?: number; origin?: unknown } = {}): PreparedJob {
+  prepare(
+    source: SyncSource,
+    target: JobTarget,
+    options: { chunkSize?: number; careful?: boolean; origin?: unknown } = {},
+  ): PreparedJob {
     this.requireToken();
     const { chunkSize, origin } = options;
+    const careful = options.careful ?? this.deps.config.notion.profile === 'careful';
     if (chunkSize !== undefined && (!Number.isInteger(chunkSize) || chunkSize < 1)) {
       throw new ConfigError(`The chunk size must be a whole number of at least 1, got ${String(chunkSize)}.`, 'chunkSize');
     }
@@ -154,7 +159,8 @@ export class SyncEngine {
       target,
       parsed,
       origin,
-      ...(chunkSize ? { options: { chunkSize }, chunkOf: (position: number) => Math.floor(position / chunkSize) } : {}),
+      options: { ...(chunkSize ? { chunkSize } : {}), ...(careful ? { careful } : {}) },
+      ...(chunkSize ? { chunkOf: (position: number) => Math.floor(position / chunkSize) } : {}),
     });
     this.deps.logger.info({ jobId: job.id, quotes: parsed.quotes.length, rejected: parsed.rejected.length }, 'job created');
     return { job, resumed: false };
@@ -178,9 +184,10 @@ export class SyncEngine {
       timeoutMs: config.notion.timeoutMs,
       pacer: this.pacer,
     });
+    const careful = job.options.careful === true;
     const policy: RetryPolicy = {
-      baseMs: config.notion.retryBaseMs,
-      maxMs: config.notion.retryMaxMs,
+      baseMs: careful ? config.notion.carefulConflictMs : config.notion.retryBaseMs,
+      maxMs: careful ? Math.max(config.notion.retryMaxMs, config.notion.carefulConflictMs) : config.notion.retryMaxMs,
       maxAttempts: config.notion.maxAttempts,
       maxRateLimitWaits: MAX_RATE_LIMIT_WAITS,
     };
@@ -336,6 +343,7 @@ export class SyncEngine {
       sleep: this.sleep,
       onEvent: context.record,
       onProgress: reporter.progress ? progress : () => undefined,
+      ...(job.options.careful ? { pauseBetweenQuotesMs: config.notion.carefulPauseMs } : {}),
       ...(context.signal ? { signal: context.signal } : {}),
     });
   }

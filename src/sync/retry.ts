@@ -78,6 +78,11 @@ export function decideRetry(
         action: 'stop_job',
         reason: `Notion cannot find the target database or page, or it is not shared with the integration (${failure.status}). Share it with the integration (••• menu → Connections) and retry the job.`,
       };
+    case 'workspace_full':
+      return {
+        action: 'stop_job',
+        reason: 'The Notion workspace has reached its block limit, so no more pages can be created. Upgrade the plan or free space, then retry the job.',
+      };
     case 'invalid':
       return operation === 'create'
         ? { action: 'give_up', reason: `Notion refused this quote: ${failure.message}` }
@@ -105,6 +110,8 @@ export function describeFailure(failure: NotionFailure): string {
       return 'Notion refused access (403)';
     case 'not_found':
       return 'Notion could not find the object (404)';
+    case 'workspace_full':
+      return 'the Notion workspace is full (block limit)';
     case 'invalid':
       return `Notion refused the request (${failure.status} ${failure.code})`;
   }

@@ -17,6 +17,8 @@ import { decideRetry, describeFailure, type RetryPolicy } from './retry.js';
 
 /** Ids per look-up query: one `or` filter of `equals` conditions. */
 export const LOOKUP_BATCH_SIZE = 100;
+/** Times in one run the writer tries to recover a target that answers 404 before it gives up. */
+const MAX_TARGET_RECOVERIES = 3;
 
 export type WriterEventKind =
   | 'conflict'
@@ -84,6 +86,8 @@ export type WriteResult =
 interface Pending {
   item: StoredQuote;
   body?: CreatePageParameters;
+  /** The data source `body` was made for (recovery may move the job to a new database). */
+  bodyFor?: string;
   attempts: number;
   rateLimitWaits: number;
   /** Earliest time to try again (or look up). */
@@ -112,6 +116,7 @@ export async function writeQuotes(items: StoredQuote[], target: WriteTarget, dep
   };
   let first = true;
   let current = target;
+  let targetRecoveries = 0;
   const recoverEvery = deps.recoverEveryTrips ?? 3;
 
   /** Recovery: on success, write on (maybe elsewhere); otherwise the job stops with the reason. */
@@ -119,9 +124,6 @@ export async function writeQuotes(items: StoredQuote[], target: WriteTarget, dep
     const result = deps.recover ? await deps.recover(why) : { ok: false as const, reason: why };
     if (!result.ok) return { outcome: 'stopped', reason: result.reason };
     deps.onEvent({ kind: 'recovered', message: result.message });
-    if (result.target.dataSourceId !== current.dataSourceId) {
-      for (const p of [...ready, ...waiting, ...uncertain]) delete p.body;
-    }
     current = result.target;
     for (const item of result.requeue) ready.push({ item, attempts: 0, rateLimitWaits: 0, at: 0 });
     return undefined;
@@ -207,7 +209,8 @@ export async function writeQuotes(items: StoredQuote[], target: WriteTarget, dep
         break;
       case 'stop': {
         // The target is gone or unshared: recovery may recreate it; a bad token cannot be mended here.
-        if (result.targetProblem && deps.recover) {
+        targetRecoveries += 1;
+        if (result.targetProblem && deps.recover && targetRecoveries <= MAX_TARGET_RECOVERIES) {
           const stop = await recover(result.reason);
           if (stop) return stop;
           ready.push(next);
@@ -232,7 +235,7 @@ type CreateResult = (
 async function createOne(p: Pending, target: WriteTarget, deps: WriterDeps): Promise<CreateResult> {
   const { store, jobId } = deps;
   const id = p.item.quote.id;
-  if (!p.body) {
+  if (!p.body || p.bodyFor !== target.dataSourceId) {
     const mapping = quoteToPage(p.item.quote, target.dataSourceId);
     if (!mapping.ok) {
       store.setQuoteState(jobId, id, 'rejected', { reason: mapping.reason });
@@ -240,6 +243,7 @@ async function createOne(p: Pending, target: WriteTarget, deps: WriterDeps): Pro
       return { kind: 'done' };
     }
     p.body = mapping.body;
+    p.bodyFor = target.dataSourceId;
   }
   const body = p.body;
   store.setQuoteState(jobId, id, 'in_flight', { attempt: true });

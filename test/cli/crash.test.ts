@@ -16,24 +16,24 @@ afterEach(async () => {
 const creates = (n: LocalNotion) => n.requests.filter((r) => r.method === 'POST' && r.path === '/v1/pages').length;
 
 describe('kill and resume', () => {
-  it('a sync killed with SIGKILL at random moments, resumed each time, ends with every quote once', async () => {
+  it('500 quotes, SIGKILL at random moments and resumed each time: every quote in Notion exactly once', async () => {
     notion = await startNotionServer({ seed: 21, faults: { conflictRate: 0.05, lostResponseRate: 0.03 } });
     // Slow enough that a kill lands mid-job: 300 requests a second.
     const env = fastEnv(notion, tempDbPath(), { NOTION_REQUESTS_PER_SECOND: '300' });
     const path = join(mkdtempSync(join(tmpdir(), 'quote-sync-crash-')), 'quotes.json');
-    const records = makeQuoteRecords(300, 21);
+    const records = makeQuoteRecords(500, 21);
     writeFileSync(path, JSON.stringify(records));
     const random = seededRandom(21);
 
     let jobId: string | undefined;
     let kills = 0;
-    for (let round = 0; round < 4; round++) {
+    for (let round = 0; round < 6; round++) {
       const child = spawnCli(jobId ? ['resume', jobId] : ['sync', path], env);
       let stderr = '';
       child.stderr!.on('data', (d) => (stderr += d));
       const before = creates(notion);
       // Kill after a random number of further creates (10..60).
-      const target = before + 10 + Math.floor(random() * 50);
+      const target = before + 20 + Math.floor(random() * 60);
       const exit = exited(child);
       let finished = false;
       void exit.then(() => (finished = true));
@@ -47,7 +47,7 @@ describe('kill and resume', () => {
       expect(jobId, stderr).toBeTruthy();
       if (!signal) break;
     }
-    expect(kills).toBeGreaterThanOrEqual(2);
+    expect(kills).toBeGreaterThanOrEqual(3);
 
     const final = spawnCli(['resume', jobId!, '--json'], env);
     let stdout = '';

@@ -31,8 +31,10 @@ export interface NotionFaults {
   hangRate?: number;
   /** A database created through the API answers 404 for this long. */
   readyDelayMs?: number;
-  /** Seconds in the Retry-After header of a 529 (none when unset). */
+  /** Seconds in the Retry-After header of a 529 (default: the rate limit's, else 1). */
   overloadRetryAfterSeconds?: number;
+  /** Every page create fails: the free workspace reached its block limit. */
+  workspaceFull?: boolean;
 }
 
 export interface RateLimitOptions {
@@ -62,7 +64,8 @@ export type InjectedFault =
   | 'lost_response'
   | 'hang'
   | 'unauthorized'
-  | 'not_found';
+  | 'not_found'
+  | 'workspace_full';
 
 export interface RecordedRequest {
   method: string;
@@ -315,7 +318,14 @@ export class LocalNotion {
       this.send(res, record, 200, outcome.body);
     } catch (error) {
       if (error instanceof ApiError) {
-        this.send(res, record, error.status, { object: 'error', status: error.status, code: error.code, message: error.message }, error.headers);
+        const extra = (error as ApiError & { additionalData?: unknown }).additionalData;
+        this.send(
+          res,
+          record,
+          error.status,
+          { object: 'error', status: error.status, code: error.code, message: error.message, ...(extra ? { additional_data: extra } : {}) },
+          error.headers,
+        );
       } else {
         this.send(res, record, 500, {
           object: 'error',
@@ -347,17 +357,11 @@ export class LocalNotion {
       const taken = this.bucket.take(Date.now());
       if (!taken.ok) {
         const seconds = this.bucket.options.retryAfterSeconds ?? Math.max(1, Math.ceil(taken.waitSeconds));
-        throw new ApiError(429, 'rate_limited', 'You have been rate limited. Please try again in a few minutes.', {
-          'retry-after': String(seconds),
-        });
+        throw rateLimited(seconds);
       }
     }
     const injected = this.injected.get(route)?.shift();
-    if (injected === 'rate_limited') {
-      throw new ApiError(429, 'rate_limited', 'You have been rate limited. Please try again in a few minutes.', {
-        'retry-after': String(this.bucket?.options.retryAfterSeconds ?? 1),
-      });
-    }
+    if (injected === 'rate_limited') throw rateLimited(this.bucket?.options.retryAfterSeconds ?? 1);
     if (injected === 'unauthorized') throw unauthorized();
     this.authorize();
 
@@ -384,12 +388,11 @@ export class LocalNotion {
       case 'conflict':
         throw new ApiError(409, 'conflict_error', 'Conflict occurred while saving. Please try again.');
       case 'overload':
-        throw new ApiError(
-          529,
-          'service_overload',
-          'Notion is experiencing high load. Please try again later.',
-          this.faults.overloadRetryAfterSeconds !== undefined ? { 'retry-after': String(this.faults.overloadRetryAfterSeconds) } : {},
-        );
+        throw new ApiError(529, 'service_overload', 'Notion is experiencing high load. Please try again later.', {
+          'retry-after': String(this.faults.overloadRetryAfterSeconds ?? this.bucket?.options.retryAfterSeconds ?? 1),
+        });
+      case 'workspace_full':
+        throw workspaceFull();
       case 'server_error':
         throw serverError(this.random());
       case 'not_found':
@@ -576,6 +579,7 @@ export class LocalNotion {
   }
 
   private createPage(body: Record<string, unknown>): unknown {
+    if (this.faults.workspaceFull) throw workspaceFull();
     const parent = body.parent as { type?: string; data_source_id?: string; database_id?: string } | undefined;
     let ds: DataSource;
     if (parent?.data_source_id) ds = this.dataSource(normaliseId(parent.data_source_id), true);
@@ -826,6 +830,22 @@ function notFound(kind: string, id: string): ApiError {
 
 function archived(): ApiError {
   return new ApiError(400, 'validation_error', "Can't edit block that is archived. You must unarchive the block before editing.");
+}
+
+function rateLimited(retryAfterSeconds: number): ApiError {
+  const error = new ApiError(429, 'rate_limited', 'You have been rate limited. Please try again in a few minutes.', {
+    'retry-after': String(retryAfterSeconds),
+  });
+  return Object.assign(error, { additionalData: { rate_limit_reason: 'public_api_request_rate_limit' } });
+}
+
+/** Notion documents no shape for this; modelled as a validation error that names the block limit. */
+function workspaceFull(): ApiError {
+  return new ApiError(
+    400,
+    'validation_error',
+    'This workspace has reached its block limit. Upgrade the workspace plan or remove content to add more.',
+  );
 }
 
 function serverError(draw: number): ApiError {

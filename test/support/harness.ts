@@ -25,6 +25,7 @@ export function fastEnv(notion: LocalNotion, dbPath: string, extra: Record<strin
     NOTION_TIMEOUT_MS: '1000',
     NOTION_READY_TIMEOUT_MS: '2000',
     BREAKER_COOLDOWN_MS: '20',
+    LOG_LEVEL: 'silent',
     QUOTE_SYNC_DB: dbPath,
     ...extra,
   };
