@@ -5,9 +5,9 @@
  *
  * The configured rate is a ceiling the queue enforces. Below it, the pacer keeps a learned rate:
  * each 429 means the real budget is lower (another integration sharing the workspace, a lower
- * limit than documented), so the rate drops by RATE_DECREASE; after a quiet spell it climbs back
- * by RATE_INCREASE of the ceiling. Settling takes a handful of 429s and lands within 10% of the
- * real budget.
+ * limit than documented), so the rate drops by RATE_DECREASE; after a quiet spell it probes a
+ * step (RATE_INCREASE of the ceiling) higher. A probe that draws a 429 returns to the last good
+ * rate and the next probe waits twice as long, so a settled writer rarely meets a 429 again.
  */
 import PQueue from 'p-queue';
 
@@ -27,6 +27,8 @@ export const RATE_DECREASE = 0.9;
 /** Each quiet spell adds this share of the ceiling back. */
 export const RATE_INCREASE = 0.05;
 export const DEFAULT_RATE_RECOVERY_MS = 60_000;
+/** Failed probes double the wait before the next one, up to this many times the recovery time. */
+const MAX_PROBE_WAIT_FACTOR = 16;
 /** The learned rate never goes below this share of the ceiling. */
 const MIN_RATE_SHARE = 0.05;
 
@@ -35,8 +37,11 @@ export class RequestPacer {
   private readonly ceiling: number;
   private rate: number;
   private lastStart = Number.NEGATIVE_INFINITY;
-  private lastRateLimit = Number.NEGATIVE_INFINITY;
   private lastStep = Number.NEGATIVE_INFINITY;
+  /** The rate before the current probe; where a failed probe returns to. */
+  private goodRate: number;
+  private probing = false;
+  private probeWaitMs: number;
   private resumeAt = 0;
   private timer: unknown;
   private readonly recoveryMs: number;
@@ -53,8 +58,10 @@ export class RequestPacer {
     }
     this.ceiling = options.requestsPerSecond;
     this.rate = this.ceiling;
+    this.goodRate = this.ceiling;
     this.queue = new PQueue({ concurrency: 1, intervalCap: 1, interval: 1000 / this.ceiling, strict: true });
     this.recoveryMs = options.recoveryMs ?? DEFAULT_RATE_RECOVERY_MS;
+    this.probeWaitMs = this.recoveryMs;
     this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = options.clearTimer ?? ((handle) => clearTimeout(handle as NodeJS.Timeout));
     this.now = options.now ?? Date.now;
@@ -86,16 +93,26 @@ export class RequestPacer {
 
   /** Notion answered 429: the budget is lower than the current rate. */
   rateLimited(): void {
-    this.lastRateLimit = this.now();
-    this.lastStep = this.lastRateLimit;
+    this.lastStep = this.now();
+    if (this.probing) {
+      // The step up was one too many: back to the rate that held, and probe less often.
+      this.probing = false;
+      this.rate = this.goodRate;
+      this.probeWaitMs = Math.min(this.probeWaitMs * 2, this.recoveryMs * MAX_PROBE_WAIT_FACTOR);
+      return;
+    }
     this.rate = Math.max(this.ceiling * MIN_RATE_SHARE, this.rate * RATE_DECREASE);
+    this.goodRate = this.rate;
   }
 
   private maybeClimb(): void {
     if (this.rate >= this.ceiling) return;
     const now = this.now();
-    if (now - this.lastStep < this.recoveryMs) return;
+    if (now - this.lastStep < this.probeWaitMs) return;
+    if (this.probing) this.probeWaitMs = this.recoveryMs; // the last probe held for a whole spell
     this.lastStep = now;
+    this.goodRate = this.rate;
+    this.probing = true;
     this.rate = Math.min(this.ceiling, this.rate + this.ceiling * RATE_INCREASE);
   }
 

@@ -84,6 +84,23 @@ describe('RequestPacer adaptive rate', () => {
     })();
   });
 
+  it('returns to the last good rate when a probe draws a 429, and probes half as often', async () => {
+    let now = 0;
+    const pacer = new RequestPacer({ requestsPerSecond: 100, recoveryMs: 1000, now: () => now });
+    pacer.rateLimited(); // 90
+    now = 1000;
+    await pacer.run(async () => undefined); // probe: 95
+    expect(pacer.requestsPerSecond).toBeCloseTo(95);
+    pacer.rateLimited(); // the probe failed: back to 90, not 85.5
+    expect(pacer.requestsPerSecond).toBeCloseTo(90);
+    now = 2500;
+    await pacer.run(async () => undefined);
+    expect(pacer.requestsPerSecond).toBeCloseTo(90); // waits 2 s now
+    now = 3000;
+    await pacer.run(async () => undefined);
+    expect(pacer.requestsPerSecond).toBeCloseTo(95);
+  });
+
   it('spaces requests at the learned rate when it is below the ceiling', async () => {
     const pacer = new RequestPacer({ requestsPerSecond: 1000, recoveryMs: 60_000 });
     for (let i = 0; i < 22; i++) pacer.rateLimited(); // 1000 × 0.9^22 ≈ 98 per second
