@@ -22,6 +22,8 @@ export interface PacerOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** Starts the queue allows in a window of that many intervals: the hard ceiling on bursts. */
+const CEILING_BURST = 2;
 /** Each 429 multiplies the rate by this. */
 export const RATE_DECREASE = 0.9;
 /** Each quiet spell adds this share of the ceiling back. */
@@ -36,7 +38,8 @@ export class RequestPacer {
   private readonly queue: PQueue;
   private readonly ceiling: number;
   private rate: number;
-  private lastStart = Number.NEGATIVE_INFINITY;
+  /** When the next request is due on the ideal timeline (one every 1000 / rate ms). */
+  private nextSlot = Number.NEGATIVE_INFINITY;
   private lastStep = Number.NEGATIVE_INFINITY;
   /** The rate before the current probe; where a failed probe returns to. */
   private goodRate: number;
@@ -59,7 +62,15 @@ export class RequestPacer {
     this.ceiling = options.requestsPerSecond;
     this.rate = this.ceiling;
     this.goodRate = this.ceiling;
-    this.queue = new PQueue({ concurrency: 1, intervalCap: 1, interval: 1000 / this.ceiling, strict: true });
+    // The queue is the hard ceiling: never more than two starts in any two intervals (sliding
+    // window). Within it, requests are spaced on an ideal timeline (below), so a timer that fires a
+    // millisecond late does not push every later request back: lateness does not accumulate.
+    this.queue = new PQueue({
+      concurrency: 1,
+      intervalCap: CEILING_BURST,
+      interval: (CEILING_BURST * 1000) / this.ceiling,
+      strict: true,
+    });
     this.recoveryMs = options.recoveryMs ?? DEFAULT_RATE_RECOVERY_MS;
     this.probeWaitMs = this.recoveryMs;
     this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
@@ -81,12 +92,11 @@ export class RequestPacer {
   run<T>(request: () => Promise<T>): Promise<T> {
     return this.queue.add(async () => {
       this.maybeClimb();
-      if (this.rate < this.ceiling) {
-        // The queue spaces requests at the ceiling; a learned lower rate widens the gap.
-        const wait = this.lastStart + 1000 / this.rate - this.now();
-        if (wait > 0) await this.sleep(wait);
-      }
-      this.lastStart = this.now();
+      const now = this.now();
+      // Slots follow the ideal timeline; after idle time the next one is now (nothing is banked).
+      const slot = Math.max(this.nextSlot, now);
+      this.nextSlot = slot + 1000 / this.rate;
+      if (slot > now) await this.sleep(slot - now);
       return request();
     });
   }

@@ -1,9 +1,14 @@
 /**
  * Circuit breaker over the writer's outcomes. Closed: writes flow, and a rolling window of the
- * last outcomes is watched. It opens when the conflict share in a full window passes the ratio,
- * or after a run of consecutive failures (5xx, timeouts, dropped connections). Open: no writes
- * until the cool-down (which grows with each trip) has passed. Half-open: one probe quote is
- * written; success closes it, failure opens it again.
+ * last outcomes is watched. It opens when the conflicts in a full window show the conflict rate
+ * is above the ratio, or after a run of consecutive failures (5xx, timeouts, dropped
+ * connections). Open: no writes until the cool-down (which doubles with each trip in a row) has
+ * passed. Half-open: one probe quote is written; success closes it, failure opens it again.
+ *
+ * "Above the ratio" is a one-sided binomial test at 1%: with a window of 20 and a ratio of 0.2,
+ * 9 conflicts open it. A plain "more than 20% of the last 20" would fire on noise: at a steady
+ * 10% conflict rate, 4% of windows hold 5 or more, and a run of a thousand writes tripped it four
+ * times, pausing a writer that was doing fine (each 409 costs one retry, nothing else).
  *
  * A hand-written breaker rather than cockatiel/opossum: both wrap a call and decide per call,
  * while this one must sit beside a paced queue, count 409s (which are not failures to them),
@@ -48,6 +53,10 @@ export class CircuitBreaker {
   private failuresInARow = 0;
   private current: BreakerState = { kind: 'closed' };
   private tripCount = 0;
+  /** Trips since the breaker last closed: the cool-down doubles with each. */
+  private tripsInARow = 0;
+  /** Conflicts in a full window that open the breaker. */
+  readonly conflictThreshold: number;
 
   constructor(
     private readonly options: BreakerOptions,
@@ -57,6 +66,7 @@ export class CircuitBreaker {
     if (!(options.conflictRatio > 0 && options.conflictRatio <= 1)) {
       throw new TypeError(`conflictRatio must be in (0, 1], got ${options.conflictRatio}`);
     }
+    this.conflictThreshold = significantCount(options.window, options.conflictRatio, SIGNIFICANCE);
   }
 
   get state(): BreakerState {
@@ -93,20 +103,24 @@ export class CircuitBreaker {
     if (this.outcomes.length > this.options.window) this.outcomes.shift();
     this.failuresInARow = outcome === 'failure' ? this.failuresInARow + 1 : 0;
     if (this.failuresInARow >= this.options.consecutiveFailures) return { opened: this.open('failures') };
-    if (this.outcomes.length >= this.options.window && this.conflictShare() > this.options.conflictRatio) {
+    if (this.outcomes.length >= this.options.window && this.conflicts() >= this.conflictThreshold) {
       return { opened: this.open('conflicts') };
     }
     return {};
   }
 
+  private conflicts(): number {
+    return this.outcomes.filter((o) => o === 'conflict').length;
+  }
+
   private conflictShare(): number {
-    if (this.outcomes.length === 0) return 0;
-    return this.outcomes.filter((o) => o === 'conflict').length / this.outcomes.length;
+    return this.outcomes.length === 0 ? 0 : this.conflicts() / this.outcomes.length;
   }
 
   private open(reason: BreakerTrip['reason']): BreakerTrip {
     this.tripCount += 1;
-    const cooldownMs = Math.min(this.options.maxCooldownMs, this.options.cooldownMs * 2 ** (this.tripCount - 1));
+    this.tripsInARow += 1;
+    const cooldownMs = Math.min(this.options.maxCooldownMs, this.options.cooldownMs * 2 ** (this.tripsInARow - 1));
     const openedAt = this.now();
     const trip: BreakerTrip = {
       trip: this.tripCount,
@@ -123,7 +137,27 @@ export class CircuitBreaker {
 
   private reset(): void {
     this.current = { kind: 'closed' };
+    this.tripsInARow = 0;
     this.outcomes = [];
     this.failuresInARow = 0;
   }
+}
+
+/** One-sided significance of the conflict test. */
+const SIGNIFICANCE = 0.01;
+
+/**
+ * The smallest k such that k or more conflicts in n writes would happen with probability below
+ * `alpha` if the true conflict rate were `ratio`: seeing k means the rate is above the ratio.
+ */
+export function significantCount(n: number, ratio: number, alpha: number): number {
+  if (ratio >= 1) return n + 1;
+  let tail = 1; // P(X >= 0)
+  let pmf = (1 - ratio) ** n; // P(X = 0)
+  for (let k = 1; k <= n; k++) {
+    tail -= pmf;
+    if (tail < alpha) return k;
+    pmf = (pmf * (n - k + 1) * ratio) / (k * (1 - ratio));
+  }
+  return n;
 }

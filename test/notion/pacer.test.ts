@@ -7,7 +7,7 @@ describe('RequestPacer', () => {
     expect(() => new RequestPacer({ requestsPerSecond: Number.NaN })).toThrow(/NaN/);
   });
 
-  it('runs one request at a time, evenly spaced: never two within one interval', async () => {
+  it('runs one request at a time at the rate on average, never more than two in two intervals', async () => {
     const pacer = new RequestPacer({ requestsPerSecond: 100 }); // 10 ms apart
     const starts: number[] = [];
     let running = 0;
@@ -24,9 +24,11 @@ describe('RequestPacer', () => {
       ),
     );
     expect(maxRunning).toBe(1);
-    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
-    // Timers may fire up to ~1 ms early against the clock; never a burst.
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(8.5);
+    // Slots follow an ideal timeline, so a late timer is made up by the next gap: the average is the rate...
+    expect(starts[starts.length - 1]! - starts[0]!).toBeGreaterThanOrEqual(19 * 10 - 1.5);
+    // ...and the queue's ceiling holds: any three consecutive starts span at least two intervals.
+    const spans = starts.slice(2).map((t, i) => t - starts[i]!);
+    expect(Math.min(...spans)).toBeGreaterThanOrEqual(20 - 1.5);
   });
 
   it('holds every queued request during a pause, extending but never shortening it', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker, type BreakerOptions } from '../../src/sync/breaker.js';
+import { CircuitBreaker, significantCount, type BreakerOptions } from '../../src/sync/breaker.js';
 
 const options: BreakerOptions = { window: 10, conflictRatio: 0.2, consecutiveFailures: 3, cooldownMs: 1000, maxCooldownMs: 4000 };
 
@@ -23,14 +23,29 @@ describe('CircuitBreaker', () => {
     expect(b.state.kind).toBe('closed');
   });
 
-  it('opens when the conflict share of a full window passes the ratio, with the numbers', () => {
+  it('opens when a full window shows the conflict rate is above the ratio, with the numbers', () => {
     const { b } = breaker();
-    for (let i = 0; i < 7; i++) b.record('success');
-    b.record('conflict');
-    b.record('conflict');
+    expect(b.conflictThreshold).toBe(6); // P(X ≥ 6 | n = 10, p = 0.2) = 0.6% < 1%
+    for (let i = 0; i < 4; i++) b.record('success');
+    for (let i = 0; i < 5; i++) expect(b.record('conflict')).toEqual({});
     const { opened } = b.record('conflict');
-    expect(opened).toMatchObject({ trip: 1, reason: 'conflicts', conflictShare: 0.3, windowSize: 10, cooldownMs: 1000, retryAt: 1000 });
+    expect(opened).toMatchObject({ trip: 1, reason: 'conflicts', conflictShare: 0.6, windowSize: 10, cooldownMs: 1000, retryAt: 1000 });
     expect(b.gate()).toEqual({ allowed: false, waitMs: 1000 });
+  });
+
+  it('does not open on a steady 10% of conflicts (seeded, 5000 writes)', () => {
+    const { b } = breaker({ window: 20 });
+    let seed = 3;
+    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    let trips = 0;
+    for (let i = 0; i < 5000; i++) if (b.record(random() < 0.1 ? 'conflict' : 'success').opened) trips++;
+    expect(trips).toBe(0);
+  });
+
+  it('knows the binomial thresholds', () => {
+    expect(significantCount(20, 0.2, 0.01)).toBe(9); // P(X ≥ 9 | 20, 0.2) = 0.998%
+    expect(significantCount(20, 0.5, 0.01)).toBe(16);
+    expect(significantCount(10, 1, 0.01)).toBe(11);
   });
 
   it('opens on a run of consecutive failures, and a success breaks the run', () => {
@@ -58,6 +73,17 @@ describe('CircuitBreaker', () => {
     b.record('failure');
     b.record('failure');
     expect(b.state.kind).toBe('closed'); // the old failures were forgotten
+  });
+
+  it('starts the cool-down afresh after the breaker closes', () => {
+    const { b, advance } = breaker();
+    for (let i = 0; i < 3; i++) b.record('failure');
+    advance(1000);
+    b.gate();
+    b.record('success');
+    b.record('failure');
+    b.record('failure');
+    expect(b.record('failure').opened).toMatchObject({ trip: 2, cooldownMs: 1000 });
   });
 
   it('reopens when the probe fails, with a longer cool-down each trip, capped', () => {

@@ -1,0 +1,216 @@
+/**
+ * `npm run bench`: how close Quote Sync gets to Notion's rate limit, what it costs, and how it
+ * compares with the naive plan, in one run against the local Notion with its budget enforced.
+ *
+ * Time is scaled: the local Notion allows SCALE times Notion's 3 requests a second, with a
+ * burst of one real second's worth, and every delay (Retry-After, back-off, the naive plan's
+ * pauses) is divided by SCALE. Ratios carry over; seconds are scaled seconds.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCli } from '../src/cli/run.js';
+import { parseQuotes } from '../src/quotes/parse.js';
+import type { SyncReport } from '../src/sync/report.js';
+import { startNotionServer, type LocalNotion, type LocalNotionOptions } from '../test/fakes/local-notion.js';
+import { makeQuoteRecords, recordsToCsv } from '../test/support/quote-factory.js';
+import { runBaseline } from './baseline.js';
+
+const SCALE = Number(process.env.BENCH_SCALE ?? 20);
+const NOTION_RPS = 3;
+const BUDGET = NOTION_RPS * SCALE;
+const RETRY_AFTER_S = 1 / SCALE;
+const QUOTES = Number(process.env.BENCH_QUOTES ?? 1000);
+const dir = mkdtempSync(join(tmpdir(), 'quote-sync-bench-'));
+const quiet = { write: () => undefined };
+
+function env(notion: LocalNotion, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NOTION_TOKEN: notion.token,
+    NOTION_API_URL: notion.url,
+    NOTION_PARENT_PAGE_ID: notion.parentPageId,
+    NOTION_REQUESTS_PER_SECOND: String(BUDGET),
+    NOTION_RETRY_BASE_MS: String(1000 / SCALE),
+    NOTION_RETRY_MAX_MS: String(30_000 / SCALE),
+    NOTION_TIMEOUT_MS: String(30_000 / SCALE),
+    NOTION_READY_TIMEOUT_MS: String(60_000 / SCALE),
+    NOTION_RATE_RECOVERY_MS: String(60_000 / SCALE),
+    BREAKER_COOLDOWN_MS: String(30_000 / SCALE),
+    QUOTE_SYNC_DB: join(mkdtempSync(join(dir, 'db-')), 'q.db'),
+    LOG_LEVEL: 'silent',
+    ...extra,
+  };
+}
+
+function server(options: LocalNotionOptions = {}, budget = BUDGET) {
+  return startNotionServer({
+    seed: 7,
+    rateLimit: { requestsPerSecond: budget, burst: budget / SCALE, retryAfterSeconds: RETRY_AFTER_S },
+    ...options,
+  });
+}
+
+async function sync(file: string, e: Record<string, string>): Promise<{ report: SyncReport; ms: number }> {
+  let out = '';
+  const started = performance.now();
+  const code = await runCli(['sync', file, '--json'], { stdout: { write: (t) => void (out += t) }, stderr: quiet, env: e });
+  const ms = performance.now() - started;
+  if (code !== 0) throw new Error(`sync exited ${code}: ${out}`);
+  return { report: JSON.parse(out) as SyncReport, ms };
+}
+
+function exactlyOnce(notion: LocalNotion, dataSourceId: string, expected: string[]) {
+  const ids = notion.propertyTexts(dataSourceId, 'Quote ID');
+  const seen = new Set(ids);
+  return { duplicates: ids.length - seen.size, missing: expected.filter((id) => !seen.has(id)).length };
+}
+
+const count = (notion: LocalNotion, status: number) => notion.requests.filter((r) => r.status === status).length;
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+const records = makeQuoteRecords(QUOTES, 2026);
+const file = join(dir, 'quotes.json');
+writeFileSync(file, JSON.stringify(records));
+const ids = parseQuotes(JSON.stringify(records)).quotes.map((q) => q.quote.id);
+const quotes = parseQuotes(JSON.stringify(records)).quotes.map((q) => q.quote);
+const rows: string[][] = [];
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+log(`scale ×${SCALE}: local Notion budget ${BUDGET} requests/s (Notion's ${NOTION_RPS} × ${SCALE}), burst ${BUDGET / SCALE}, Retry-After ${RETRY_AFTER_S} s; ${QUOTES} quotes`);
+
+// 1. No faults; then 4. the same file again, against the same store and database.
+let rerunRequests = 0;
+{
+  const notion = await server();
+  const e = env(notion);
+  const { report, ms } = await sync(file, e);
+  const requests = notion.requests.length;
+  const rate = report.written / (ms / 1000);
+  const once = exactlyOnce(notion, report.databases[0]!.dataSourceId, ids);
+  rows.push(['no faults', s(ms), pct(rate / BUDGET), (requests / report.written).toFixed(3), String(count(notion, 429)), String(once.duplicates), String(once.missing), '']);
+  log(`no faults: ${s(ms)}, ${rate.toFixed(1)} writes/s`);
+
+  const before = notion.requests.length;
+  const again = await sync(file, e);
+  if (again.report.written !== 0) throw new Error('the re-run wrote pages');
+  rerunRequests = notion.requests.length - before;
+  await notion.close();
+}
+
+// 2. Faults: 10% conflicts, 2% lost responses, 1% 529.
+let faultReport: SyncReport | undefined;
+let faultMs = 0;
+{
+  const notion = await server({ faults: { conflictRate: 0.1, lostResponseRate: 0.02, overloadRate: 0.01 } });
+  const { report, ms } = await sync(file, env(notion));
+  const requests = notion.requests.length;
+  const waits = (count(notion, 429) + count(notion, 529)) * RETRY_AFTER_S * 1000;
+  const ideal = (requests / BUDGET) * 1000 + waits;
+  const once = exactlyOnce(notion, report.databases[0]!.dataSourceId, ids);
+  rows.push([
+    '10% 409, 2% lost, 1% 529',
+    s(ms),
+    pct(report.written / (ms / 1000) / BUDGET),
+    (requests / report.written).toFixed(3),
+    String(count(notion, 429)),
+    String(once.duplicates),
+    String(once.missing),
+    `${(ms / ideal).toFixed(3)} × (requests/budget + Retry-After ${s(waits)})`,
+  ]);
+  faultReport = report;
+  faultMs = ms;
+  log(`faults: ${s(ms)}, ${requests} requests, breaker trips ${report.breakerTrips}`);
+  await notion.close();
+}
+
+// 3. The server allows half the configured rate.
+{
+  const half = BUDGET / 2;
+  const notion = await server({}, half);
+  const { report, ms } = await sync(file, env(notion));
+  const limited = notion.requests.filter((r) => r.status === 429).map((r) => r.at);
+  const ok = notion.requests.filter((r) => r.status === 200).map((r) => r.at);
+  const end = ok[ok.length - 1]!;
+  const lastThird = ok.filter((t) => t >= end - ms / 3);
+  const settledRate = (lastThird.length - 1) / ((end - lastThird[0]!) / 1000);
+  // Settled: the first stretch of two probe periods without a 429.
+  const quiet = (2 * 60_000) / SCALE;
+  let settledAfter = limited.length;
+  for (let i = 0; i < limited.length; i++) {
+    const next = limited[i + 1] ?? Number.POSITIVE_INFINITY;
+    if (next - limited[i]! >= quiet) {
+      settledAfter = i + 1;
+      break;
+    }
+  }
+  rows.push([
+    `budget ${half}/s, configured ${BUDGET}/s`,
+    s(ms),
+    pct(report.written / (ms / 1000) / half),
+    (notion.requests.length / report.written).toFixed(3),
+    String(limited.length),
+    String(exactlyOnce(notion, report.databases[0]!.dataSourceId, ids).duplicates),
+    String(exactlyOnce(notion, report.databases[0]!.dataSourceId, ids).missing),
+    `settled after ${settledAfter} 429s at ${pct(settledRate / half)} of the real budget (last third)`,
+  ]);
+  log(`half budget: ${limited.length} 429s, settled at ${settledRate.toFixed(1)}/s`);
+  await notion.close();
+}
+
+// 5. The naive plan (Plan A: 1 s between quotes, 10 s after a 409), scaled like the rest.
+const baselineRows: string[][] = [];
+for (const [label, faults] of [
+  ['no faults', {}],
+  ['10% 409, 2% lost, 1% 529', { conflictRate: 0.1, lostResponseRate: 0.02, overloadRate: 0.01 }],
+] as const) {
+  const notion = await server({ faults });
+  const { dataSourceId, ms } = await runBaseline(quotes, {
+    url: notion.url,
+    token: notion.token,
+    parentPageId: notion.parentPageId,
+    pauseMs: 1000 / SCALE,
+    conflictWaitMs: 10_000 / SCALE,
+    errorWaitMs: 1000 / SCALE,
+    timeoutMs: 30_000 / SCALE,
+  });
+  const once = exactlyOnce(notion, dataSourceId, ids);
+  baselineRows.push([label, s(ms), String(once.duplicates), String(once.missing), String(notion.requests.length)]);
+  log(`baseline ${label}: ${s(ms)}, ${once.duplicates} duplicates`);
+  await notion.close();
+}
+
+// 6. Parsing and validating 100,000 rows.
+const big = join(dir, 'quotes-100k.csv');
+writeFileSync(big, recordsToCsv(makeQuoteRecords(100_000, 99)));
+const parse = JSON.parse(
+  execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./parse-100k.ts', import.meta.url)), big], { encoding: 'utf8' }),
+) as { ms: number; quotes: number; peakRssMb: number };
+
+// The table.
+const ourNoFault = rows[0]!;
+const lines = [
+  `Quote Sync benchmark, ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB), Node ${process.version}.`,
+  `Time scaled ×${SCALE}: the local Notion allows ${BUDGET} requests/s (Notion's ${NOTION_RPS}/s × ${SCALE}) with a burst of ${BUDGET / SCALE}, Retry-After is ${RETRY_AFTER_S} s, and every delay is divided by ${SCALE}. Seconds below are scaled seconds; ratios carry over.`,
+  '',
+  `| ${QUOTES} quotes | wall time | writes/s ÷ budget | requests per quote | 429s | duplicates | missing | notes |`,
+  '|---|---|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.join(' | ')} |`),
+  '',
+  `Re-running the finished file (no faults): ${rerunRequests} requests for ${QUOTES} quotes already in Notion (target: at most ${Math.ceil(QUOTES / 100) + 5}); pages written: 0.`,
+  '',
+  '| naive plan (Plan A) | wall time | duplicates | missing | requests |',
+  '|---|---|---|---|---|',
+  ...baselineRows.map((r) => `| ${r.join(' | ')} |`),
+  '',
+  `Our time / naive time: no faults ${(parseFloat(ourNoFault[1]!) / parseFloat(baselineRows[0]![1]!)).toFixed(2)}, with faults ${(faultMs / 1000 / parseFloat(baselineRows[1]![1]!)).toFixed(2)} (breaker trips in our faulty run: ${faultReport?.breakerTrips ?? 0}).`,
+  '',
+  `Parsing and validating a 100,000-row CSV (${parse.quotes} quotes): ${(parse.ms / 1000).toFixed(2)} s, peak RSS ${Math.round(parse.peakRssMb)} MB (whole process, Node included).`,
+];
+const text = lines.join('\n') + '\n';
+process.stdout.write(text);
+if (process.env.BENCH_WRITE_RESULTS !== '0') {
+  writeFileSync(new URL('./RESULTS.md', import.meta.url), `# Benchmark results\n\nProduced by \`npm run bench\`.\n\n${text}`);
+}
