@@ -41,6 +41,7 @@ export class RequestPacer {
   /** When the next request is due on the ideal timeline (one every 1000 / rate ms). */
   private nextSlot = Number.NEGATIVE_INFINITY;
   private lastStep = Number.NEGATIVE_INFINITY;
+  private lastLimitedAt = Number.NEGATIVE_INFINITY;
   /** The rate before the current probe; where a failed probe returns to. */
   private goodRate: number;
   private probing = false;
@@ -101,9 +102,12 @@ export class RequestPacer {
     });
   }
 
-  /** Notion answered 429: the budget is lower than the current rate. */
-  rateLimited(): void {
-    this.lastStep = this.now();
+  /** Notion answered 429 (asking to wait `retryAfterMs`): the budget is lower than the current rate. */
+  rateLimited(retryAfterMs = 0): void {
+    const now = this.now();
+    const sinceLast = now - this.lastLimitedAt;
+    this.lastLimitedAt = now;
+    this.lastStep = now;
     if (this.probing) {
       // The step up was one too many: back to the rate that held, and probe less often.
       this.probing = false;
@@ -111,6 +115,8 @@ export class RequestPacer {
       this.probeWaitMs = Math.min(this.probeWaitMs * 2, this.recoveryMs * MAX_PROBE_WAIT_FACTOR);
       return;
     }
+    // A 429 right after the pause of another is the same overload answering twice: one cut is enough.
+    if (sinceLast < retryAfterMs + 2 * (1000 / this.rate)) return;
     this.rate = Math.max(this.ceiling * MIN_RATE_SHARE, this.rate * RATE_DECREASE);
     this.goodRate = this.rate;
   }

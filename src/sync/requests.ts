@@ -40,7 +40,7 @@ export async function withRetries<T>(what: string, call: () => Promise<T>, runti
         case 'pause_all':
           rateLimitWaits += 1;
           runtime.onFailure?.(failure, what, decision.ms);
-          if (failure.kind === 'rate_limited') runtime.gateway.pacer.rateLimited();
+          if (failure.kind === 'rate_limited') runtime.gateway.pacer.rateLimited(decision.ms);
           runtime.gateway.pacer.pauseFor(decision.ms);
           break;
         case 'retry':

@@ -274,7 +274,7 @@ async function createOne(p: Pending, target: WriteTarget, deps: WriterDeps): Pro
         p.rateLimitWaits += 1;
         deps.onEvent(failureEvent(failure, id, decision.ms));
         store.setQuoteState(jobId, id, 'pending');
-        if (failure.kind === 'rate_limited') deps.gateway.pacer.rateLimited();
+        if (failure.kind === 'rate_limited') deps.gateway.pacer.rateLimited(decision.ms);
         deps.gateway.pacer.pauseFor(decision.ms);
         return { kind: 'again_now' };
       case 'retry':

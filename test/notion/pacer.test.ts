@@ -86,6 +86,18 @@ describe('RequestPacer adaptive rate', () => {
     })();
   });
 
+  it('cuts once for a 429 that echoes another within its pause', () => {
+    let now = 0;
+    const pacer = new RequestPacer({ requestsPerSecond: 100, recoveryMs: 1000, now: () => now });
+    pacer.rateLimited(50); // 90
+    now = 60;
+    pacer.rateLimited(50); // within 50 ms + two intervals: the same overload
+    expect(pacer.requestsPerSecond).toBeCloseTo(90);
+    now = 500;
+    pacer.rateLimited(50);
+    expect(pacer.requestsPerSecond).toBeCloseTo(81);
+  });
+
   it('returns to the last good rate when a probe draws a 429, and probes half as often', async () => {
     let now = 0;
     const pacer = new RequestPacer({ requestsPerSecond: 100, recoveryMs: 1000, now: () => now });
