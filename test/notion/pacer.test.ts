@@ -24,11 +24,9 @@ describe('RequestPacer', () => {
       ),
     );
     expect(maxRunning).toBe(1);
-    // Slots follow an ideal timeline, so a late timer is made up by the next gap: the average is the rate...
-    expect(starts[starts.length - 1]! - starts[0]!).toBeGreaterThanOrEqual(19 * 10 - 1.5);
-    // ...and the queue's ceiling holds: any three consecutive starts span at least two intervals.
-    const spans = starts.slice(2).map((t, i) => t - starts[i]!);
-    expect(Math.min(...spans)).toBeGreaterThanOrEqual(20 - 1.5);
+    // Slots follow an ideal timeline: a late timer is made up by the next gap, but no request ever
+    // starts ahead of the timeline (allowing for how late the first one fired).
+    for (let k = 1; k < starts.length; k++) expect(starts[k]! - starts[0]!).toBeGreaterThanOrEqual(k * 10 - 3);
   });
 
   it('holds every queued request during a pause, extending but never shortening it', async () => {
@@ -69,17 +67,18 @@ describe('RequestPacer adaptive rate', () => {
     const pacer = new RequestPacer({ requestsPerSecond: 30, recoveryMs: 1000, now: () => now });
     pacer.rateLimited();
     expect(pacer.requestsPerSecond).toBeCloseTo(27);
+    now = 200;
     pacer.rateLimited();
     expect(pacer.requestsPerSecond).toBeCloseTo(24.3);
     return (async () => {
-      now = 500;
+      now = 700;
       await pacer.run(async () => undefined);
       expect(pacer.requestsPerSecond).toBeCloseTo(24.3); // not quiet long enough
-      now = 1000;
+      now = 1200;
       await pacer.run(async () => undefined);
       expect(pacer.requestsPerSecond).toBeCloseTo(25.8);
       for (let i = 2; i < 10; i++) {
-        now = i * 1000;
+        now = i * 1000 + 200;
         await pacer.run(async () => undefined);
       }
       expect(pacer.requestsPerSecond).toBe(30);
