@@ -94,8 +94,10 @@ export class RequestPacer {
     return this.queue.add(async () => {
       this.maybeClimb();
       const now = this.now();
-      // Slots follow the ideal timeline; after idle time the next one is now (nothing is banked).
-      const slot = Math.max(this.nextSlot, now);
+      // Slots follow the ideal timeline. One missed slot may be caught up (a request that took
+      // longer than an interval); after idle time no more than that is banked. The queue's ceiling
+      // (two starts in two intervals) bounds the catch-up.
+      const slot = Math.max(this.nextSlot, now - 1000 / this.rate);
       this.nextSlot = slot + 1000 / this.rate;
       if (slot > now) await this.sleep(slot - now);
       return request();

@@ -12,7 +12,7 @@ import { NotionGateway } from '../notion/gateway.js';
 import { RequestPacer } from '../notion/pacer.js';
 import { parseQuotes } from '../quotes/parse.js';
 import type { JobCounts, JobStore, JobTarget, StoredQuote, SyncJob } from '../store.js';
-import { buildReport, type SyncReport } from './report.js';
+import { buildReport, retryCounts, type SyncReport } from './report.js';
 import { withRetries, type RetryRuntime } from './requests.js';
 import type { RetryPolicy } from './retry.js';
 import { CircuitBreaker } from './breaker.js';
@@ -309,7 +309,7 @@ export class SyncEngine {
         requests: gateway.requests,
         ratePerSecond: rate,
         etaSeconds: rate > 0 ? Math.max(0, context.toWrite - settled) / rate : undefined,
-        retries: buildReport(store, jobId).retries,
+        retries: retryCounts(store, jobId),
       });
     };
     const breaker = new CircuitBreaker(

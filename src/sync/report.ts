@@ -23,6 +23,18 @@ export interface SyncReport {
   fallbackCsv?: string;
 }
 
+/** Retries by kind, from the job's events (cheap enough to call after every quote). */
+export function retryCounts(store: JobStore, jobId: string): SyncReport['retries'] {
+  const events = store.eventCounts(jobId);
+  const n = (kind: string) => events[kind] ?? 0;
+  return {
+    conflict: n('conflict'),
+    rateLimited: n('rate_limited') + n('overloaded'),
+    server: n('server_error') + n('timeout') + n('network'),
+    ambiguous: store.ambiguousFailures(jobId),
+  };
+}
+
 export function buildReport(store: JobStore, jobId: string): SyncReport {
   const job = store.getJob(jobId);
   if (!job) throw new Error(`no job ${jobId}`);
@@ -42,12 +54,7 @@ export function buildReport(store: JobStore, jobId: string): SyncReport {
     failed: store.failed(jobId).map(({ id, reason }) => ({ id, reason })),
     databases: store.jobDatabases(jobId).map((d) => ({ id: d.databaseId, dataSourceId: d.dataSourceId, url: d.url, title: d.title })),
     requests: job.requests,
-    retries: {
-      conflict: n('conflict'),
-      rateLimited: n('rate_limited') + n('overloaded'),
-      server: n('server_error') + n('timeout') + n('network'),
-      ambiguous: store.ambiguousFailures(jobId),
-    },
+    retries: retryCounts(store, jobId),
     durationMs: job.activeMs,
     breakerTrips: n('breaker_open'),
   };

@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { seededRandom } from '../support/random.js';
 
 export interface NotionFaults {
   /** Writes (page create, data source update, database create): 409 conflict_error, not applied. */
@@ -129,17 +130,6 @@ export class ApiError extends Error {
   }
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `/v1/data_sources/abc/query` → `/v1/data_sources/:id/query`. */
 export function routeOf(method: string, path: string): string {
   const parts = path.split('/').filter(Boolean);
@@ -192,7 +182,7 @@ export class LocalNotion {
 
   constructor(private readonly options: LocalNotionOptions = {}) {
     this.token = options.token ?? 'ntn_local_test_token';
-    this.random = mulberry32(options.seed ?? 1);
+    this.random = seededRandom(options.seed ?? 1);
     this.faults = options.faults ?? {};
     this.bucket = options.rateLimit ? new TokenBucket(options.rateLimit, Date.now()) : undefined;
     this.parentPageId = this.addSharedPage('Research');

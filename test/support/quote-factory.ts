@@ -7,6 +7,8 @@
 import Papa from 'papaparse';
 import { escapeCell } from '../../src/quotes/cells.js';
 import { generatedQuoteId } from '../../src/quotes/id.js';
+import { QUOTE_CSV_COLUMNS } from '../../src/quotes/model.js';
+import { seededRandom } from './random.js';
 
 export interface QuoteRecord {
   id?: string;
@@ -19,18 +21,8 @@ export interface QuoteRecord {
   post: { url: string; title: string; subreddit: string };
 }
 
-/** The flat columns of `recordsToCsv`, in order. */
-export const FLAT_CSV_COLUMNS = [
-  'text',
-  'category',
-  'sentiment',
-  'relevance_score',
-  'relevance_justification',
-  'reddit_url',
-  'subreddit',
-  'post_title',
-  'inserted_at',
-] as const;
+/** The flat columns of `recordsToCsv`, in order: the app's own CSV columns, less id and the informational ones. */
+export const FLAT_CSV_COLUMNS = QUOTE_CSV_COLUMNS.filter((c) => c !== 'id' && c !== 'reason' && c !== 'row');
 
 const SUBREDDITS = ['SaaS', 'startups', 'Entrepreneur', 'smallbusiness', 'productivity', 'Notion', 'webdev', 'sysadmin', 'marketing', 'ProductManagement'];
 const CATEGORIES = ['Pricing', 'Onboarding', 'Customer support', 'Performance', 'Integrations', 'Feature request', 'Bug report', 'Competitor comparison', 'Reliability', 'Documentation'];
@@ -114,18 +106,6 @@ const LONG_FILLER = [
   'When the outage happened there was no status page update for almost two hours, which is what hurt the most.',
   'I have written up everything we learned below in case it helps someone making the same decision.',
 ];
-
-/** mulberry32: small, fast, and the same on every platform. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const START_MS = Date.UTC(2025, 0, 6, 9, 0, 0);
 const LONG_TEXT_EVERY = 150;
