@@ -14,9 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { runCli } from '../src/cli/run.js';
 import { parseQuotes } from '../src/quotes/parse.js';
 import type { SyncReport } from '../src/sync/report.js';
-import { startNotionServer, type LocalNotion, type LocalNotionOptions } from '../test/fakes/local-notion.js';
+import type { LocalNotionOptions, RecordedRequest } from '../test/fakes/local-notion.js';
 import { makeQuoteRecords, recordsToCsv } from '../test/support/quote-factory.js';
 import { runBaseline } from './baseline.js';
+import { remoteNotion, type RemoteNotion } from './notion-process.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 20);
 const NOTION_RPS = 3;
@@ -26,7 +27,7 @@ const QUOTES = Number(process.env.BENCH_QUOTES ?? 1000);
 const dir = mkdtempSync(join(tmpdir(), 'quote-sync-bench-'));
 const quiet = { write: () => undefined };
 
-function env(notion: LocalNotion, extra: Record<string, string> = {}): Record<string, string> {
+function env(notion: RemoteNotion, extra: Record<string, string> = {}): Record<string, string> {
   return {
     NOTION_TOKEN: notion.token,
     NOTION_API_URL: notion.url,
@@ -44,8 +45,9 @@ function env(notion: LocalNotion, extra: Record<string, string> = {}): Record<st
   };
 }
 
+/** The local Notion runs in a process of its own, as Notion is remote: it must not share the writer's event loop. */
 function server(options: LocalNotionOptions = {}, budget = BUDGET) {
-  return startNotionServer({
+  return remoteNotion({
     seed: 7,
     rateLimit: { requestsPerSecond: budget, burst: budget / SCALE, retryAfterSeconds: RETRY_AFTER_S },
     ...options,
@@ -61,16 +63,16 @@ async function sync(file: string, e: Record<string, string>): Promise<{ report: 
   return { report: JSON.parse(out) as SyncReport, ms };
 }
 
-function exactlyOnce(notion: LocalNotion, dataSourceId: string, expected: string[]) {
-  const ids = notion.propertyTexts(dataSourceId, 'Quote ID');
+async function exactlyOnce(notion: RemoteNotion, dataSourceId: string, expected: string[]) {
+  const ids = await notion.propertyTexts(dataSourceId, 'Quote ID');
   const seen = new Set(ids);
   return { duplicates: ids.length - seen.size, missing: expected.filter((id) => !seen.has(id)).length };
 }
 
-const count = (notion: LocalNotion, status: number) => notion.requests.filter((r) => r.status === status).length;
+const count = (requests: RecordedRequest[], status: number) => requests.filter((r) => r.status === status).length;
 /** Requests per second from the first page create to the last: the pace of the write phase alone. */
-function writePhaseRate(notion: LocalNotion): number {
-  const creates = notion.requests.filter((r) => r.route === 'POST /v1/pages' || r.route === 'POST /v1/data_sources/:id/query');
+function writePhaseRate(requests: RecordedRequest[]): number {
+  const creates = requests.filter((r) => r.route === 'POST /v1/pages' || r.route === 'POST /v1/data_sources/:id/query');
   const span = (creates[creates.length - 1]!.at - creates[0]!.at) / 1000;
   return (creates.length - 1) / span;
 }
@@ -93,25 +95,26 @@ let rerunRequests = 0;
   const notion = await server();
   const e = env(notion);
   const { report, ms } = await sync(file, e);
-  const requests = notion.requests.length;
+  const log1 = await notion.requests();
+  const requests = log1.length;
   const rate = report.written / (ms / 1000);
-  const once = exactlyOnce(notion, report.databases[0]!.dataSourceId, ids);
+  const once = await exactlyOnce(notion, report.databases[0]!.dataSourceId, ids);
+  const phase = writePhaseRate(log1);
   rows.push([
     'no faults',
     s(ms),
     pct(rate / BUDGET),
     (requests / report.written).toFixed(3),
-    String(count(notion, 429)),
+    String(count(log1, 429)),
     String(once.duplicates),
     String(once.missing),
-    `write phase alone: ${pct(writePhaseRate(notion) / BUDGET)} of the budget; the rest is ${s(ms - ((report.written - 1) / writePhaseRate(notion)) * 1000)} of start-up and wrap-up work (parse, store, database creation), which time scaling does not shrink`,
+    `write phase alone: ${pct(phase / BUDGET)} of the budget; the rest is ${s(ms - ((report.written - 1) / phase) * 1000)} of start-up and wrap-up work (parse, store, database creation), which time scaling does not shrink`,
   ]);
   log(`no faults: ${s(ms)}, ${rate.toFixed(1)} writes/s`);
 
-  const before = notion.requests.length;
   const again = await sync(file, e);
   if (again.report.written !== 0) throw new Error('the re-run wrote pages');
-  rerunRequests = notion.requests.length - before;
+  rerunRequests = (await notion.requests()).length - requests;
   await notion.close();
 }
 
@@ -121,16 +124,17 @@ let faultMs = 0;
 {
   const notion = await server({ faults: { conflictRate: 0.1, lostResponseRate: 0.02, overloadRate: 0.01 } });
   const { report, ms } = await sync(file, env(notion));
-  const requests = notion.requests.length;
-  const waits = (count(notion, 429) + count(notion, 529)) * RETRY_AFTER_S * 1000;
+  const log2 = await notion.requests();
+  const requests = log2.length;
+  const waits = (count(log2, 429) + count(log2, 529)) * RETRY_AFTER_S * 1000;
   const ideal = (requests / BUDGET) * 1000 + waits;
-  const once = exactlyOnce(notion, report.databases[0]!.dataSourceId, ids);
+  const once = await exactlyOnce(notion, report.databases[0]!.dataSourceId, ids);
   rows.push([
     '10% 409, 2% lost, 1% 529',
     s(ms),
     pct(report.written / (ms / 1000) / BUDGET),
     (requests / report.written).toFixed(3),
-    String(count(notion, 429)),
+    String(count(log2, 429)),
     String(once.duplicates),
     String(once.missing),
     `${(ms / ideal).toFixed(3)} × (requests/budget + Retry-After ${s(waits)})`,
@@ -146,8 +150,9 @@ let faultMs = 0;
   const half = BUDGET / 2;
   const notion = await server({}, half);
   const { report, ms } = await sync(file, env(notion));
-  const limited = notion.requests.filter((r) => r.status === 429).map((r) => r.at);
-  const ok = notion.requests.filter((r) => r.status === 200).map((r) => r.at);
+  const log3 = await notion.requests();
+  const limited = log3.filter((r) => r.status === 429).map((r) => r.at);
+  const ok = log3.filter((r) => r.status === 200).map((r) => r.at);
   const end = ok[ok.length - 1]!;
   const lastThird = ok.filter((t) => t >= end - ms / 3);
   const settledRate = (lastThird.length - 1) / ((end - lastThird[0]!) / 1000);
@@ -161,14 +166,15 @@ let faultMs = 0;
       break;
     }
   }
+  const once3 = await exactlyOnce(notion, report.databases[0]!.dataSourceId, ids);
   rows.push([
     `budget ${half}/s, configured ${BUDGET}/s`,
     s(ms),
     pct(report.written / (ms / 1000) / half),
-    (notion.requests.length / report.written).toFixed(3),
+    (log3.length / report.written).toFixed(3),
     String(limited.length),
-    String(exactlyOnce(notion, report.databases[0]!.dataSourceId, ids).duplicates),
-    String(exactlyOnce(notion, report.databases[0]!.dataSourceId, ids).missing),
+    String(once3.duplicates),
+    String(once3.missing),
     `settled after ${settledAfter} 429s at ${pct(settledRate / half)} of the real budget (last third)`,
   ]);
   log(`half budget: ${limited.length} 429s, settled at ${settledRate.toFixed(1)}/s`);
@@ -191,8 +197,8 @@ for (const [label, faults] of [
     errorWaitMs: 1000 / SCALE,
     timeoutMs: 30_000 / SCALE,
   });
-  const once = exactlyOnce(notion, dataSourceId, ids);
-  baselineRows.push([label, s(ms), String(once.duplicates), String(once.missing), String(notion.requests.length)]);
+  const once = await exactlyOnce(notion, dataSourceId, ids);
+  baselineRows.push([label, s(ms), String(once.duplicates), String(once.missing), String((await notion.requests()).length)]);
   log(`baseline ${label}: ${s(ms)}, ${once.duplicates} duplicates`);
   await notion.close();
 }
@@ -208,7 +214,7 @@ const parse = JSON.parse(
 const ourNoFault = rows[0]!;
 const lines = [
   `Quote Sync benchmark, ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB), Node ${process.version}.`,
-  `Time scaled ×${SCALE}: the local Notion allows ${BUDGET} requests/s (Notion's ${NOTION_RPS}/s × ${SCALE}) with a burst of ${BUDGET / SCALE}, Retry-After is ${RETRY_AFTER_S} s, and every delay is divided by ${SCALE}. Seconds below are scaled seconds; ratios carry over.`,
+  `Time scaled ×${SCALE}; the local Notion runs in a process of its own. It allows ${BUDGET} requests/s (Notion's ${NOTION_RPS}/s × ${SCALE}) with a burst of ${BUDGET / SCALE}, Retry-After is ${RETRY_AFTER_S} s, and every delay is divided by ${SCALE}. Seconds below are scaled seconds; ratios carry over.`,
   '',
   `| ${QUOTES} quotes | wall time | writes/s ÷ budget | requests per quote | 429s | duplicates | missing | notes |`,
   '|---|---|---|---|---|---|---|---|',

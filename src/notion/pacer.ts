@@ -94,10 +94,9 @@ export class RequestPacer {
     return this.queue.add(async () => {
       this.maybeClimb();
       const now = this.now();
-      // Slots follow the ideal timeline. One missed slot may be caught up (a request that took
-      // longer than an interval); after idle time no more than that is banked. The queue's ceiling
-      // (two starts in two intervals) bounds the catch-up.
-      const slot = Math.max(this.nextSlot, now - 1000 / this.rate);
+      // Slots follow the ideal timeline; a missed slot is not caught up (after a 429's pause that
+      // would fire two requests into an empty budget).
+      const slot = Math.max(this.nextSlot, now);
       this.nextSlot = slot + 1000 / this.rate;
       if (slot > now) await this.sleep(slot - now);
       return request();
