@@ -22,8 +22,6 @@ export interface PacerOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Starts the queue allows in a window of that many intervals: the hard ceiling on bursts. */
-const CEILING_BURST = 2;
 /** Each 429 multiplies the rate by this. */
 export const RATE_DECREASE = 0.9;
 /** Each quiet spell adds this share of the ceiling back. */
@@ -63,15 +61,13 @@ export class RequestPacer {
     this.ceiling = options.requestsPerSecond;
     this.rate = this.ceiling;
     this.goodRate = this.ceiling;
-    // The queue is the hard ceiling: never more than two starts in any two intervals (sliding
-    // window). Within it, requests are spaced on an ideal timeline (below), so a timer that fires a
-    // millisecond late does not push every later request back: lateness does not accumulate.
-    this.queue = new PQueue({
-      concurrency: 1,
-      intervalCap: CEILING_BURST,
-      interval: (CEILING_BURST * 1000) / this.ceiling,
-      strict: true,
-    });
+    // The queue is the hard ceiling: at most one second's worth of requests in any rolling second
+    // (Notion's allowance), one at a time. Within it, requests are spaced evenly on an ideal
+    // timeline (below), so a timer that fires a millisecond late does not push every later
+    // request back. A tighter window would bind on the jitter of request completions (the queue
+    // stamps a task when it dispatches it) and lose slots.
+    const cap = Math.max(1, Math.round(this.ceiling));
+    this.queue = new PQueue({ concurrency: 1, intervalCap: cap, interval: (cap * 1000) / this.ceiling, strict: true });
     this.recoveryMs = options.recoveryMs ?? DEFAULT_RATE_RECOVERY_MS;
     this.probeWaitMs = this.recoveryMs;
     this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
