@@ -9,8 +9,7 @@ export type QuoteSyncErrorCode =
   | 'notion_unauthorized'
   | 'notion_target_unreachable'
   | 'notion_request_failed'
-  | 'job_not_found'
-  | 'job_cancelled';
+  | 'job_not_found';
 
 export abstract class QuoteSyncError extends Error {
   abstract readonly code: QuoteSyncErrorCode;

@@ -81,10 +81,6 @@ export class RequestPacer {
     return this.rate;
   }
 
-  get ceilingPerSecond(): number {
-    return this.ceiling;
-  }
-
   /** Runs `request` when its turn comes. */
   run<T>(request: () => Promise<T>): Promise<T> {
     return this.queue.add(async () => {
@@ -147,10 +143,5 @@ export class RequestPacer {
 
   get isPaused(): boolean {
     return this.queue.isPaused;
-  }
-
-  /** Resolves when nothing is queued or running. */
-  onIdle(): Promise<void> {
-    return this.queue.onIdle();
   }
 }

@@ -18,7 +18,7 @@ import type { RetryPolicy } from './retry.js';
 import { CircuitBreaker } from './breaker.js';
 import { writeFallbackCsv } from './fallback.js';
 import { createDatabase, openDatabase, resolveTarget, type ResolvedDatabase, type TargetDeps } from './target.js';
-import { readExistingQuoteIds, writeQuotes, type Recovery, type WriteResult, type WriterEvent } from './writer.js';
+import { failureEvent, readExistingQuoteIds, writeQuotes, type Recovery, type WriteResult, type WriterEvent } from './writer.js';
 
 export interface SyncSource {
   /** What a person would call it: a file name or a URL. */
@@ -202,8 +202,7 @@ export class SyncEngine {
       random: this.random,
       sleep: this.sleep,
       ...(options.signal ? { signal: options.signal } : {}),
-      onFailure: (failure, what, waitMs) =>
-        record({ kind: failureKind(failure.kind), waitMs, message: `${what}: ${failure.message}` }),
+      onFailure: (failure, what, waitMs) => record({ ...failureEvent(failure, undefined, waitMs), message: `${what}: ${failure.message}` }),
     };
     const started = this.now();
     store.setJobState(jobId, 'running');
@@ -463,21 +462,6 @@ export class SyncEngine {
 
 function settledCount(c: JobCounts): number {
   return c.written + c.alreadyPresent + c.failed + c.rejected;
-}
-
-function failureKind(kind: string): WriterEvent['kind'] {
-  switch (kind) {
-    case 'server':
-      return 'server_error';
-    case 'conflict':
-    case 'rate_limited':
-    case 'overloaded':
-    case 'timeout':
-    case 'network':
-      return kind;
-    default:
-      return 'failed';
-  }
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts (never rejects). */

@@ -390,7 +390,8 @@ function takeDue(waiting: Pending[], now: number): Pending | undefined {
   return best < 0 ? undefined : waiting.splice(best, 1)[0];
 }
 
-function failureEvent(failure: NotionFailure, quoteId: string | undefined, waitMs: number): WriterEvent {
+/** A failed request as an event: its kind, the wait it caused, and whether a create may have been applied. */
+export function failureEvent(failure: NotionFailure, quoteId: string | undefined, waitMs: number): WriterEvent {
   const kind: WriterEventKind =
     failure.kind === 'server'
       ? 'server_error'
