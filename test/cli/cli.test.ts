@@ -70,6 +70,12 @@ describe('quote-sync command line', () => {
       [['sync', file('q.csv', 'text\nhello\n')], { ...env, NOTION_PARENT_PAGE_ID: '' }, /NOTION_DATABASE_ID|NOTION_PARENT_PAGE_ID/],
       [['sync', file('q.csv', 'text\nhello\n')], { ...env, NOTION_REQUESTS_PER_SECOND: 'lots' }, /NOTION_REQUESTS_PER_SECOND/],
       [['sync', file('q.csv', 'text\nhello\n'), '--database', 'nope'], env, /not a Notion id/],
+      [['sync', file('q.csv', 'text\nhello\n'), '--chunk-size', '0'], env, /--chunk-size "0"/],
+      [['sync', file('q.csv', 'text\nhello\n'), '--chunk-size', 'ten'], env, /--chunk-size "ten"/],
+      [['sync', file('q.csv', 'text\nhello\n'), '--database', 'x', '--parent-page', 'y'], env, /not both/],
+      [['sync', file('q.csv', 'text\nhello\n'), '--chunk-size', '5', '--database', '0123456789abcdef0123456789abcdef'], env, /parent page/],
+      [['sync'], env, /needs a file/],
+      [['sync', '--bogus', 'q.csv'], env, /bogus/],
       [['frobnicate'], env, /unknown command/],
       [['resume', 'nosuchjob'], env, /no job nosuchjob/],
     ];

@@ -62,3 +62,33 @@ describe('kill and resume', () => {
     expect(report.written + report.alreadyPresent).toBe(ids.length);
   });
 });
+
+describe('Ctrl-C', () => {
+  it('SIGINT stops after the request in flight, exits 130, and resume finishes the job', async () => {
+    notion = await startNotionServer({ seed: 22 });
+    const env = fastEnv(notion, tempDbPath(), { NOTION_REQUESTS_PER_SECOND: '200' });
+    const path = join(mkdtempSync(join(tmpdir(), 'quote-sync-sigint-')), 'quotes.json');
+    writeFileSync(path, JSON.stringify(makeQuoteRecords(200, 22)));
+    const child = spawnCli(['sync', path], env);
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const exit = exited(child);
+    await until(() => creates(notion!) >= 20);
+    child.kill('SIGINT');
+    const { code } = await exit;
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/SIGINT: stopping after the request in flight/);
+    const jobId = /^job (\w+)$/m.exec(stderr)![1]!;
+    expect(stderr).toContain(`quote-sync resume ${jobId}`);
+    expect(creates(notion)).toBeLessThan(200);
+
+    const resumed = spawnCli(['resume', jobId, '--json'], env);
+    let stdout = '';
+    resumed.stdout!.on('data', (d) => (stdout += d));
+    expect((await exited(resumed)).code).toBe(0);
+    const report = JSON.parse(stdout);
+    const ids = notion.propertyTexts(report.databases[0].dataSourceId, 'Quote ID');
+    expect(ids).toHaveLength(200);
+    expect(multiplicity(ids).duplicates).toEqual([]);
+  });
+});
