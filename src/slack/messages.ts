@@ -1,0 +1,78 @@
+/** What the job's thread says, as plain sentences with Slack's mrkdwn. Pure functions. */
+import type { JobProgress } from '../sync/engine.js';
+import type { SyncReport } from '../sync/report.js';
+import type { WriterEvent } from '../sync/writer.js';
+
+const BAR_CELLS = 20;
+
+function duration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m ${s % 60}s` : `${Math.floor(m / 60)}h ${m % 60}m`;
+}
+
+export function introText(input: { source: string; toWrite: number; databaseTitle: string; databaseUrl: string; resumed: boolean }): string {
+  return (
+    `${input.resumed ? 'Resuming: writing' : 'Writing'} ${input.toWrite} quote(s) from *${input.source}* ` +
+    `into <${input.databaseUrl}|${input.databaseTitle || 'the Notion database'}>.`
+  );
+}
+
+export function progressText(intro: string, p: JobProgress): string {
+  const fraction = p.toWrite === 0 ? 1 : Math.min(1, p.settled / p.toWrite);
+  const filled = Math.round(fraction * BAR_CELLS);
+  const c = p.counts;
+  const eta = p.etaSeconds === undefined ? '' : ` · about ${duration(p.etaSeconds)} left`;
+  return [
+    intro,
+    `\`${'█'.repeat(filled)}${'░'.repeat(BAR_CELLS - filled)}\` ${Math.floor(fraction * 100)}% (${p.settled}/${p.toWrite})`,
+    `written ${c.written} · already there ${c.alreadyPresent} · duplicates ${c.duplicates} · rejected ${c.rejected} · failed ${c.failed}`,
+    `retries: ${p.retries.conflict} conflict, ${p.retries.rateLimited} rate-limited, ${p.retries.server} server · ${p.ratePerSecond.toFixed(1)} quotes/s${eta}`,
+  ].join('\n');
+}
+
+export function summaryText(intro: string, r: SyncReport): string {
+  const head =
+    r.state === 'done'
+      ? ':white_check_mark: Done.'
+      : r.state === 'interrupted'
+        ? ':pause_button: Stopped before the end; it will resume.'
+        : ':warning: Finished, but not every quote is in Notion.';
+  const lines = [
+    intro,
+    `${head} ${r.written} written, ${r.alreadyPresent} already there, ${r.duplicates} duplicate(s), ` +
+      `${r.rejected.length} rejected, ${r.failed.length} not written.`,
+    `${r.requests} Notion requests in ${duration(r.durationMs / 1000)}; retries: ${r.retries.conflict} conflict, ` +
+      `${r.retries.rateLimited} rate-limited, ${r.retries.server} server` +
+      (r.breakerTrips ? `; the circuit breaker opened ${r.breakerTrips} time(s)` : '') +
+      '.',
+    ...r.databases.map((d) => `Database: <${d.url}|${d.title || d.id}>`),
+  ];
+  if (r.error) lines.push(r.error);
+  return lines.join('\n');
+}
+
+/** A reply for the events a person should see; undefined for the routine ones (retries show in the counts). */
+export function alertText(e: WriterEvent): string | undefined {
+  switch (e.kind) {
+    case 'breaker_open':
+      return `:rotating_light: ${e.message}`;
+    case 'breaker_closed':
+      return `:large_green_circle: ${e.message}`;
+    case 'recovered':
+      return `:wrench: ${e.message}`;
+    default:
+      return undefined;
+  }
+}
+
+export function fallbackComment(r: SyncReport): string {
+  const parts = [];
+  if (r.failed.length) parts.push(`${r.failed.length} quote(s) Notion did not take`);
+  if (r.rejected.length) parts.push(`${r.rejected.length} rejected row(s)`);
+  return (
+    `Here ${parts.length === 1 ? 'is' : 'are'} ${parts.join(' and ')}, each with the reason. ` +
+    'Once the cause is fixed, upload this file here again to finish the job: quotes already in Notion are not written twice.'
+  );
+}

@@ -1,0 +1,136 @@
+/**
+ * One job narrated in one Slack thread: a first message, edited live with the progress (at most
+ * one chat.update per interval, as Slack's Tier 3 allows, and always the final state), alerts
+ * as replies, a summary at the end, and the CSV of what was not written attached to the thread.
+ * Slack calls run one after another; a failed call is logged and never stops the job.
+ */
+import { basename } from 'node:path';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../logger.js';
+import type { JobProgress, JobReporter } from '../sync/engine.js';
+import type { SyncReport } from '../sync/report.js';
+import type { WriterEvent } from '../sync/writer.js';
+import { alertText, fallbackComment, introText, progressText, summaryText } from './messages.js';
+
+/** chat.update is Tier 3 (about 50 a minute); one edit per 2 s leaves room for the rest. */
+export const DEFAULT_UPDATE_INTERVAL_MS = 2000;
+
+export interface ThreadOptions {
+  client: WebClient;
+  channel: string;
+  /** Post into this thread (the message that carried an uploaded file); else the job message starts one. */
+  threadTs?: string;
+  source: string;
+  logger: Logger;
+  updateIntervalMs?: number;
+  now?: () => number;
+}
+
+export class SlackThreadReporter implements JobReporter {
+  /** The job's own message, edited with the progress. */
+  private messageTs: string | undefined;
+  private intro = '';
+  private chain: Promise<void> = Promise.resolve();
+  private lastEdit = Number.NEGATIVE_INFINITY;
+  private latest: JobProgress | undefined;
+  /** An edit is queued: it will send whatever progress is latest when its turn comes. */
+  private editQueued = false;
+  private readonly interval: number;
+  private readonly now: () => number;
+
+  constructor(private readonly o: ThreadOptions) {
+    this.interval = o.updateIntervalMs ?? DEFAULT_UPDATE_INTERVAL_MS;
+    this.now = o.now ?? Date.now;
+  }
+
+  /** Where replies go. */
+  get threadTs(): string | undefined {
+    return this.o.threadTs ?? this.messageTs;
+  }
+
+  async started(info: Parameters<NonNullable<JobReporter['started']>>[0]): Promise<void> {
+    this.intro = introText({
+      source: this.o.source,
+      toWrite: info.toWrite,
+      databaseTitle: info.database.title,
+      databaseUrl: info.database.url,
+      resumed: info.resumed,
+    });
+    this.enqueue('post the job message', async () => {
+      const res = await this.o.client.chat.postMessage({
+        channel: this.o.channel,
+        text: this.intro,
+        ...(this.o.threadTs ? { thread_ts: this.o.threadTs } : {}),
+      });
+      this.messageTs = res.ts;
+    });
+    await this.chain;
+  }
+
+  progress(p: JobProgress): void {
+    this.latest = p;
+    if (this.editQueued) return;
+    this.editQueued = true;
+    this.enqueue('update the progress', async () => {
+      await this.untilEditAllowed();
+      this.editQueued = false;
+      const latest = this.latest;
+      if (!latest || !this.messageTs) return;
+      await this.o.client.chat.update({ channel: this.o.channel, ts: this.messageTs, text: progressText(this.intro, latest) });
+    });
+  }
+
+  event(e: WriterEvent): void {
+    const text = alertText(e);
+    if (text) this.reply(text);
+  }
+
+  note(message: string): void {
+    this.reply(message);
+  }
+
+  async finished(report: SyncReport): Promise<void> {
+    this.enqueue('post the summary', async () => {
+      await this.untilEditAllowed();
+      const text = summaryText(this.intro, report);
+      if (this.messageTs) await this.o.client.chat.update({ channel: this.o.channel, ts: this.messageTs, text });
+      else await this.o.client.chat.postMessage({ channel: this.o.channel, text, ...(this.threadTs ? { thread_ts: this.threadTs } : {}) });
+    });
+    const csv = report.fallbackCsv;
+    if (csv) {
+      this.enqueue('attach the CSV of what was not written', async () => {
+        const threadTs = this.threadTs;
+        const destination = threadTs ? { channel_id: this.o.channel, thread_ts: threadTs } : { channel_id: this.o.channel };
+        await this.o.client.filesUploadV2({
+          ...destination,
+          file: csv,
+          filename: basename(csv),
+          title: 'Quotes not written',
+          initial_comment: fallbackComment(report),
+        });
+      });
+    }
+    await this.chain;
+  }
+
+  /** Waits until one interval has passed since the last edit was sent, and stamps this one. */
+  private async untilEditAllowed(): Promise<void> {
+    const wait = this.lastEdit + this.interval - this.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    this.lastEdit = this.now();
+  }
+
+  private reply(text: string): void {
+    this.enqueue('post a reply', async () => {
+      await this.o.client.chat.postMessage({ channel: this.o.channel, text, ...(this.threadTs ? { thread_ts: this.threadTs } : {}) });
+    });
+  }
+
+  /** Slack calls in order; a failure is logged (with Slack's error code) and the job goes on. */
+  private enqueue(what: string, call: () => Promise<void>): void {
+    this.chain = this.chain.then(call).catch((error: unknown) => {
+      const code = (error as { data?: { error?: string } }).data?.error ?? (error as Error).message;
+      this.o.logger.warn({ channel: this.o.channel, what, error: code }, 'slack call failed');
+    });
+  }
+}

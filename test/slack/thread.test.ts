@@ -1,0 +1,105 @@
+import { WebClient, LogLevel } from '@slack/web-api';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logger.js';
+import { SlackThreadReporter } from '../../src/slack/thread.js';
+import { parseQuotes } from '../../src/quotes/parse.js';
+import { startSlackServer, type LocalSlack } from '../fakes/local-slack.js';
+import { makeQuoteRecords } from '../support/quote-factory.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+const CHANNEL = 'C0123456789';
+let harness: Harness | undefined;
+let slack: LocalSlack | undefined;
+afterEach(async () => {
+  await harness?.close();
+  await slack?.close();
+  harness = slack = undefined;
+});
+
+function client(s: LocalSlack) {
+  return new WebClient(s.token, { slackApiUrl: s.apiUrl, logLevel: LogLevel.ERROR, retryConfig: { retries: 2, factor: 1, minTimeout: 5, maxTimeout: 10 } });
+}
+
+const json = (records: unknown) => ({ name: 'quotes.json', content: JSON.stringify(records) });
+
+describe('the job thread in Slack', () => {
+  it('posts the job, edits it with progress no faster than the interval, and ends with the summary', async () => {
+    // 150 quotes at 200/s: about 0.75 s of writing, so several edits at a 100 ms interval.
+    harness = await startHarness({ env: { NOTION_REQUESTS_PER_SECOND: '200' } });
+    // The reporter spaces edits 100 ms apart as it sends them; the server allows 50 (arrival jitter under load).
+    slack = await startSlackServer({ minIntervalMs: { 'chat.update': 50 } });
+    const reporter = new SlackThreadReporter({ client: client(slack), channel: CHANNEL, source: 'quotes.json', logger: silentLogger, updateIntervalMs: 100 });
+    const { job } = harness.engine.prepare(json(makeQuoteRecords(150, 41)), harness.engine.targetFor());
+    const report = await harness.engine.run(job.id, { reporter });
+
+    const thread = slack.thread(CHANNEL, reporter.threadTs!);
+    expect(thread).toHaveLength(1);
+    const message = thread[0]!;
+    expect(message.history[0]).toMatch(/^Writing 150 quote\(s\) from \*quotes\.json\* into <https:\/\/www\.notion\.so\/\w+\|Quotes>\.$/);
+    expect(message.history.length).toBeGreaterThan(3);
+    expect(message.history.some((t) => /█+░*` \d+% \(\d+\/150\)/.test(t))).toBe(true);
+    expect(message.text).toMatch(/:white_check_mark: Done\. 150 written, 0 already there/);
+    expect(message.text).toContain(report.databases[0]!.url);
+    const updates = slack.calls.filter((c) => c.method === 'chat.update');
+    expect(updates.filter((c) => c.status === 429)).toEqual([]);
+    const gaps = updates.slice(1, -1).map((c, i) => c.at - updates[i]!.at);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(50);
+  });
+
+  it('posts breaker alerts as replies and attaches the CSV of what was not written', async () => {
+    harness = await startHarness({ env: { BREAKER_WINDOW: '10', BREAKER_COOLDOWN_MS: '10' } });
+    slack = await startSlackServer();
+    harness.notion.injectNext('POST /v1/pages', 'conflict', 10);
+    const reporter = new SlackThreadReporter({ client: client(slack), channel: CHANNEL, source: 'run-42.json', logger: silentLogger, updateIntervalMs: 20 });
+    let revoked = false;
+    const { job } = harness.engine.prepare(json(makeQuoteRecords(40, 42)), harness.engine.targetFor());
+    const report = await harness.engine.run(job.id, {
+      reporter: {
+        started: (i) => reporter.started(i),
+        progress: (p) => {
+          reporter.progress(p);
+          if (!revoked && p.counts.written >= 20) {
+            revoked = true;
+            harness!.notion.revokeToken();
+          }
+        },
+        event: (e) => reporter.event(e),
+        note: (m) => reporter.note(m),
+        finished: (r) => reporter.finished(r),
+      },
+    });
+    expect(report.state).toBe('failed');
+    const thread = slack.thread(CHANNEL, reporter.threadTs!);
+    const texts = thread.map((m) => m.text);
+    expect(texts.some((t) => /^:rotating_light: Circuit breaker opened \(trip 1\): 100% of the last 10 writes met a conflict/.test(t))).toBe(true);
+    expect(texts.some((t) => t.startsWith(':large_green_circle: A probe quote was written'))).toBe(true);
+    expect(thread[0]!.text).toMatch(/:warning: Finished, but not every quote is in Notion\. 20 written/);
+    expect(thread[0]!.text).toMatch(/NOTION_TOKEN/);
+    const upload = thread.find((m) => m.files.length > 0)!;
+    expect(upload.text).toMatch(/^Here is 20 quote\(s\) Notion did not take, each with the reason\. Once the cause is fixed, upload this file here again/);
+    expect(upload.files[0]!.name).toMatch(/not-written\.csv$/);
+    const csv = parseQuotes(upload.files[0]!.content, { format: 'csv' });
+    expect(csv.quotes.map((q) => q.quote.id).sort()).toEqual(report.failed.map((f) => f.id).sort());
+  });
+
+  it('honours Slack 429s and still lands the final state', async () => {
+    harness = await startHarness();
+    slack = await startSlackServer({ retryAfterSeconds: 1 });
+    const reporter = new SlackThreadReporter({ client: client(slack), channel: CHANNEL, source: 'q.json', logger: silentLogger, updateIntervalMs: 0 });
+    slack.injectNext('chat.update', 'ratelimited', 2);
+    const { job } = harness.engine.prepare(json(makeQuoteRecords(5, 43)), harness.engine.targetFor());
+    await harness.engine.run(job.id, { reporter });
+    expect(slack.calls.filter((c) => c.method === 'chat.update' && c.status === 429)).toHaveLength(2);
+    expect(slack.thread(CHANNEL, reporter.threadTs!)[0]!.text).toMatch(/Done\. 5 written/);
+  });
+
+  it('never stops the job when Slack fails: the quotes are still written', async () => {
+    harness = await startHarness();
+    slack = await startSlackServer({ channels: [] });
+    const reporter = new SlackThreadReporter({ client: client(slack), channel: CHANNEL, source: 'q.json', logger: silentLogger });
+    const { job } = harness.engine.prepare(json(makeQuoteRecords(5, 44)), harness.engine.targetFor());
+    const report = await harness.engine.run(job.id, { reporter });
+    expect(report.written).toBe(5);
+    expect(slack.calls.every((c) => c.error === 'channel_not_found')).toBe(true);
+  });
+});
