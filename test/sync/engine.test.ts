@@ -139,27 +139,6 @@ describe('sync engine against the local Notion', () => {
     expect(harness.notion.requests.some((r) => r.status === 404)).toBe(true);
   });
 
-  it('ends the job with a reason when the token is revoked, every unwritten quote failed', async () => {
-    harness = await startHarness();
-    const { job } = harness.engine.prepare(json(makeQuoteRecords(30, 13)), harness.engine.targetFor());
-    let revoked = false;
-    const report = await harness.engine.run(job.id, {
-      reporter: {
-        progress: (p) => {
-          if (!revoked && p.settled >= 10) {
-            revoked = true;
-            harness!.notion.revokeToken();
-          }
-        },
-      },
-    });
-    expect(report.state).toBe('failed');
-    expect(report.error).toContain('NOTION_TOKEN');
-    expect(report.written + report.failed.length).toBe(30);
-    expect(report.failed.length).toBeGreaterThan(0);
-    expect(report.failed[0]!.reason).toContain('401');
-  });
-
   it('stops with a clear reason when the parent page is not shared', async () => {
     harness = await startHarness();
     const { job } = harness.engine.prepare(

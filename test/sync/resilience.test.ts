@@ -121,7 +121,9 @@ describe('resilience against the local Notion', () => {
       },
     });
     expect(report).toMatchObject({ state: 'failed', breakerTrips: 0 });
-    expect(report.error).toMatch(/401/);
+    expect(report.error).toMatch(/401.*NOTION_TOKEN/);
+    expect(report.written + report.failed.length).toBe(30);
+    expect(report.failed[0]!.reason).toContain('401');
     const csv = parseQuotes(readFileSync(report.fallbackCsv!), { format: 'csv' });
     expect(csv.quotes).toHaveLength(report.failed.length);
     expect(harness.notion.stats().byStatus['401']).toBe(1);
