@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommandText } from '../../src/slack/command-text.js';
+
+describe('/sync-quotes text', () => {
+  it.each([
+    ['', { kind: 'help' }],
+    ['  help ', { kind: 'help' }],
+    ['<https://example.com/q.csv>', { kind: 'url', url: 'https://example.com/q.csv' }],
+    ['<https://example.com/q.json|quotes.json>', { kind: 'url', url: 'https://example.com/q.json' }],
+    ['https://example.com/q.csv', { kind: 'url', url: 'https://example.com/q.csv' }],
+    ['status', { kind: 'status' }],
+    ['status 0a1b2c3d4e', { kind: 'status', jobId: '0a1b2c3d4e' }],
+    ['retry 0a1b2c3d4e', { kind: 'retry', jobId: '0a1b2c3d4e' }],
+    ['CANCEL 0a1b2c3d4e', { kind: 'cancel', jobId: '0a1b2c3d4e' }],
+    ['run flow123', { kind: 'run', savedItemId: 'flow123', inputs: [] }],
+    [
+      'run flow123 subreddit=SaaS query="pricing pages" limit=50',
+      {
+        kind: 'run',
+        savedItemId: 'flow123',
+        inputs: [
+          { input_name: 'subreddit', value: 'SaaS' },
+          { input_name: 'query', value: 'pricing pages' },
+          { input_name: 'limit', value: '50' },
+        ],
+      },
+    ],
+    ['gumloop run_abc', { kind: 'gumloop', runId: 'run_abc' }],
+    ['digest', { kind: 'digest' }],
+  ])('%j', (text, expected) => expect(parseCommandText(text)).toEqual(expected));
+
+  it.each([
+    ['retry', /Which job\?/],
+    ['cancel nope', /"nope" is not a job id/],
+    ['status 123', /"123" is not a job id/],
+    ['run', /Which flow\?/],
+    ['run flow123 justaword', /"justaword" is not an input/],
+    ['gumloop', /Which run\?/],
+    ['frobnicate the quotes', /I don't know "frobnicate the quotes"/],
+    ['x'.repeat(100), /…"/],
+  ])('%j gets the help with a reason', (text, problem) => {
+    const command = parseCommandText(text);
+    expect(command.kind).toBe('help');
+    expect(command.kind === 'help' && command.problem).toMatch(problem);
+  });
+});
