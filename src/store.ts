@@ -156,6 +156,11 @@ CREATE TABLE IF NOT EXISTS created_databases (
   created_at TEXT NOT NULL,
   PRIMARY KEY (parent_page_id, title)
 );
+CREATE TABLE IF NOT EXISTS triggers (
+  key TEXT PRIMARY KEY,
+  job_id TEXT,
+  claimed_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS events (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   job_id TEXT,
@@ -436,6 +441,25 @@ export class JobStore {
       .prepare(`SELECT database_id, data_source_id, url, title FROM created_databases WHERE parent_page_id = ? AND title = ?`)
       .get(parentPageId, title) as { database_id: string; data_source_id: string; url: string; title: string } | undefined;
     return r && { databaseId: r.database_id, dataSourceId: r.data_source_id, url: r.url, title: r.title };
+  }
+
+  /**
+   * Claims a trigger (say, one uploaded Slack file) once and for all: true for the first claim,
+   * false for every later one, across processes and restarts. Slack delivers one upload as two
+   * events and retries deliveries; only the claim that returns true may start a job.
+   */
+  claimTrigger(key: string): boolean {
+    return this.db.prepare(`INSERT OR IGNORE INTO triggers (key, claimed_at) VALUES (?, ?)`).run(key, this.stamp()).changes === 1;
+  }
+
+  /** Records which job a claimed trigger started. */
+  setTriggerJob(key: string, jobId: string): void {
+    this.db.prepare(`UPDATE triggers SET job_id = ? WHERE key = ?`).run(jobId, key);
+  }
+
+  triggerJob(key: string): string | undefined {
+    const r = this.db.prepare(`SELECT job_id FROM triggers WHERE key = ?`).get(key) as { job_id: string | null } | undefined;
+    return r?.job_id ?? undefined;
   }
 
   addEvent(jobId: string | undefined, kind: string, detail: Record<string, unknown> = {}): void {

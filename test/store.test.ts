@@ -105,4 +105,17 @@ describe('JobStore', () => {
     store.addUsage(job.id, 5, 500);
     expect(store.getJob(job.id)).toMatchObject({ requests: 15, activeMs: 1500 });
   });
+
+  it('claims a trigger once, across two connections to the same file (two processes)', () => {
+    const { store, path } = freshStore();
+    const other = new JobStore(path);
+    expect(store.claimTrigger('slack-file:F123')).toBe(true);
+    expect(store.claimTrigger('slack-file:F123')).toBe(false);
+    expect(other.claimTrigger('slack-file:F123')).toBe(false);
+    expect(other.claimTrigger('slack-file:F456')).toBe(true);
+    store.setTriggerJob('slack-file:F123', 'job1');
+    expect(other.triggerJob('slack-file:F123')).toBe('job1');
+    expect(other.triggerJob('slack-file:F999')).toBeUndefined();
+    other.close();
+  });
 });
