@@ -12,11 +12,18 @@ function duration(seconds: number): string {
   return m < 60 ? `${m}m ${s % 60}s` : `${Math.floor(m / 60)}h ${m % 60}m`;
 }
 
-export function introText(input: { source: string; toWrite: number; databaseTitle: string; databaseUrl: string; resumed: boolean }): string {
+export function introText(input: {
+  jobId?: string;
+  source: string;
+  toWrite: number;
+  databaseTitle: string;
+  databaseUrl: string;
+  resumed: boolean;
+}): string {
   return (
-    `${input.resumed ? 'Resuming: writing' : 'Writing'} ${input.toWrite} quote(s) from *${input.source}* ` +
-    `into <${input.databaseUrl}|${input.databaseTitle || 'the Notion database'}>.`
-  );
+    `${input.jobId ? `Job \`${input.jobId}\`: ` : ''}${input.resumed ? 'resuming, writing' : 'writing'} ${input.toWrite} quote(s) ` +
+    `from *${input.source}* into <${input.databaseUrl}|${input.databaseTitle || 'the Notion database'}>.`
+  ).replace(/^w/, 'W');
 }
 
 export function progressText(intro: string, p: JobProgress): string {
@@ -38,9 +45,11 @@ export function summaryText(intro: string, r: SyncReport): string {
       ? ':white_check_mark: Done.'
       : r.state === 'interrupted'
         ? ':pause_button: Stopped before the end; it will resume.'
-        : ':warning: Finished, but not every quote is in Notion.';
+        : r.state === 'cancelled'
+          ? `:no_entry_sign: Cancelled. \`/sync-quotes retry ${r.jobId}\` writes the rest.`
+          : `:warning: Finished, but not every quote is in Notion. Once the cause is fixed, \`/sync-quotes retry ${r.jobId}\` writes the rest.`;
   const lines = [
-    intro,
+    ...(intro ? [intro] : []),
     `${head} ${r.written} written, ${r.alreadyPresent} already there, ${r.duplicates} duplicate(s), ` +
       `${r.rejected.length} rejected, ${r.failed.length} not written.`,
     `${r.requests} Notion requests in ${duration(r.durationMs / 1000)}; retries: ${r.retries.conflict} conflict, ` +
@@ -75,4 +84,39 @@ export function fallbackComment(r: SyncReport): string {
     `Here ${parts.length === 1 ? 'is' : 'are'} ${parts.join(' and ')}, each with the reason. ` +
     'Once the cause is fixed, upload this file here again to finish the job: quotes already in Notion are not written twice.'
   );
+}
+
+const STATE_WORDS: Record<string, string> = {
+  running: 'running',
+  interrupted: 'stopped before the end (resumable)',
+  done: 'done',
+  partial: 'finished with quotes not written',
+  failed: 'stopped: Notion could not be written',
+  cancelled: 'cancelled',
+};
+
+/** One job in detail, for `/sync-quotes status <job>`. */
+export function statusText(r: SyncReport, activity: 'running' | 'queued' | undefined): string {
+  const state = activity === 'queued' ? 'waiting its turn' : activity === 'running' ? 'running' : (STATE_WORDS[r.state] ?? r.state);
+  const lines = [
+    `Job \`${r.jobId}\` (${r.total} quote(s)): *${state}*.`,
+    `written ${r.written} · already there ${r.alreadyPresent} · duplicates ${r.duplicates} · rejected ${r.rejected.length} · ` +
+      `not written ${r.failed.length} · still to write ${r.pending}`,
+    ...r.databases.map((d) => `Database: <${d.url}|${d.title || d.id}>`),
+  ];
+  if (r.error) lines.push(r.error);
+  if (!activity && (r.state === 'failed' || r.state === 'partial' || r.state === 'cancelled')) {
+    lines.push(`\`/sync-quotes retry ${r.jobId}\` writes what is left.`);
+  }
+  return lines.join('\n');
+}
+
+/** One line per job, for `/sync-quotes status`. */
+export function jobLine(
+  job: { id: string; state: string; source: string; createdAt: string },
+  c: { written: number; alreadyPresent: number; failed: number; pending: number },
+  activity: 'running' | 'queued' | undefined,
+): string {
+  const state = activity === 'queued' ? 'waiting its turn' : activity ?? STATE_WORDS[job.state] ?? job.state;
+  return `• \`${job.id}\` ${job.source}: ${state}; ${c.written} written, ${c.alreadyPresent} already there, ${c.failed} not written (${job.createdAt.slice(0, 16).replace('T', ' ')} UTC)`;
 }

@@ -20,6 +20,8 @@ export interface ThreadOptions {
   channel: string;
   /** Post into this thread (the message that carried an uploaded file); else the job message starts one. */
   threadTs?: string;
+  /** A message already posted for this job (say, "Reading quotes.csv…"): it becomes the job message. */
+  messageTs?: string;
   source: string;
   logger: Logger;
   updateIntervalMs?: number;
@@ -39,6 +41,7 @@ export class SlackThreadReporter implements JobReporter {
   private readonly now: () => number;
 
   constructor(private readonly o: ThreadOptions) {
+    this.messageTs = o.messageTs;
     this.interval = o.updateIntervalMs ?? DEFAULT_UPDATE_INTERVAL_MS;
     this.now = o.now ?? Date.now;
   }
@@ -50,6 +53,7 @@ export class SlackThreadReporter implements JobReporter {
 
   async started(info: Parameters<NonNullable<JobReporter['started']>>[0]): Promise<void> {
     this.intro = introText({
+      jobId: info.job.id,
       source: this.o.source,
       toWrite: info.toWrite,
       databaseTitle: info.database.title,
@@ -57,6 +61,10 @@ export class SlackThreadReporter implements JobReporter {
       resumed: info.resumed,
     });
     this.enqueue('post the job message', async () => {
+      if (this.messageTs) {
+        await this.o.client.chat.update({ channel: this.o.channel, ts: this.messageTs, text: this.intro });
+        return;
+      }
       const res = await this.o.client.chat.postMessage({
         channel: this.o.channel,
         text: this.intro,

@@ -5,6 +5,10 @@
  * an `error` code for failures, HTTP 429 with `Retry-After` (whole seconds) for rate limits; file
  * uploads take three steps (files.getUploadURLExternal, a POST of the bytes to the URL it gave,
  * files.completeUploadExternal). Messages, edits and files are kept so tests can read the thread.
+ * A person's upload (`userUpload`) makes the file object Slack would send in its two events
+ * (`message`/`file_share` and `file_shared`), served by files.info and downloadable from
+ * `url_private_download` with the bot token only: without it Slack answers 200 with its sign-in
+ * page, as the real file host does. Slash-command `response_url`s are served too.
  *
  * No vitest here: the Slack app's tests and a local run can both use it.
  */
@@ -21,6 +25,28 @@ export interface SlackMessage {
   /** Every text this message had, oldest first (chat.update appends). */
   history: string[];
   files: { id: string; title: string; name: string; content: string }[];
+}
+
+export interface SlackFileRecord {
+  id: string;
+  name: string;
+  title: string;
+  filetype: string;
+  mimetype: string;
+  size: number;
+  user: string;
+  channel: string;
+  /** The message that shared it. */
+  ts: string;
+  threadTs: string | undefined;
+  content: Buffer;
+  created: number;
+}
+
+export interface SlackEphemeral {
+  channel: string;
+  user: string;
+  text: string;
 }
 
 export interface SlackCall {
@@ -56,11 +82,24 @@ export class LocalSlack {
   private readonly injected = new Map<string, string[]>();
   private readonly uploads = new Map<string, { filename: string; length: number; content?: string }>();
   private tsCounter = 0;
+  readonly files = new Map<string, SlackFileRecord>();
+  readonly ephemerals: SlackEphemeral[] = [];
+  /** Bodies posted to response_urls, by the id in the URL. */
+  readonly responses: { id: string; body: Record<string, unknown> }[] = [];
+  /** Downloads of file bytes: which file, with which token. */
+  readonly downloads: { fileId: string; authorized: boolean }[] = [];
+  readonly teamId = 'T0LOCAL';
+  readonly botUserId = 'U0BOT';
+  private responseCounter = 0;
+  private readonly waiters = new Set<{ condition: () => boolean; resolve: () => void; reject: () => void }>();
 
   constructor(private readonly options: LocalSlackOptions = {}) {
     this.token = options.token ?? 'xoxb-local-test-token';
     this.channels = new Set(options.channels ?? ['C0123456789']);
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = createServer((req, res) => {
+      res.on('finish', () => this.settleWaiters());
+      void this.handle(req, res);
+    });
     this.server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
@@ -97,6 +136,142 @@ export class LocalSlack {
     return this.messages.filter((m) => m.channel === channel && (m.ts === ts || m.threadTs === ts));
   }
 
+  /**
+   * Resolves once `condition` holds, checked after every request this server answers (so tests
+   * await what Slack saw instead of sleeping); rejects after `timeoutMs` with `what`.
+   */
+  waitFor(condition: () => boolean, what = 'a condition', timeoutMs = 20_000): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter = { condition, resolve, reject: () => reject(new Error(`timed out waiting for ${what}`)) };
+      this.waiters.add(waiter);
+      setTimeout(() => {
+        if (this.waiters.delete(waiter)) waiter.reject();
+      }, timeoutMs).unref();
+    });
+  }
+
+  private settleWaiters(): void {
+    for (const w of [...this.waiters]) {
+      if (w.condition()) {
+        this.waiters.delete(w);
+        w.resolve();
+      }
+    }
+  }
+
+  /** A response_url for one slash command. */
+  responseUrl(): string {
+    this.responseCounter += 1;
+    return `${this.url}/commands/${this.teamId}/${this.responseCounter}/response`;
+  }
+
+  /**
+   * A person uploads a file to a channel (or a thread): the message that carries it is posted and
+   * the file is stored. Returns the file object and the two events Slack would deliver.
+   */
+  userUpload(input: {
+    channel: string;
+    user: string;
+    name: string;
+    content: string | Buffer;
+    filetype?: string;
+    mimetype?: string;
+    threadTs?: string;
+    /** Pretend the file is served from elsewhere (a hostile or odd event). */
+    downloadUrl?: string;
+    /** What Slack reports as the size (defaults to the real one). */
+    size?: number;
+  }): { file: Record<string, unknown>; message: Record<string, unknown>; fileShared: Record<string, unknown> } {
+    const channel = this.channel(input.channel);
+    const ts = this.nextTs();
+    const id = `F${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`;
+    const content = Buffer.isBuffer(input.content) ? input.content : Buffer.from(input.content, 'utf8');
+    const extension = /\.([a-z0-9]+)$/i.exec(input.name)?.[1]?.toLowerCase() ?? 'text';
+    const record: SlackFileRecord = {
+      id,
+      name: input.name,
+      title: input.name,
+      filetype: input.filetype ?? extension,
+      mimetype: input.mimetype ?? (extension === 'csv' ? 'text/csv' : extension === 'json' ? 'application/json' : 'application/octet-stream'),
+      size: input.size ?? content.length,
+      user: input.user,
+      channel,
+      ts,
+      threadTs: input.threadTs,
+      content,
+      created: Math.floor(Date.now() / 1000),
+    };
+    this.files.set(id, record);
+    this.messages.push({ channel, ts, threadTs: input.threadTs, text: '', blocks: undefined, history: [''], files: [{ id, title: record.title, name: record.name, content: content.toString('utf8') }] });
+    const file = { ...this.fileObject(record), ...(input.downloadUrl ? { url_private: input.downloadUrl, url_private_download: input.downloadUrl } : {}) };
+    return {
+      file,
+      message: {
+        type: 'message',
+        subtype: 'file_share',
+        text: '',
+        files: [file],
+        upload: true,
+        user: input.user,
+        display_as_bot: false,
+        ts,
+        ...(input.threadTs ? { thread_ts: input.threadTs } : {}),
+        channel,
+        channel_type: 'channel',
+        event_ts: ts,
+      },
+      fileShared: { type: 'file_shared', file_id: id, user_id: input.user, file: { id }, channel_id: channel, event_ts: ts },
+    };
+  }
+
+  /** The `file_shared` event Slack sends for a file the bot itself uploaded (the fallback CSV). */
+  fileSharedEventFor(fileId: string): Record<string, unknown> {
+    const f = this.files.get(fileId);
+    if (!f) throw new Error(`no file ${fileId}`);
+    return { type: 'file_shared', file_id: f.id, user_id: f.user, file: { id: f.id }, channel_id: f.channel, event_ts: f.ts };
+  }
+
+  /** Slack's file object, as files.info and events carry it. */
+  private fileObject(f: SlackFileRecord): Record<string, unknown> {
+    const path = `${this.url}/files-pri/${this.teamId}-${f.id}`;
+    return {
+      id: f.id,
+      created: f.created,
+      timestamp: f.created,
+      name: f.name,
+      title: f.title,
+      mimetype: f.mimetype,
+      filetype: f.filetype,
+      pretty_type: f.filetype.toUpperCase(),
+      user: f.user,
+      mode: 'hosted',
+      editable: false,
+      is_external: false,
+      external_type: '',
+      size: f.size,
+      url_private: `${path}/${encodeURIComponent(f.name)}`,
+      url_private_download: `${path}/download/${encodeURIComponent(f.name)}`,
+      permalink: `https://local.slack.test/files/${f.user}/${f.id}/${encodeURIComponent(f.name)}`,
+      shares: { public: { [f.channel]: [{ ts: f.ts, channel_name: f.channel, team_id: this.teamId, reply_count: 0, ...(f.threadTs ? { thread_ts: f.threadTs } : {}) }] } },
+      channels: [f.channel],
+    };
+  }
+
+  private serveFile(path: string, req: IncomingMessage, res: ServerResponse): void {
+    const match = /^\/files-pri\/[A-Z0-9]+-(F[A-Z0-9]+)\//.exec(path);
+    const file = match ? this.files.get(match[1]!) : undefined;
+    const authorized = req.headers.authorization === `Bearer ${this.token}`;
+    this.downloads.push({ fileId: match?.[1] ?? '', authorized });
+    if (!authorized) {
+      // What Slack's file host does without a valid token: its sign-in page, status 200.
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><html><body>Sign in to Slack</body></html>');
+      return;
+    }
+    if (!file) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
+    res.writeHead(200, { 'content-type': `${file.mimetype}`, 'content-length': String(file.content.length) }).end(file.content);
+  }
+
   private nextTs(): string {
     this.tsCounter += 1;
     return `${Math.floor(Date.now() / 1000)}.${String(this.tsCounter).padStart(6, '0')}`;
@@ -109,6 +284,14 @@ export class LocalSlack {
     const raw = Buffer.concat(chunks);
     if (url.pathname.startsWith('/upload/v1/')) {
       this.receiveUpload(url.pathname.slice('/upload/v1/'.length), raw, req, res);
+      return;
+    }
+    if (url.pathname.startsWith('/files-pri/') && req.method === 'GET') return this.serveFile(url.pathname, req, res);
+    if (url.pathname.startsWith('/commands/') && req.method === 'POST') {
+      // response_url: JSON bodies, answered with a plain "ok" as Slack does.
+      const id = url.pathname.split('/')[3] ?? '';
+      this.responses.push({ id, body: JSON.parse(raw.toString('utf8') || '{}') as Record<string, unknown> });
+      res.writeHead(200, { 'content-type': 'text/html' }).end('ok');
       return;
     }
     const method = url.pathname.replace(/^\/api\//, '');
@@ -144,7 +327,7 @@ export class LocalSlack {
   private dispatch(method: string, p: Record<string, string>): Record<string, unknown> {
     switch (method) {
       case 'auth.test':
-        return { url: 'https://local.slack.test/', team: 'Local', user: 'quotesync', team_id: 'T0LOCAL', user_id: 'U0BOT', bot_id: 'B0BOT' };
+        return { url: 'https://local.slack.test/', team: 'Local', user: 'quotesync', team_id: this.teamId, user_id: this.botUserId, bot_id: 'B0BOT' };
       case 'chat.postMessage': {
         const channel = this.channel(p.channel);
         const { text, blocks } = messageContent(p);
@@ -162,6 +345,18 @@ export class LocalSlack {
         message.blocks = blocks;
         message.history.push(text);
         return { channel, ts: message.ts, text };
+      }
+      case 'chat.postEphemeral': {
+        const channel = this.channel(p.channel);
+        if (!p.user) throw new Error('user_not_in_channel');
+        const { text } = messageContent(p);
+        this.ephemerals.push({ channel, user: p.user, text });
+        return { message_ts: this.nextTs() };
+      }
+      case 'files.info': {
+        const file = p.file ? this.files.get(p.file) : undefined;
+        if (!file) throw new Error('file_not_found');
+        return { file: this.fileObject(file), comments: [], response_metadata: { next_cursor: '' } };
       }
       case 'files.getUploadURLExternal': {
         const length = Number(p.length);
@@ -182,7 +377,16 @@ export class LocalSlack {
         if (p.channel_id) {
           const channel = this.channel(p.channel_id);
           const text = p.initial_comment ?? '';
-          this.messages.push({ channel, ts: this.nextTs(), threadTs: p.thread_ts || undefined, text, blocks: undefined, history: [text], files: shared });
+          const ts = this.nextTs();
+          this.messages.push({ channel, ts, threadTs: p.thread_ts || undefined, text, blocks: undefined, history: [text], files: shared });
+          for (const f of shared) {
+            const content = Buffer.from(f.content, 'utf8');
+            const extension = /\.([a-z0-9]+)$/i.exec(f.name)?.[1]?.toLowerCase() ?? 'text';
+            this.files.set(f.id, {
+              id: f.id, name: f.name, title: f.title, filetype: extension, mimetype: 'text/csv', size: content.length,
+              user: this.botUserId, channel, ts, threadTs: p.thread_ts || undefined, content, created: Math.floor(Date.now() / 1000),
+            });
+          }
         }
         return { files: shared.map(({ id, title, name }) => ({ id, title, name })) };
       }

@@ -1,0 +1,44 @@
+/**
+ * `npm start`: runs the Slack app until SIGTERM or SIGINT. A configuration problem stops it at
+ * once with one sentence naming the variable (exit 2); on a signal it stops taking work, lets the
+ * Notion request in flight finish, and leaves unfinished jobs to resume at the next start.
+ */
+import { loadConfig, processEnv } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
+import { createLogger } from '../src/logger.js';
+import { startApp } from '../src/slack/app.js';
+import { register } from './index.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(processEnv());
+  } catch (error) {
+    return fail(error);
+  }
+  const logger = createLogger(config.logLevel);
+  let running;
+  try {
+    running = await startApp({ config, logger, register });
+  } catch (error) {
+    return fail(error);
+  }
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'stopping');
+    void running.stop().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+function fail(error: unknown): void {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`quote-sync: ${error.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  process.stderr.write(`quote-sync: could not start: ${(error as Error).message}\n`);
+  process.exitCode = 1;
+}
+
+await main();

@@ -1,0 +1,124 @@
+/**
+ * `/sync-quotes`: help, a link to a CSV/JSON file, status, retry, cancel (and the Gumloop and
+ * digest subcommands). Slack wants an answer within 3 seconds: each branch acks first (with the
+ * reply when it is quick to make) and does the slow part after.
+ */
+import type { App, RespondFn, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { QuoteSyncError } from '../src/errors.js';
+import type { AppContext } from '../src/slack/app.js';
+import { refusal } from '../src/slack/access.js';
+import { HELP_TEXT, parseCommandText, type SyncCommand } from '../src/slack/command-text.js';
+import type { JobMessage } from '../src/slack/jobs.js';
+import { fetchQuotesFile } from '../src/sources/url.js';
+
+export const COMMAND = '/sync-quotes';
+
+/** Optional handlers for the subcommands another module provides (Gumloop runs, the digest). */
+export interface ExtraSubcommands {
+  run?: (cmd: Extract<SyncCommand, { kind: 'run' }>, where: Where, context: AppContext) => Promise<void>;
+  gumloop?: (cmd: Extract<SyncCommand, { kind: 'gumloop' }>, where: Where, context: AppContext) => Promise<void>;
+  digest?: (where: Where, context: AppContext) => Promise<string>;
+}
+
+/** Who typed the command, where, and how to answer them privately. */
+export interface Where {
+  channel: string;
+  user: string;
+  respond: (text: string) => Promise<void>;
+}
+
+export function register(app: App, context: AppContext, extra: ExtraSubcommands = {}): void {
+  app.command(COMMAND, (args) => handleSyncQuotes(args, context, extra));
+}
+
+export async function handleSyncQuotes(
+  { command, ack, respond }: Pick<SlackCommandMiddlewareArgs, 'command' | 'ack' | 'respond'>,
+  context: AppContext,
+  extra: ExtraSubcommands = {},
+): Promise<void> {
+  const { jobs, config } = context;
+  const request = parseCommandText(command.text);
+  const privately = (text: string) => ack({ response_type: 'ephemeral', text });
+  const where: Where = { channel: command.channel_id, user: command.user_id, respond: ephemeral(respond, context.logger) };
+  if (request.kind === 'help') return privately(request.problem ? `${request.problem}\n\n${HELP_TEXT}` : HELP_TEXT);
+  if (request.kind === 'status') return privately(jobs.status(request.jobId));
+  const refused = refusal(config.access, { userId: command.user_id, channelId: command.channel_id });
+  if (refused) return privately(refused);
+  switch (request.kind) {
+    case 'cancel':
+      return privately(jobs.cancel(request.jobId, { user: command.user_id }));
+    case 'retry':
+      await privately(`Looking at job \`${request.jobId}\`…`);
+      return where.respond(await jobs.retry(request.jobId, { user: command.user_id, channel: command.channel_id }));
+    case 'url':
+      await privately(`Fetching ${request.url} …`);
+      return syncFromUrl(request.url, where, context);
+    case 'run':
+    case 'gumloop': {
+      const handler = extra[request.kind] as ((c: typeof request, w: Where, x: AppContext) => Promise<void>) | undefined;
+      if (!handler) return privately('Gumloop is not set up here: set GUMLOOP_API_KEY and GUMLOOP_USER_ID.');
+      await privately(request.kind === 'run' ? `Starting the Gumloop flow ${request.savedItemId} …` : `Reading Gumloop run ${request.runId} …`);
+      return handler(request, where, context);
+    }
+    case 'digest':
+      if (!extra.digest) return privately('The digest is not set up here.');
+      await privately('Building the digest…');
+      return where.respond(await extra.digest(where, context));
+  }
+}
+
+/** Fetches the file behind a link and starts its job, narrated in a new thread in the channel. */
+async function syncFromUrl(url: string, where: Where, context: AppContext): Promise<void> {
+  const { config, jobs, logger } = context;
+  const message = await openThread(where, `<@${where.user}> asked for a sync of ${url}. Fetching the file…`, context);
+  if (!message) return;
+  try {
+    const file = await fetchQuotesFile(url, {
+      allowHttp: config.access.allowPrivateUrls,
+      allowPrivateAddresses: config.access.allowPrivateUrls,
+      maxBytes: config.access.maxFileBytes,
+    });
+    const name = decodeURIComponent(new URL(file.url).pathname.split('/').pop() || new URL(file.url).host);
+    const type = file.contentType ?? '';
+    const format = type.includes('json') ? 'json' : type.includes('csv') ? 'csv' : undefined;
+    const submitted = jobs.submit({ name, content: file.content, ...(format ? { format } : {}) }, message, {
+      user: where.user,
+      trigger: 'command',
+    });
+    if (submitted.alreadyRunning) await jobs.say(message, `This file is already being synced by job \`${submitted.job.id}\`.`);
+  } catch (error) {
+    await jobs.say(message, `:x: ${problem(error, logger)}`);
+  }
+}
+
+/** A new thread in the channel for a job; when the bot cannot post there, the person is told privately. */
+export async function openThread(where: Where, text: string, context: AppContext): Promise<JobMessage | undefined> {
+  try {
+    return await context.jobs.openMessage(where.channel, text);
+  } catch (error) {
+    const code = (error as { data?: { error?: string } }).data?.error;
+    context.logger.warn({ channel: where.channel, error: code ?? (error as Error).message }, 'cannot post in the channel');
+    await where.respond(
+      code === 'not_in_channel' || code === 'channel_not_found'
+        ? 'I am not in this channel, so I cannot start a thread here: invite me with `/invite @Quote Sync`, then try again.'
+        : `Slack did not let me post in this channel (${code ?? 'no answer'}). Try again in a minute.`,
+    );
+    return undefined;
+  }
+}
+
+/** The sentence for a person: our errors carry one; anything else is logged and summarised. */
+export function problem(error: unknown, logger: AppContext['logger']): string {
+  if (error instanceof QuoteSyncError) return error.message;
+  logger.error({ err: error }, 'unexpected error in a trigger');
+  return 'Something unexpected went wrong on our side; the details are in the app log. Nothing was written.';
+}
+
+/** Replies through the command's response_url; one that fails (it expires after 30 minutes) is logged. */
+function ephemeral(respond: RespondFn, logger: AppContext['logger']): (text: string) => Promise<void> {
+  return async (text) => {
+    await respond({ response_type: 'ephemeral', text }).catch((error: unknown) =>
+      logger.warn({ error: (error as Error).message }, 'could not answer through response_url'),
+    );
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * The Slack app: one Bolt App (Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT with
+ * request signing), the engine and the job runner, put together. The listeners live in
+ * `commands/` and come in through `register`, so nothing here depends on them.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { App, LogLevel, type App as BoltApp, type CustomRoute } from '@slack/bolt';
+import type { Logger as SlackLogger } from '@slack/logger';
+import type { Config } from '../config.js';
+import { ConfigError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { JobStore } from '../store.js';
+import { SyncEngine } from '../sync/engine.js';
+import { SlackJobs } from './jobs.js';
+
+/** What the listeners in `commands/` get. */
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  store: JobStore;
+  engine: SyncEngine;
+  jobs: SlackJobs;
+}
+
+export interface AppOptions {
+  config: Config;
+  logger: Logger;
+  /** Adds the listeners and any extra HTTP routes (e.g. the Gumloop webhook). */
+  register: (app: BoltApp, context: AppContext) => void;
+  /** Extra HTTP routes on the app's port (the same server in HTTP mode, a small one in Socket Mode). */
+  routes?: AppRoute[];
+  /** Least time between two edits of a job message; Slack's Tier 3 allows about one a second. */
+  updateIntervalMs?: number;
+  random?: () => number;
+}
+
+export interface AppRoute {
+  path: string;
+  method: 'GET' | 'POST';
+  handle(req: IncomingMessage, res: ServerResponse, context: AppContext): void | Promise<void>;
+}
+
+export interface RunningApp {
+  app: BoltApp;
+  context: AppContext;
+  /** The HTTP port (HTTP mode), once listening. */
+  port: number | undefined;
+  /** Stops taking requests, lets the Notion request in flight finish, keeps every job resumable. */
+  stop(): Promise<void>;
+}
+
+/** The settings the app cannot run without; a ConfigError names the first one missing. */
+export function checkAppConfig(config: Config): void {
+  const need = (value: string | undefined, variable: string, what: string) => {
+    if (!value) throw new ConfigError(`${variable} is not set: ${what}`, variable);
+  };
+  need(config.slack.botToken, 'SLACK_BOT_TOKEN', 'the bot token (xoxb-…) from the app\'s "OAuth & Permissions" page.');
+  if (!config.slack.appToken) {
+    need(config.slack.signingSecret, 'SLACK_SIGNING_SECRET', 'the signing secret from the app\'s "Basic Information" page (or set SLACK_APP_TOKEN for Socket Mode).');
+  } else if (!config.slack.appToken.startsWith('xapp-')) {
+    throw new ConfigError('SLACK_APP_TOKEN must be an app-level token (xapp-…) with the connections:write scope.', 'SLACK_APP_TOKEN');
+  }
+  need(config.notion.token, 'NOTION_TOKEN', 'the internal integration secret from notion.so/profile/integrations.');
+  if (!config.notion.databaseId && !config.notion.parentPageId) {
+    throw new ConfigError(
+      'NOTION_PARENT_PAGE_ID is not set: set it to a page shared with the integration (or NOTION_DATABASE_ID to an existing database).',
+      'NOTION_PARENT_PAGE_ID',
+    );
+  }
+}
+
+/** Builds and starts the app, then resumes the jobs a previous run left unfinished. */
+export async function startApp(options: AppOptions): Promise<RunningApp> {
+  const { config, logger } = options;
+  checkAppConfig(config);
+  const store = new JobStore(config.dbPath);
+  const engine = new SyncEngine({ config, store, logger, ...(options.random ? { random: options.random } : {}) });
+  let context: AppContext | undefined;
+  const routes: CustomRoute[] = [
+    { path: '/healthz', method: ['GET'], handler: (_req, res) => health(res, context) },
+    ...(options.routes ?? []).map(
+      (route): CustomRoute => ({
+        path: route.path,
+        method: [route.method],
+        // Routes are given to Bolt before the context exists; a request that early gets 503.
+        handler: (req, res) => {
+          if (!context) return void res.writeHead(503).end();
+          Promise.resolve(route.handle(req, res, context)).catch((error: unknown) => {
+            logger.error({ err: error, path: route.path }, 'route failed');
+            if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"ok":false}');
+          });
+        },
+      }),
+    ),
+  ];
+  const common = {
+    token: config.slack.botToken!,
+    logger: boltLogger(logger),
+    customRoutes: routes,
+    // The WebClient waits out Slack's 429s (Retry-After) itself; other failures get a few tries, not its default half hour.
+    clientOptions: { slackApiUrl: config.slack.apiUrl, retryConfig: { retries: 4, factor: 2, minTimeout: 500, maxTimeout: 8000 } },
+  };
+  const app = config.slack.appToken
+    ? new App({ ...common, appToken: config.slack.appToken, socketMode: true, installerOptions: { port: config.slack.port } })
+    : new App({ ...common, signingSecret: config.slack.signingSecret!, port: config.slack.port });
+  const jobs = new SlackJobs({
+    engine,
+    client: app.client,
+    logger,
+    ...(options.updateIntervalMs !== undefined ? { updateIntervalMs: options.updateIntervalMs } : {}),
+  });
+  context = { config, logger, store, engine, jobs };
+  app.error(async (error) => {
+    // Listeners answer people themselves; what reaches here is a bug, kept in the log only.
+    logger.error({ err: error.original ?? error, code: error.code }, 'unhandled error in a Slack listener');
+  });
+  options.register(app, context);
+  let port: number | undefined;
+  try {
+    await verifyBotToken(app, logger);
+    const server = (await app.start(config.slack.port)) as Server | undefined;
+    const address = server?.address?.();
+    port = address && typeof address === 'object' ? address.port : config.slack.port;
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  const resumed = jobs.resumeUnfinished();
+  logger.info({ mode: config.slack.appToken ? 'socket' : 'http', port, resumed }, 'quote sync is running');
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    context,
+    port,
+    stop() {
+      stopping ??= (async () => {
+        await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the Slack receiver failed'));
+        await jobs.shutdown();
+        store.close();
+        logger.info('quote sync stopped; unfinished jobs resume at the next start');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** A bad bot token stops the app at start, with a sentence, rather than at the first event. */
+async function verifyBotToken(app: BoltApp, logger: Logger): Promise<void> {
+  try {
+    const me = await app.client.auth.test();
+    logger.info({ team: me.team, botUser: me.user_id }, 'connected to Slack');
+  } catch (error) {
+    const code = (error as { data?: { error?: string } }).data?.error;
+    if (code === 'invalid_auth' || code === 'not_authed' || code === 'account_inactive' || code === 'token_revoked') {
+      throw new ConfigError(`SLACK_BOT_TOKEN was refused by Slack (${code}): copy the bot token again from "OAuth & Permissions".`, 'SLACK_BOT_TOKEN');
+    }
+    logger.warn({ error: code ?? (error as Error).message }, 'could not check the bot token; going on');
+  }
+}
+
+function health(res: ServerResponse, context: AppContext | undefined): void {
+  res.writeHead(context ? 200 : 503, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ ok: Boolean(context) }));
+}
+
+/** Bolt's log lines go to our structured log. */
+function boltLogger(logger: Logger): SlackLogger {
+  const child = logger.child({ component: 'bolt' });
+  const text = (parts: unknown[]) => parts.map((p) => (typeof p === 'string' ? p : p instanceof Error ? p.message : JSON.stringify(p))).join(' ');
+  let level = LogLevel.INFO;
+  return {
+    debug: (...m: unknown[]) => child.debug(text(m)),
+    info: (...m: unknown[]) => child.info(text(m)),
+    warn: (...m: unknown[]) => child.warn(text(m)),
+    error: (...m: unknown[]) => child.error(text(m)),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}

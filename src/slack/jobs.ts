@@ -1,0 +1,271 @@
+/**
+ * The Slack side of running jobs: every trigger (command, upload, Gumloop) hands its input here;
+ * jobs run one at a time (one database, one writer: concurrent writers only draw 409s), each
+ * narrated in its Slack thread. A job can be cancelled, retried, and survives a restart: jobs
+ * left running are resumed in their own threads when the app starts again.
+ */
+import { EventEmitter } from 'node:events';
+import PQueue from 'p-queue';
+import type { WebClient } from '@slack/web-api';
+import { QuoteSyncError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { SyncJob } from '../store.js';
+import type { JobReporter, SyncEngine, SyncSource } from '../sync/engine.js';
+import type { SyncReport } from '../sync/report.js';
+import { jobLine, statusText } from './messages.js';
+import { SlackThreadReporter } from './thread.js';
+
+export type TriggerKind = 'command' | 'upload' | 'gumloop' | 'webhook';
+
+/** Where a job started in Slack, stored with the job so a restart can resume it in the same thread. */
+export interface SlackOrigin {
+  kind: 'slack';
+  channel: string;
+  /** The thread the job talks in. */
+  threadTs: string;
+  /** The job's own message, edited with its progress. */
+  messageTs: string;
+  user?: string;
+  trigger: TriggerKind;
+}
+
+/** A message posted for a job about to start; the job takes it over. */
+export interface JobMessage {
+  channel: string;
+  ts: string;
+  threadTs: string;
+}
+
+export function slackOrigin(value: unknown): SlackOrigin | undefined {
+  const o = value as Partial<SlackOrigin> | undefined;
+  return o?.kind === 'slack' && typeof o.channel === 'string' && typeof o.threadTs === 'string' && typeof o.messageTs === 'string'
+    ? (o as SlackOrigin)
+    : undefined;
+}
+
+export interface SlackJobsDeps {
+  engine: SyncEngine;
+  client: WebClient;
+  logger: Logger;
+  /** Least time between two edits of a job message (Slack's Tier 3). */
+  updateIntervalMs?: number;
+}
+
+export interface Submitted {
+  job: SyncJob;
+  resumed: boolean;
+  /** The job was already queued or running here: nothing new was started. */
+  alreadyRunning: boolean;
+}
+
+export class SlackJobs {
+  /** `submitted` when a trigger queued a job; `finished` when a job's run ended (its Slack calls included). */
+  readonly events = new EventEmitter<{ submitted: [SyncJob]; finished: [string, SyncReport | undefined] }>();
+  private readonly queue = new PQueue({ concurrency: 1 });
+  private readonly controllers = new Map<string, AbortController>();
+  private readonly queued = new Set<string>();
+  private readonly cancelled = new Map<string, string | undefined>();
+  private readonly outcomes = new Map<string, Promise<SyncReport | undefined>>();
+
+  constructor(private readonly deps: SlackJobsDeps) {}
+
+  /** Posts the message a job will be narrated in: a reply in `threadTs`, or a new thread. */
+  async openMessage(channel: string, text: string, threadTs?: string): Promise<JobMessage> {
+    const res = await this.deps.client.chat.postMessage({ channel, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
+    const ts = res.ts!;
+    return { channel, ts, threadTs: threadTs ?? ts };
+  }
+
+  /** Replaces a job message with a sentence, for a trigger that ended before a job could start. */
+  async say(message: JobMessage, text: string): Promise<void> {
+    try {
+      await this.deps.client.chat.update({ channel: message.channel, ts: message.ts, text });
+    } catch (error) {
+      this.deps.logger.warn({ channel: message.channel, error: slackError(error) }, 'slack call failed');
+    }
+  }
+
+  /**
+   * Records a job for `source` (or finds the unfinished one of the same input) and queues it.
+   * Throws InputError / ConfigError when the input or configuration is unusable: nothing is queued.
+   */
+  submit(source: SyncSource, message: JobMessage, who: { user?: string; trigger: TriggerKind }): Submitted {
+    const { engine } = this.deps;
+    const origin: SlackOrigin = {
+      kind: 'slack',
+      channel: message.channel,
+      threadTs: message.threadTs,
+      messageTs: message.ts,
+      trigger: who.trigger,
+      ...(who.user ? { user: who.user } : {}),
+    };
+    const { job, resumed } = engine.prepare(source, engine.targetFor(), { origin });
+    if (this.isActive(job.id)) return { job, resumed, alreadyRunning: true };
+    if (resumed) {
+      engine.store.setJobOrigin(job.id, origin);
+      // The same file again after a failure is a retry: what failed is written now.
+      if (job.state === 'failed' || job.state === 'partial') engine.store.requeueFailed(job.id);
+    }
+    this.enqueue(job.id, origin, resumed);
+    this.events.emit('submitted', job);
+    return { job, resumed, alreadyRunning: false };
+  }
+
+  /** Writes what a job left unwritten, in a new message of the job's thread (or of `channel`). Returns the reply for the person. */
+  async retry(jobId: string, who: { user?: string; channel: string }): Promise<string> {
+    const { store } = this.deps.engine;
+    const job = store.getJob(jobId);
+    if (!job) return `There is no job \`${jobId}\`. \`/sync-quotes status\` lists the latest ones.`;
+    if (this.isActive(jobId)) return `Job \`${jobId}\` is already running.`;
+    const requeued = store.requeueFailed(jobId);
+    const left = store.quotesToWrite(jobId).length;
+    if (left === 0) return `Job \`${jobId}\` has nothing left to write: every valid quote is in Notion.`;
+    const home = slackOrigin(job.origin);
+    const message = await this.openMessage(
+      home?.channel ?? who.channel,
+      `Retrying job \`${jobId}\`${who.user ? ` for <@${who.user}>` : ''}: ${left} quote(s) to write${requeued ? `, ${requeued} of them failed before` : ''}.`,
+      home?.threadTs,
+    );
+    const origin: SlackOrigin = { ...(home ?? { kind: 'slack', trigger: 'command' }), channel: message.channel, threadTs: message.threadTs, messageTs: message.ts };
+    store.setJobOrigin(jobId, origin);
+    this.enqueue(jobId, origin, true);
+    return `Retrying job \`${jobId}\`: ${left} quote(s) to write. Follow it in the job's thread.`;
+  }
+
+  /** Stops a job; the request in flight finishes first. Returns the reply for the person. */
+  cancel(jobId: string, who: { user?: string } = {}): string {
+    const { store } = this.deps.engine;
+    const job = store.getJob(jobId);
+    if (!job) return `There is no job \`${jobId}\`.`;
+    const by = who.user ? `Cancelled by <@${who.user}>.` : 'Cancelled.';
+    if (this.controllers.has(jobId)) {
+      this.cancelled.set(jobId, by);
+      this.controllers.get(jobId)!.abort();
+      return `Cancelling job \`${jobId}\`: the Notion request in flight finishes, then it stops. \`/sync-quotes retry ${jobId}\` writes the rest later.`;
+    }
+    if (this.queued.has(jobId)) {
+      this.cancelled.set(jobId, by);
+      return `Job \`${jobId}\` was waiting its turn; it will not start. \`/sync-quotes retry ${jobId}\` starts it later.`;
+    }
+    if (job.state === 'done' || job.state === 'cancelled') return `Job \`${jobId}\` has already ended (${job.state}).`;
+    store.setJobState(jobId, 'cancelled', by);
+    return `Job \`${jobId}\` is cancelled; it will not be resumed. \`/sync-quotes retry ${jobId}\` writes the rest later.`;
+  }
+
+  /** One job in detail, or the latest ones. */
+  status(jobId?: string): string {
+    const { engine } = this.deps;
+    if (jobId) {
+      const job = engine.store.getJob(jobId);
+      if (!job) return `There is no job \`${jobId}\`. \`/sync-quotes status\` lists the latest ones.`;
+      return statusText(engine.report(jobId), this.activity(jobId));
+    }
+    const jobs = engine.store.listJobs(5);
+    if (jobs.length === 0) return 'No jobs yet. Upload a CSV or JSON file of quotes to a channel I am in, or use `/sync-quotes <link>`.';
+    return ['The latest jobs:', ...jobs.map((j) => jobLine(j, engine.store.counts(j.id), this.activity(j.id)))].join('\n');
+  }
+
+  /** Resumes, each in its own thread, the Slack jobs a stopped process left unfinished. Returns how many. */
+  resumeUnfinished(): number {
+    let resumed = 0;
+    for (const job of this.deps.engine.store.unfinishedJobs()) {
+      const origin = slackOrigin(job.origin);
+      if (!origin || this.isActive(job.id)) continue;
+      this.enqueue(job.id, origin, true);
+      resumed += 1;
+    }
+    return resumed;
+  }
+
+  /** Settles when the job has run (undefined if it never ran here). For tests and shutdown. */
+  finished(jobId: string): Promise<SyncReport | undefined> {
+    return this.outcomes.get(jobId) ?? Promise.resolve(undefined);
+  }
+
+  /** Takes no more jobs, stops the running one after its request in flight; queued jobs stay resumable. */
+  async shutdown(): Promise<void> {
+    this.queue.pause();
+    this.queue.clear();
+    for (const controller of this.controllers.values()) controller.abort();
+    await Promise.allSettled([...this.controllers.keys()].map((id) => this.outcomes.get(id)));
+  }
+
+  private isActive(jobId: string): boolean {
+    return this.controllers.has(jobId) || this.queued.has(jobId);
+  }
+
+  private activity(jobId: string): 'running' | 'queued' | undefined {
+    return this.controllers.has(jobId) ? 'running' : this.queued.has(jobId) ? 'queued' : undefined;
+  }
+
+  private enqueue(jobId: string, origin: SlackOrigin, resumed: boolean): void {
+    const ahead = this.queue.size + this.queue.pending;
+    this.queued.add(jobId);
+    const outcome = this.queue
+      .add(() => this.runJob(jobId, origin, resumed))
+      .then((r) => {
+        this.events.emit('finished', jobId, r ?? undefined);
+        return r ?? undefined;
+      });
+    this.outcomes.set(jobId, outcome);
+    if (ahead > 0) {
+      void this.say(
+        { channel: origin.channel, ts: origin.messageTs, threadTs: origin.threadTs },
+        `Job \`${jobId}\` is waiting for ${ahead} job(s) ahead of it: one job writes at a time, so they do not collide in Notion.`,
+      );
+    }
+  }
+
+  private async runJob(jobId: string, origin: SlackOrigin, resumed: boolean): Promise<SyncReport | undefined> {
+    const { engine, client, logger } = this.deps;
+    this.queued.delete(jobId);
+    const message: JobMessage = { channel: origin.channel, ts: origin.messageTs, threadTs: origin.threadTs };
+    if (this.cancelled.has(jobId)) {
+      engine.store.setJobState(jobId, 'cancelled', this.cancelled.get(jobId));
+      this.cancelled.delete(jobId);
+      await this.say(message, `Job \`${jobId}\` was cancelled before it started. \`/sync-quotes retry ${jobId}\` starts it later.`);
+      return undefined;
+    }
+    const controller = new AbortController();
+    this.controllers.set(jobId, controller);
+    const thread = new SlackThreadReporter({
+      client,
+      channel: origin.channel,
+      threadTs: origin.threadTs,
+      messageTs: origin.messageTs,
+      source: engine.store.getJob(jobId)?.source ?? jobId,
+      logger,
+      ...(this.deps.updateIntervalMs !== undefined ? { updateIntervalMs: this.deps.updateIntervalMs } : {}),
+    });
+    const reporter: JobReporter = {
+      started: (info) => thread.started(info),
+      progress: (p) => thread.progress(p),
+      event: (e) => thread.event(e),
+      note: (m) => thread.note(m),
+      finished: async (report) => {
+        if (this.cancelled.has(jobId)) {
+          engine.store.setJobState(jobId, 'cancelled', this.cancelled.get(jobId));
+          this.cancelled.delete(jobId);
+          report = { ...report, state: 'cancelled' };
+        }
+        await thread.finished(report);
+      },
+    };
+    try {
+      return await engine.run(jobId, { reporter, signal: controller.signal, resumed });
+    } catch (error) {
+      // The detail goes to the log; the thread gets a sentence and the way forward.
+      logger.error({ jobId, err: error }, 'job stopped by an unexpected error');
+      const reason = error instanceof QuoteSyncError ? error.message : 'Something unexpected went wrong on our side (the details are in the app log).';
+      thread.note(`:x: ${reason} The job is kept: \`/sync-quotes retry ${jobId}\` goes on from where it stopped.`);
+      await thread.finished(engine.report(jobId)).catch(() => undefined);
+      return undefined;
+    } finally {
+      this.controllers.delete(jobId);
+    }
+  }
+}
+
+function slackError(error: unknown): string {
+  return (error as { data?: { error?: string } }).data?.error ?? (error as Error).message;
+}
