@@ -9,7 +9,13 @@ export type QuoteSyncErrorCode =
   | 'notion_unauthorized'
   | 'notion_target_unreachable'
   | 'notion_request_failed'
-  | 'job_not_found';
+  | 'job_not_found'
+  | 'gumloop_unauthorized'
+  | 'gumloop_not_found'
+  | 'gumloop_request_failed'
+  | 'gumloop_run_failed'
+  | 'gumloop_timeout'
+  | 'gumloop_output_unusable';
 
 export abstract class QuoteSyncError extends Error {
   abstract readonly code: QuoteSyncErrorCode;
@@ -82,4 +88,123 @@ export type QuoteSyncErrorType =
   | NotionUnauthorizedError
   | NotionTargetError
   | NotionRequestError
-  | JobNotFoundError;
+  | JobNotFoundError
+  | GumloopErrorType;
+
+// ---------------------------------------------------------------------------------------------
+// Gumloop
+
+export type GumloopErrorType =
+  | GumloopAuthError
+  | GumloopNotFoundError
+  | GumloopRequestError
+  | GumloopRunFailedError
+  | GumloopTimeoutError
+  | GumloopOutputError;
+
+/** Any failure to get quotes out of Gumloop. */
+export abstract class GumloopError extends QuoteSyncError {
+  static isGumloopError(error: unknown): error is GumloopErrorType {
+    return error instanceof GumloopError;
+  }
+}
+
+/** Gumloop refused the API key (401), or the key may not act for this user (403). */
+export class GumloopAuthError extends GumloopError {
+  readonly code = 'gumloop_unauthorized';
+  override readonly name = 'GumloopAuthError';
+  constructor(readonly status: number) {
+    super(
+      status === 403
+        ? 'Gumloop refused to run this for GUMLOOP_USER_ID with this API key (HTTP 403). A personal key only acts for its own user: check GUMLOOP_USER_ID and GUMLOOP_API_KEY.'
+        : 'Gumloop refused the API key (HTTP 401). Check GUMLOOP_API_KEY: it may be mistyped, revoked or regenerated.',
+    );
+  }
+}
+
+/** The flow (saved item) or run does not exist for this user (404). */
+export class GumloopNotFoundError extends GumloopError {
+  readonly code = 'gumloop_not_found';
+  override readonly name = 'GumloopNotFoundError';
+  constructor(
+    readonly kind: 'flow' | 'run',
+    readonly id: string,
+  ) {
+    super(
+      kind === 'run'
+        ? `Gumloop has no run ${id} for this user. Check the run id (it is in the run's link, after run_id=).`
+        : `Gumloop has no flow ${id} for this user. Check the flow id (the saved item id in the flow's link).`,
+    );
+  }
+}
+
+/** A request to Gumloop failed: refused (4xx), a server error, a dropped connection, or an answer we cannot read. */
+export class GumloopRequestError extends GumloopError {
+  readonly code = 'gumloop_request_failed';
+  override readonly name = 'GumloopRequestError';
+  constructor(
+    message: string,
+    /** Undefined when no HTTP answer came (network error, time-out). */
+    readonly status: number | undefined,
+    /** The wait Gumloop asked for with Retry-After, if it did. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The run ended without outputs: FAILED, or stopped (TERMINATING / TERMINATED). */
+export class GumloopRunFailedError extends GumloopError {
+  readonly code = 'gumloop_run_failed';
+  override readonly name = 'GumloopRunFailedError';
+  constructor(
+    readonly runId: string,
+    readonly state: string,
+    /** The run's last log lines, oldest first. */
+    readonly lastLog: string[],
+  ) {
+    const how = state === 'FAILED' ? 'failed' : `was stopped (${state}) before it finished`;
+    const log = lastLog.length > 0 ? ` Its last log lines:\n${lastLog.map((line) => `> ${line}`).join('\n')}\n` : ' It left no log lines. ';
+    super(`The Gumloop run ${runId} ${how}, so it has no quotes.${log}Fix the flow in Gumloop if needed and run it again.`);
+  }
+}
+
+/** The run was not finished when the bounded wait ran out. It may still finish in Gumloop. */
+export class GumloopTimeoutError extends GumloopError {
+  readonly code = 'gumloop_timeout';
+  override readonly name = 'GumloopTimeoutError';
+  constructor(
+    readonly runId: string,
+    readonly timeoutMs: number,
+    /** The last state seen, if any poll answered. */
+    readonly lastState: string | undefined,
+  ) {
+    const what = lastState
+      ? `The Gumloop run ${runId} was still ${lastState} after ${describeDuration(timeoutMs)}`
+      : `Gumloop did not report the state of run ${runId} within ${describeDuration(timeoutMs)}`;
+    super(`${what}, so Quote Sync stopped waiting. When it is done in Gumloop, sync it with \`/sync-quotes gumloop ${runId}\`.`);
+  }
+}
+
+/** The run finished but its quotes output is missing or unusable. */
+export class GumloopOutputError extends GumloopError {
+  readonly code = 'gumloop_output_unusable';
+  override readonly name = 'GumloopOutputError';
+  constructor(
+    message: string,
+    readonly runId: string,
+    readonly outputName: string,
+    /** The names of the outputs the run has. */
+    readonly available: string[],
+  ) {
+    super(message);
+  }
+}
+
+/** "45 seconds", "10 minutes": for messages about waits. */
+function describeDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 120) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.round(seconds / 60);
+  return `${minutes} minutes`;
+}
