@@ -237,22 +237,23 @@ export class SlackJobs {
       logger,
       ...(this.deps.updateIntervalMs !== undefined ? { updateIntervalMs: this.deps.updateIntervalMs } : {}),
     });
+    // A cancelled job stops like an interrupted one; it is then marked cancelled so it is not resumed.
+    const settle = (report: SyncReport): SyncReport => {
+      if (!this.cancelled.has(jobId)) return report;
+      engine.store.setJobState(jobId, 'cancelled', this.cancelled.get(jobId));
+      return { ...report, state: 'cancelled' };
+    };
     const reporter: JobReporter = {
       started: (info) => thread.started(info),
       progress: (p) => thread.progress(p),
       event: (e) => thread.event(e),
       note: (m) => thread.note(m),
-      finished: async (report) => {
-        if (this.cancelled.has(jobId)) {
-          engine.store.setJobState(jobId, 'cancelled', this.cancelled.get(jobId));
-          this.cancelled.delete(jobId);
-          report = { ...report, state: 'cancelled' };
-        }
-        await thread.finished(report);
-      },
+      finished: (report) => thread.finished(settle(report)),
     };
     try {
-      return await engine.run(jobId, { reporter, signal: controller.signal, resumed });
+      const report = settle(await engine.run(jobId, { reporter, signal: controller.signal, resumed }));
+      this.cancelled.delete(jobId);
+      return report;
     } catch (error) {
       // The detail goes to the log; the thread gets a sentence and the way forward.
       logger.error({ jobId, err: error }, 'job stopped by an unexpected error');

@@ -1,0 +1,118 @@
+/**
+ * The daily digest in Slack: node-cron fires it at DIGEST_CRON in DIGEST_TZ, and
+ * `/sync-quotes digest` posts it on request.
+ *
+ * Once a day: every app instance runs the schedule, and one restarted at the scheduled minute
+ * may fire it again. Before posting, each claims the key `digest:<channel>:<day in DIGEST_TZ>`
+ * in the shared store (`claimTrigger`: one INSERT wins, across processes and restarts); only
+ * the winner posts. A post that fails gives the claim back, so a later attempt that day can post.
+ *
+ * On request (`force`): posted whatever the claim says, and the claim is neither taken nor
+ * checked, so a digest asked for at 8:55 does not cancel the one due at 9:00. The day's claim
+ * thus records the scheduled digest alone, once.
+ */
+import type { WebClient } from '@slack/web-api';
+import { schedule, validateDetailed } from 'node-cron';
+import { ConfigError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { JobStore } from '../store.js';
+import { collectDigest, digestMessage } from './content.js';
+
+export interface PostDigestOptions {
+  client: WebClient;
+  channel: string;
+  store: JobStore;
+  now: () => Date;
+  /** IANA time zone (DIGEST_TZ): where a day begins and ends. */
+  timezone: string;
+  /** Post even if today's digest is out, without claiming the day (the command). */
+  force?: boolean;
+  /** The window, in hours before now (default 24). */
+  hours?: number;
+  logger: Logger;
+}
+
+export type PostDigestResult = { posted: true; ts: string | undefined } | { posted: false; reason: 'already_posted' };
+
+export async function postDigest(o: PostDigestOptions): Promise<PostDigestResult> {
+  const now = o.now();
+  const key = digestKey(o.channel, now, o.timezone);
+  const claimed = !o.force;
+  if (claimed && !o.store.claimTrigger(key)) {
+    o.logger.info({ key }, 'digest already posted today');
+    return { posted: false, reason: 'already_posted' };
+  }
+  try {
+    const message = digestMessage(collectDigest(o.store, { now, ...(o.hours !== undefined ? { hours: o.hours } : {}) }));
+    // No unfurls: five Notion links would otherwise add five previews under the digest.
+    const res = await o.client.chat.postMessage({ channel: o.channel, text: message.text, blocks: message.blocks, unfurl_links: false });
+    o.logger.info({ key, ts: res.ts, forced: !claimed }, 'digest posted');
+    return { posted: true, ts: res.ts };
+  } catch (error) {
+    if (claimed) o.store.releaseTrigger(key);
+    throw error;
+  }
+}
+
+/** The key that lets one digest a day into a channel. */
+export function digestKey(channel: string, now: Date, timezone: string): string {
+  return `digest:${channel}:${dayIn(now, timezone)}`;
+}
+
+/** The calendar day (YYYY-MM-DD) at `date` in `timezone`. */
+export function dayIn(date: Date, timezone: string): string {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(date);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}
+
+export interface DigestSchedule {
+  stop(): void;
+}
+
+/**
+ * Runs `run` at every `cron` tick in `timezone`. Both are checked now, so a bad value stops the
+ * app at start-up instead of failing silently at 9 o'clock. A run that fails is logged, and the
+ * next tick runs again; a tick that comes while a run is still going is skipped.
+ */
+export function scheduleDigest(o: { cron: string; timezone: string; run: () => Promise<void>; logger: Logger }): DigestSchedule {
+  checkCron(o.cron);
+  checkTimezone(o.timezone);
+  const task = schedule(
+    o.cron,
+    async () => {
+      try {
+        await o.run();
+      } catch (error) {
+        o.logger.error({ err: error }, 'the daily digest failed; the next one runs at the next scheduled time');
+      }
+    },
+    { timezone: o.timezone, name: 'quote-sync-digest', noOverlap: true },
+  );
+  return {
+    // destroy, not stop: stop only pauses, and the task would stay in node-cron's registry.
+    stop: () => void Promise.resolve(task.destroy()).catch((error: unknown) => o.logger.warn({ err: error }, 'stopping the digest schedule failed')),
+  };
+}
+
+function checkCron(expression: string): void {
+  const result = validateDetailed(expression);
+  if (result.valid) return;
+  const why = result.errors.map((e) => e.message).join('; ');
+  throw new ConfigError(
+    `DIGEST_CRON is "${expression}", which is not a cron expression (${why}). ` +
+      'Expected five fields (minute hour day-of-month month day-of-week), or six with seconds first, e.g. "0 9 * * *".',
+    'DIGEST_CRON',
+  );
+}
+
+function checkTimezone(timezone: string): void {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+  } catch {
+    throw new ConfigError(
+      `DIGEST_TZ is "${timezone}", which is not a time zone. Expected an IANA name such as "UTC", "Europe/Berlin" or "America/New_York".`,
+      'DIGEST_TZ',
+    );
+  }
+}
