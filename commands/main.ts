@@ -14,21 +14,29 @@ async function main(): Promise<void> {
   try {
     config = loadConfig(processEnv());
   } catch (error) {
-    return fail(error);
+    fail(error);
+    return;
   }
   const logger = createLogger(config.logLevel);
-  let running;
-  try {
-    running = await startApp({ config, logger, register });
-  } catch (error) {
-    return fail(error);
-  }
+  const starting = startApp({ config, logger, register });
+  // Signals are handled from the first moment: one that arrives while starting stops the app once it is up.
   const stop = (signal: string) => {
     logger.info({ signal }, 'stopping');
-    void running.stop().then(() => process.exit(0));
+    void starting
+      .then((running) => running.stop())
+      .then(
+        () => process.exit(0),
+        () => process.exit(process.exitCode ?? 1),
+      );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  try {
+    await starting;
+  } catch (error) {
+    fail(error);
+    process.exit();
+  }
 }
 
 function fail(error: unknown): void {

@@ -97,6 +97,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     token: config.slack.botToken!,
     logger: boltLogger(logger),
     customRoutes: routes,
+    // Initialised in start, where a refused token becomes a ConfigError instead of an unhandled rejection.
+    deferInitialization: true,
     // The WebClient waits out Slack's 429s (Retry-After) itself; other failures get a few tries, not its default half hour.
     clientOptions: { slackApiUrl: config.slack.apiUrl, retryConfig: { retries: 4, factor: 2, minTimeout: 500, maxTimeout: 8000 } },
   };
@@ -117,7 +119,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   options.register(app, context);
   let port: number | undefined;
   try {
-    await verifyBotToken(app, logger);
+    await initialise(app, logger);
     const server = (await app.start(config.slack.port)) as Server | undefined;
     const address = server?.address?.();
     port = address && typeof address === 'object' ? address.port : config.slack.port;
@@ -144,17 +146,17 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   };
 }
 
-/** A bad bot token stops the app at start, with a sentence, rather than at the first event. */
-async function verifyBotToken(app: BoltApp, logger: Logger): Promise<void> {
+/** Bolt's initialisation checks the bot token (auth.test); a refused one stops the app at start, with a sentence. */
+async function initialise(app: BoltApp, logger: Logger): Promise<void> {
   try {
-    const me = await app.client.auth.test();
-    logger.info({ team: me.team, botUser: me.user_id }, 'connected to Slack');
+    await app.init();
   } catch (error) {
     const code = (error as { data?: { error?: string } }).data?.error;
     if (code === 'invalid_auth' || code === 'not_authed' || code === 'account_inactive' || code === 'token_revoked') {
       throw new ConfigError(`SLACK_BOT_TOKEN was refused by Slack (${code}): copy the bot token again from "OAuth & Permissions".`, 'SLACK_BOT_TOKEN');
     }
-    logger.warn({ error: code ?? (error as Error).message }, 'could not check the bot token; going on');
+    logger.error({ error: code ?? (error as Error).message }, 'could not reach Slack to check the bot token');
+    throw error;
   }
 }
 

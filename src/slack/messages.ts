@@ -81,7 +81,7 @@ export function fallbackComment(r: SyncReport): string {
   if (r.failed.length) parts.push(`${r.failed.length} quote(s) Notion did not take`);
   if (r.rejected.length) parts.push(`${r.rejected.length} rejected row(s)`);
   return (
-    `Here ${parts.length === 1 ? 'is' : 'are'} ${parts.join(' and ')}, each with the reason. ` +
+    `This file holds the ${parts.join(' and ')}, each with the reason. ` +
     'Once the cause is fixed, upload this file here again to finish the job: quotes already in Notion are not written twice.'
   );
 }

@@ -262,3 +262,75 @@ describe('jobs while they run', () => {
     console.info(`ack latencies while a job ran (ms): ${acks.map((ms) => ms.toFixed(1)).join(', ')}`);
   });
 });
+
+describe('when Notion fails', () => {
+  it('a Notion outage ends with the breaker alert and the CSV of what was not written in the thread; re-uploading it finishes the job', async () => {
+    h = await startSlackApp({
+      notion: { rateLimit: { requestsPerSecond: 200 } },
+      env: { NOTION_REQUESTS_PER_SECOND: '200', BREAKER_COOLDOWN_MS: '5', BREAKER_RECOVER_AFTER_TRIPS: '2', NOTION_MAX_ATTEMPTS: '3' },
+    });
+    const records = makeQuoteRecords(60, 41);
+    const upload = h.slack.userUpload({ channel: CHANNEL, user: USER, name: 'batch.csv', content: recordsToCsv(records) });
+    const submitted = nextJob(h);
+    await h.driver.event(upload.message);
+    const job = await submitted;
+    // Notion goes down once some quotes are in.
+    await h.slack.waitFor(() => /\((1\d|[2-5]\d)\/60\)/.test(uploadThread(h!, upload.message.ts as string)[1]?.text ?? ''), 'some progress');
+    h.notion.setFaults({ serverErrorRate: 1, serverErrorAppliedRate: 0 });
+    const report = await h.app.context.jobs.finished(job.id);
+    expect(report?.state).toBe('failed');
+    const thread = uploadThread(h, upload.message.ts as string);
+    const texts = thread.map((m) => m.text);
+    expect(texts.some((t) => t.startsWith(':rotating_light: '))).toBe(true);
+    expect(thread[1]!.text).toContain(`:warning: Finished, but not every quote is in Notion. Once the cause is fixed, \`/sync-quotes retry ${job.id}\` writes the rest.`);
+    const attached = thread.find((m) => m.threadTs && m.files.length === 1)!;
+    expect(attached.text).toMatch(/^This file holds the \d+ quote\(s\) Notion did not take, each with the reason\. Once the cause is fixed, upload this file here again/);
+    const csv = attached.files[0]!;
+    const unwritten = report!.failed.length;
+    expect(unwritten).toBeGreaterThan(0);
+    expect(csv.content.split('\n')[0]).toContain('reason');
+    // No stack trace or secret reaches Slack.
+    for (const m of h.slack.messages) {
+      expect(m.text).not.toMatch(/\bat .+\.(ts|js):\d+|Error: /);
+      expect(m.text).not.toContain(h.notion.token);
+    }
+
+    // Slack tells the app about its own upload: ignored, or the CSV would sync itself.
+    const jobsBefore = h.app.context.store.listJobs().length;
+    await h.driver.event(h.slack.fileSharedEventFor(csv.id));
+    await h.driver.command('status');
+    expect(h.app.context.store.listJobs()).toHaveLength(jobsBefore);
+
+    // Notion is back; a person uploads the CSV again: the rest is written, nothing twice.
+    h.notion.setFaults({});
+    const again = h.slack.userUpload({ channel: CHANNEL, user: USER, name: csv.name, content: csv.content, threadTs: upload.message.ts as string });
+    const resubmitted = nextJob(h);
+    await h.driver.event(again.fileShared);
+    const second = await h.app.context.jobs.finished((await resubmitted).id);
+    expect(second).toMatchObject({ state: 'done' });
+    expect(second!.written + second!.alreadyPresent).toBe(unwritten);
+    expect(pageIds(h)).toHaveLength(60);
+    expect(multiplicity(pageIds(h)).duplicates).toEqual([]);
+  });
+});
+
+describe('restarts', () => {
+  it('a stop mid-job (SIGTERM) keeps the job; the next start resumes it in the same thread, nothing lost or doubled', async () => {
+    h = await startSlackApp({ notion: { rateLimit: { requestsPerSecond: 50 } }, env: { NOTION_REQUESTS_PER_SECOND: '50' } });
+    const upload = h.slack.userUpload({ channel: CHANNEL, user: USER, name: 'long.csv', content: recordsToCsv(makeQuoteRecords(120, 51)) });
+    const submitted = nextJob(h);
+    await h.driver.event(upload.message);
+    const job = await submitted;
+    await h.slack.waitFor(() => /\((\d{2})\/120\)/.test(uploadThread(h!, upload.message.ts as string)[1]?.text ?? ''), 'some progress');
+    await h.restart();
+    const message = uploadThread(h, upload.message.ts as string)[1]!;
+    expect(message.history).toContainEqual(expect.stringContaining(':pause_button: Stopped before the end; it will resume.'));
+    const report = await h.app.context.jobs.finished(job.id);
+    expect(report).toMatchObject({ state: 'done' });
+    expect(report!.written).toBe(120);
+    expect(message.text).toMatch(new RegExp(`^Job \`${job.id}\`: resuming, writing \\d+ quote\\(s\\) from \\*long\\.csv\\*`));
+    expect(message.text).toContain(':white_check_mark: Done. 120 written');
+    expect(pageIds(h)).toHaveLength(120);
+    expect(multiplicity(pageIds(h)).duplicates).toEqual([]);
+  });
+});

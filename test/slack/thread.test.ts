@@ -76,7 +76,7 @@ describe('the job thread in Slack', () => {
     expect(thread[0]!.text).toMatch(/:warning: Finished, but not every quote is in Notion\. Once the cause is fixed, `\/sync-quotes retry [0-9a-f]{10}` writes the rest\. 20 written/);
     expect(thread[0]!.text).toMatch(/NOTION_TOKEN/);
     const upload = thread.find((m) => m.files.length > 0)!;
-    expect(upload.text).toMatch(/^Here is 20 quote\(s\) Notion did not take, each with the reason\. Once the cause is fixed, upload this file here again/);
+    expect(upload.text).toMatch(/^This file holds the 20 quote\(s\) Notion did not take, each with the reason\. Once the cause is fixed, upload this file here again/);
     expect(upload.files[0]!.name).toMatch(/not-written\.csv$/);
     const csv = parseQuotes(upload.files[0]!.content, { format: 'csv' });
     expect(csv.quotes.map((q) => q.quote.id).sort()).toEqual(report.failed.map((f) => f.id).sort());

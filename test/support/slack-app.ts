@@ -99,6 +99,8 @@ export interface SlackAppHarness {
   app: RunningApp;
   driver: SlackDriver;
   env: Record<string, string>;
+  /** Stops the app (as SIGTERM does) and starts a new one on the same store, Slack and Notion. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -122,25 +124,32 @@ export async function startSlackApp(
     ALLOW_PRIVATE_URLS: 'true',
     ...options.env,
   };
-  const app = await startApp({
-    config: loadConfig(env),
-    logger: silentLogger,
-    register,
-    updateIntervalMs: 0,
-    random: seededRandom(1),
-    ...options.app,
-  });
-  const driver = new SlackDriver(`http://127.0.0.1:${app.port}`, slack);
-  return {
+  const launch = () =>
+    startApp({
+      config: loadConfig(env),
+      logger: silentLogger,
+      register,
+      updateIntervalMs: 0,
+      random: seededRandom(1),
+      ...options.app,
+    });
+  const app = await launch();
+  const harness: SlackAppHarness = {
     notion,
     slack,
     app,
-    driver,
+    driver: new SlackDriver(`http://127.0.0.1:${app.port}`, slack),
     env,
+    async restart() {
+      await harness.app.stop();
+      harness.app = await launch();
+      harness.driver = new SlackDriver(`http://127.0.0.1:${harness.app.port}`, slack);
+    },
     async close() {
-      await app.stop();
+      await harness.app.stop();
       await slack.close();
       await notion.close();
     },
   };
+  return harness;
 }

@@ -1,0 +1,78 @@
+/**
+ * `npm start` as a process: configuration problems stop it with one sentence naming the variable
+ * (exit 2, nothing listening); SIGTERM stops it cleanly (exit 0).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
+import { startSlackServer, type LocalSlack } from '../fakes/local-slack.js';
+import { exited } from '../support/cli.js';
+import { fastEnv, tempDbPath } from '../support/harness.js';
+
+const MAIN = fileURLToPath(new URL('../../commands/main.ts', import.meta.url));
+
+function startProcess(env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  return { child, output: () => out };
+}
+
+let notion: LocalNotion | undefined;
+let slack: LocalSlack | undefined;
+afterEach(async () => {
+  await notion?.close();
+  await slack?.close();
+  notion = slack = undefined;
+});
+
+async function servers(): Promise<Record<string, string>> {
+  notion = await startNotionServer();
+  slack = await startSlackServer();
+  return {
+    ...fastEnv(notion, tempDbPath()),
+    SLACK_BOT_TOKEN: slack.token,
+    SLACK_SIGNING_SECRET: 'secret',
+    SLACK_API_URL: slack.apiUrl,
+    PORT: '0',
+    LOG_LEVEL: 'info',
+  };
+}
+
+describe('starting the app', () => {
+  it.each([
+    ['SLACK_BOT_TOKEN', { SLACK_BOT_TOKEN: '' }, /^quote-sync: SLACK_BOT_TOKEN is not set: the bot token/],
+    ['SLACK_SIGNING_SECRET', { SLACK_SIGNING_SECRET: '' }, /^quote-sync: SLACK_SIGNING_SECRET is not set/],
+    ['SLACK_APP_TOKEN', { SLACK_APP_TOKEN: 'xoxb-not-an-app-token' }, /^quote-sync: SLACK_APP_TOKEN must be an app-level token \(xapp-…\)/],
+    ['NOTION_TOKEN', { NOTION_TOKEN: '' }, /^quote-sync: NOTION_TOKEN is not set/],
+    ['PORT', { PORT: 'eighty' }, /^quote-sync: PORT is "eighty": /],
+    ['a refused bot token', { SLACK_BOT_TOKEN: 'xoxb-revoked' }, /^quote-sync: SLACK_BOT_TOKEN was refused by Slack \(invalid_auth\)/],
+  ])('stops at once with exit 2 when %s is wrong', async (_name, change, message) => {
+    const env = { ...(await servers()), ...change };
+    const { child, output } = startProcess(env);
+    const { code } = await exited(child);
+    expect(code).toBe(2);
+    expect(output().trim()).toMatch(message);
+    expect(output()).not.toContain('    at ');
+    expect(output()).not.toContain('xoxb-revoked');
+  });
+
+  it('runs until SIGTERM, then stops cleanly', async () => {
+    const { child, output } = startProcess(await servers());
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', () => output().includes('quote sync is running') && resolve());
+      child.stderr!.on('data', () => output().includes('quote sync is running') && resolve());
+      child.once('exit', () => reject(new Error(`exited early: ${output()}`)));
+    });
+    child.kill('SIGTERM');
+    const { code } = await exited(child);
+    expect(code).toBe(0);
+    expect(output()).toContain('quote sync stopped; unfinished jobs resume at the next start');
+    expect(output()).not.toContain(slack!.token);
+  });
+});
