@@ -1,10 +1,15 @@
-/** Every Slack entry point of the app, registered in one place. */
+/** Every Slack entry point of the app, registered in one place, and the app's extra HTTP routes. */
 import type { App } from '@slack/bolt';
-import type { AppContext } from '../src/slack/app.js';
+import type { AppContext, AppRoute } from '../src/slack/app.js';
+import { digestSubcommand, register as registerDigest } from './digest.js';
 import { register as registerFileUpload } from './file-upload.js';
+import { gumloopSubcommands, gumloopWebhook } from './gumloop.js';
 import { register as registerSyncQuotes } from './sync-quotes.js';
 
 export function register(app: App, context: AppContext): void {
-  registerSyncQuotes(app, context);
+  registerSyncQuotes(app, context, { ...gumloopSubcommands(context), ...digestSubcommand(app, context) });
   registerFileUpload(app, context);
+  registerDigest(app, context);
 }
+
+export const routes: AppRoute[] = [gumloopWebhook];

@@ -7,7 +7,7 @@ import { loadConfig, processEnv } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
 import { startApp } from '../src/slack/app.js';
-import { register } from './index.js';
+import { register, routes } from './index.js';
 
 async function main(): Promise<void> {
   let config;
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     return;
   }
   const logger = createLogger(config.logLevel);
-  const starting = startApp({ config, logger, register });
+  const starting = startApp({ config, logger, register, routes });
   // Signals are handled from the first moment: one that arrives while starting stops the app once it is up.
   const stop = (signal: string) => {
     logger.info({ signal }, 'stopping');

@@ -91,6 +91,10 @@ const schema = z.object({
   GUMLOOP_USER_ID: optionalText,
   GUMLOOP_API_URL: httpUrl.default(DEFAULT_GUMLOOP_API_URL),
   GUMLOOP_QUOTES_OUTPUT: text.default('quotes'),
+  GUMLOOP_PROJECT_ID: optionalText,
+  GUMLOOP_RUN_TIMEOUT_MS: int(1, 900_000),
+  GUMLOOP_POLL_MS: int(1, 2000),
+  GUMLOOP_POLL_MAX_MS: int(1, 30_000),
   GUMLOOP_WEBHOOK_SECRET: optionalText,
   GUMLOOP_CHANNEL_ID: optionalText,
   ALLOWED_USER_IDS: idList,
@@ -148,6 +152,12 @@ export interface Config {
     readonly userId: string | undefined;
     readonly apiUrl: string;
     readonly quotesOutput: string;
+    readonly projectId: string | undefined;
+    /** How long `/sync-quotes run` waits for a flow to finish. */
+    readonly runTimeoutMs: number;
+    /** First pause between polls of a run; it doubles up to pollMaxMs. */
+    readonly pollMs: number;
+    readonly pollMaxMs: number;
     readonly webhookSecret: string | undefined;
     readonly channelId: string | undefined;
   };
@@ -215,6 +225,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       userId: e.GUMLOOP_USER_ID,
       apiUrl: e.GUMLOOP_API_URL,
       quotesOutput: e.GUMLOOP_QUOTES_OUTPUT,
+      projectId: e.GUMLOOP_PROJECT_ID,
+      runTimeoutMs: e.GUMLOOP_RUN_TIMEOUT_MS,
+      pollMs: e.GUMLOOP_POLL_MS,
+      pollMaxMs: e.GUMLOOP_POLL_MAX_MS,
       webhookSecret: e.GUMLOOP_WEBHOOK_SECRET,
       channelId: e.GUMLOOP_CHANNEL_ID,
     },

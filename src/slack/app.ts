@@ -20,6 +20,8 @@ export interface AppContext {
   store: JobStore;
   engine: SyncEngine;
   jobs: SlackJobs;
+  /** Runs `stop` when the app stops, before the jobs are (schedules, waits on Gumloop runs). */
+  onStop(stop: () => void | Promise<void>): void;
 }
 
 export interface AppOptions {
@@ -59,6 +61,12 @@ export function checkAppConfig(config: Config): void {
     need(config.slack.signingSecret, 'SLACK_SIGNING_SECRET', 'the signing secret from the app\'s "Basic Information" page (or set SLACK_APP_TOKEN for Socket Mode).');
   } else if (!config.slack.appToken.startsWith('xapp-')) {
     throw new ConfigError('SLACK_APP_TOKEN must be an app-level token (xapp-…) with the connections:write scope.', 'SLACK_APP_TOKEN');
+  }
+  if (config.gumloop.webhookSecret && !config.gumloop.channelId) {
+    throw new ConfigError('GUMLOOP_CHANNEL_ID is not set: the Gumloop webhook needs a channel to post its job threads in.', 'GUMLOOP_CHANNEL_ID');
+  }
+  if (config.gumloop.webhookSecret && config.gumloop.webhookSecret.length < 16) {
+    throw new ConfigError('GUMLOOP_WEBHOOK_SECRET is too short: use at least 16 random characters (e.g. `openssl rand -hex 32`).', 'GUMLOOP_WEBHOOK_SECRET');
   }
   need(config.notion.token, 'NOTION_TOKEN', 'the internal integration secret from notion.so/profile/integrations.');
   if (!config.notion.databaseId && !config.notion.parentPageId) {
@@ -111,14 +119,15 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     logger,
     ...(options.updateIntervalMs !== undefined ? { updateIntervalMs: options.updateIntervalMs } : {}),
   });
-  context = { config, logger, store, engine, jobs };
+  const stoppers: (() => void | Promise<void>)[] = [];
+  context = { config, logger, store, engine, jobs, onStop: (stop) => void stoppers.push(stop) };
   app.error(async (error) => {
     // Listeners answer people themselves; what reaches here is a bug, kept in the log only.
     logger.error({ err: error.original ?? error, code: error.code }, 'unhandled error in a Slack listener');
   });
-  options.register(app, context);
   let port: number | undefined;
   try {
+    options.register(app, context);
     await initialise(app, logger);
     const server = (await app.start(config.slack.port)) as Server | undefined;
     const address = server?.address?.();
@@ -137,6 +146,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     stop() {
       stopping ??= (async () => {
         await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the Slack receiver failed'));
+        for (const stop of stoppers) await Promise.resolve(stop()).catch((error: unknown) => logger.warn({ err: error }, 'a stop hook failed'));
         await jobs.shutdown();
         store.close();
         logger.info('quote sync stopped; unfinished jobs resume at the next start');

@@ -7,7 +7,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { startApp, type AppOptions, type RunningApp } from '../../src/slack/app.js';
-import { register } from '../../commands/index.js';
+import { register, routes } from '../../commands/index.js';
 import { startNotionServer, type LocalNotion, type LocalNotionOptions } from '../fakes/local-notion.js';
 import { startSlackServer, type LocalSlack, type LocalSlackOptions } from '../fakes/local-slack.js';
 import { fastEnv, seededRandom, tempDbPath } from './harness.js';
@@ -129,6 +129,7 @@ export async function startSlackApp(
       config: loadConfig(env),
       logger: silentLogger,
       register,
+      routes,
       updateIntervalMs: 0,
       random: seededRandom(1),
       ...options.app,

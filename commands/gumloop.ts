@@ -1,0 +1,146 @@
+/**
+ * Gumloop, three ways in: `/sync-quotes run <flow> [input=value …]` starts a flow, shows its state
+ * in a thread while it runs, then syncs its quotes; `/sync-quotes gumloop <run>` syncs a finished
+ * run; `POST /gumloop/quotes` lets a flow push a batch (Bearer GUMLOOP_WEBHOOK_SECRET) with its
+ * thread in GUMLOOP_CHANNEL_ID. The quotes then go through the same job as a file: exactly once.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GumloopError, InputError } from '../src/errors.js';
+import { GumloopClient, type GumloopRun } from '../src/gumloop/client.js';
+import { quotesFromOutputs } from '../src/gumloop/outputs.js';
+import type { AppContext, AppRoute } from '../src/slack/app.js';
+import type { SyncCommand } from '../src/slack/command-text.js';
+import type { JobMessage } from '../src/slack/jobs.js';
+import type { SyncSource } from '../src/sync/engine.js';
+import { openThread, problem, type ExtraSubcommands, type Where } from './sync-quotes.js';
+
+/** The client, or undefined when GUMLOOP_API_KEY / GUMLOOP_USER_ID are not set. */
+export function gumloopClient(config: AppContext['config']): GumloopClient | undefined {
+  const g = config.gumloop;
+  if (!g.apiKey || !g.userId) return undefined;
+  return new GumloopClient({ apiUrl: g.apiUrl, apiKey: g.apiKey, userId: g.userId, ...(g.projectId ? { projectId: g.projectId } : {}) });
+}
+
+/** The `run` and `gumloop` subcommands; none when Gumloop is not configured. */
+export function gumloopSubcommands(context: AppContext): Pick<ExtraSubcommands, 'run' | 'gumloop'> {
+  const client = gumloopClient(context.config);
+  if (!client) return {};
+  // Waits on runs stop with the app; the runs themselves go on in Gumloop and can be synced later.
+  const waits = new Set<AbortController>();
+  context.onStop(() => waits.forEach((w) => w.abort()));
+  const follow = async (message: JobMessage, runId: string, flow: string | undefined, where: Where) => {
+    const { config, jobs } = context;
+    const wait = new AbortController();
+    waits.add(wait);
+    const label = `Gumloop run ${runId}${flow ? ` of flow ${flow}` : ''}`;
+    try {
+      const run = await client.waitForRun(runId, {
+        timeoutMs: config.gumloop.runTimeoutMs,
+        initialDelayMs: config.gumloop.pollMs,
+        maxDelayMs: config.gumloop.pollMaxMs,
+        signal: wait.signal,
+        onState: (r) => void jobs.say(message, `${label}: ${r.state.toLowerCase()}…`),
+      });
+      await submitRun(run, message, where.user, context);
+    } catch (error) {
+      await jobs.say(message, `:x: ${wait.signal.aborted ? `The app stopped while waiting for ${label}; \`/sync-quotes gumloop ${runId}\` syncs it once it is done.` : problem(error, context.logger)}`);
+    } finally {
+      waits.delete(wait);
+    }
+  };
+  return {
+    run: async (cmd: Extract<SyncCommand, { kind: 'run' }>, where: Where) => {
+      const message = await openThread(where, `<@${where.user}> started the Gumloop flow ${cmd.savedItemId}. Starting it…`, context);
+      if (!message) return;
+      let started;
+      try {
+        started = await client.startPipeline(cmd.savedItemId, cmd.inputs);
+      } catch (error) {
+        await context.jobs.say(message, `:x: ${problem(error, context.logger)}`);
+        return;
+      }
+      await context.jobs.say(message, `Gumloop run ${started.url ? `<${started.url}|${started.runId}>` : started.runId} of flow ${cmd.savedItemId}: started…`);
+      await follow(message, started.runId, cmd.savedItemId, where);
+    },
+    gumloop: async (cmd: Extract<SyncCommand, { kind: 'gumloop' }>, where: Where) => {
+      const message = await openThread(where, `<@${where.user}> asked for the quotes of Gumloop run ${cmd.runId}. Reading it…`, context);
+      if (message) await follow(message, cmd.runId, undefined, where);
+    },
+  };
+}
+
+/** A finished run's quotes become a job in the run's thread. */
+async function submitRun(run: GumloopRun, message: JobMessage, user: string | undefined, context: AppContext): Promise<void> {
+  const source = quotesFromOutputs(run, context.config.gumloop.quotesOutput);
+  const submitted = context.jobs.submit(source, message, { trigger: 'gumloop', ...(user ? { user } : {}) });
+  if (submitted.alreadyRunning) await context.jobs.say(message, `These quotes are already being synced by job \`${submitted.job.id}\`.`);
+}
+
+/**
+ * `POST /gumloop/quotes`: a JSON body (a list of quotes, `{ "quotes": [...] }`, or Gumloop-shaped
+ * records) or CSV text. 202 with the job id once it is queued; 400 with a reason for a body that
+ * holds no usable quotes; 401 for a missing or wrong secret; 404 while no secret is configured.
+ */
+export const gumloopWebhook: AppRoute = {
+  path: '/gumloop/quotes',
+  method: 'POST',
+  async handle(req, res, context) {
+    const { config, jobs, logger } = context;
+    const secret = config.gumloop.webhookSecret;
+    if (!secret || !config.gumloop.channelId) return answer(res, 404, { ok: false, error: 'The Gumloop webhook is not enabled (GUMLOOP_WEBHOOK_SECRET).' });
+    if (!bearerMatches(req.headers.authorization, secret)) {
+      return answer(res, 401, { ok: false, error: 'Missing or wrong bearer secret.' }, { 'www-authenticate': 'Bearer' });
+    }
+    const body = await readBody(req, config.access.maxFileBytes);
+    if (body === 'too_large') return answer(res, 413, { ok: false, error: `The body is over MAX_FILE_BYTES (${config.access.maxFileBytes} bytes).` });
+    const type = String(req.headers['content-type'] ?? '');
+    const format = type.includes('csv') ? 'csv' : 'json';
+    const runId = (req.headers['x-gumloop-run-id'] as string | undefined)?.slice(0, 100);
+    const source: SyncSource = { name: runId ? `gumloop run ${runId}` : 'Gumloop push', content: body, format };
+    let message: JobMessage | undefined;
+    try {
+      message = await jobs.openMessage(config.gumloop.channelId, `Gumloop pushed quotes${runId ? ` from run ${runId}` : ''}. Reading them…`);
+      const submitted = jobs.submit(source, message, { trigger: 'webhook' });
+      const counts = context.store.counts(submitted.job.id);
+      return answer(res, 202, {
+        ok: true,
+        job_id: submitted.job.id,
+        quotes: counts.total - counts.rejected - counts.duplicates,
+        rejected: counts.rejected,
+        duplicates: counts.duplicates,
+        resumed: submitted.resumed,
+      });
+    } catch (error) {
+      if (error instanceof InputError || error instanceof GumloopError) {
+        if (message) await jobs.say(message, `:x: Gumloop pushed quotes I could not use: ${error.message}`);
+        return answer(res, 400, { ok: false, error: error.message });
+      }
+      const text = problem(error, logger);
+      if (message) await jobs.say(message, `:x: ${text}`);
+      return answer(res, 500, { ok: false, error: text });
+    }
+  },
+};
+
+/** Compares the bearer secret in constant time (hashes first, so the length leaks nothing either). */
+export function bearerMatches(header: string | undefined, secret: string): boolean {
+  const given = /^Bearer\s+(.+)$/i.exec(header ?? '')?.[1]?.trim() ?? '';
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(secret)) && given.length > 0;
+}
+
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'too_large'> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req) {
+    total += (chunk as Buffer).length;
+    if (total > maxBytes) return 'too_large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function answer(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(body));
+}
