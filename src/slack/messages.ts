@@ -77,11 +77,15 @@ export function alertText(e: WriterEvent): string | undefined {
 }
 
 export function fallbackComment(r: SyncReport): string {
-  const parts = [];
-  if (r.failed.length) parts.push(`${r.failed.length} quote(s) Notion did not take`);
-  if (r.rejected.length) parts.push(`${r.rejected.length} rejected row(s)`);
+  if (r.failed.length === 0) {
+    return (
+      `This file holds the ${r.rejected.length} row(s) that could not be read as quotes, each with its row number and the reason. ` +
+      'Fix them and upload the file here again to add them.'
+    );
+  }
+  const rejected = r.rejected.length ? ` and the ${r.rejected.length} rejected row(s)` : '';
   return (
-    `This file holds the ${parts.join(' and ')}, each with the reason. ` +
+    `This file holds the ${r.failed.length} quote(s) Notion did not take${rejected}, each with the reason. ` +
     'Once the cause is fixed, upload this file here again to finish the job: quotes already in Notion are not written twice.'
   );
 }
