@@ -17,6 +17,7 @@ import type { SyncReport } from '../src/sync/report.js';
 import type { LocalNotionOptions, RecordedRequest } from '../test/fakes/local-notion.js';
 import { makeQuoteRecords, recordsToCsv } from '../test/support/quote-factory.js';
 import { runBaseline } from './baseline.js';
+import { measureAcks, percentile } from './slack-ack.js';
 import { remoteNotion, type RemoteNotion } from './notion-process.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 20);
@@ -210,6 +211,12 @@ const parse = JSON.parse(
   execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./parse-100k.ts', import.meta.url)), big], { encoding: 'utf8' }),
 ) as { ms: number; quotes: number; peakRssMb: number };
 
+// 7. Slack: how fast the app acks while a job writes.
+log('slack: acks while a job writes');
+const acks = await measureAcks({ quotes: 300, rate: BUDGET, commands: 60, uploads: 10 });
+const ackLine = (label: string, v: number[]) =>
+  `${v.length} ${label}: median ${percentile(v, 50).toFixed(1)} ms, p95 ${percentile(v, 95).toFixed(1)} ms, max ${Math.max(...v).toFixed(1)} ms`;
+
 // The table.
 const ourNoFault = rows[0]!;
 const lines = [
@@ -229,6 +236,10 @@ const lines = [
   `Our time / naive time: no faults ${(parseFloat(ourNoFault[1]!) / parseFloat(baselineRows[0]![1]!)).toFixed(2)}, with faults ${(faultMs / 1000 / parseFloat(baselineRows[1]![1]!)).toFixed(2)} (breaker trips in our faulty run: ${faultReport?.breakerTrips ?? 0}).`,
   '',
   `Parsing and validating a 100,000-row CSV (${parse.quotes} quotes): ${(parse.ms / 1000).toFixed(2)} s, peak RSS ${Math.round(parse.peakRssMb)} MB (whole process, Node included).`,
+  '',
+  `Slack acks while a ${acks.quotes}-quote job wrote at ${acks.rate} requests/s (the real Bolt app over HTTP, signed requests; Slack allows 3000 ms):`,
+  `${ackLine('slash commands', acks.commands)}; ${ackLine('event deliveries', acks.events)}. ` +
+    `${acks.uploads + 1} uploads, each delivered twice, started ${acks.jobsStarted} jobs.`,
 ];
 const text = lines.join('\n') + '\n';
 process.stdout.write(text);
