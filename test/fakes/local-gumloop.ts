@@ -16,8 +16,8 @@
  * so tests are deterministic and need no timers. No vitest here: a local run can use it too.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from './loopback.js';
 
 export interface LocalGumloopFlow {
   /** What the run's output nodes give, keyed by output name, once DONE. */
@@ -72,8 +72,7 @@ export class LocalGumloop {
   readonly requests: LocalGumloopRequest[] = [];
   /** The base URL to give the client, e.g. `http://127.0.0.1:PORT/api/v1`. */
   url = '';
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly server: LoopbackServer;
   private readonly flows = new Map<string, LocalGumloopFlow>();
   private readonly faults: { fault: LocalGumloopFault; retryAfterSeconds?: number }[] = [];
 
@@ -81,24 +80,16 @@ export class LocalGumloop {
     this.apiKey = options.apiKey ?? 'gumloop-local-test-key';
     this.userId = options.userId ?? 'local-user';
     for (const [id, flow] of Object.entries(options.flows ?? {})) this.defineFlow(id, flow);
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
+    this.server = new LoopbackServer((req, res) => void this.handle(req, res));
   }
 
   async listen(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    const address = this.server.address();
-    if (!address || typeof address === 'string') throw new Error('no address');
-    this.url = `http://127.0.0.1:${address.port}${API_PREFIX}`;
+    this.url = `${await this.server.listen()}${API_PREFIX}`;
     return this;
   }
 
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.server.close();
   }
 
   /** Defines (or replaces) the flow a saved item id starts. */

@@ -13,9 +13,9 @@
  * No vitest here: the demo and the benchmark import it too.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { seededRandom } from '../support/random.js';
+import { LoopbackServer } from './loopback.js';
 
 export interface NotionFaults {
   /** Writes (page create, data source update, database create): 409 conflict_error, not applied. */
@@ -167,7 +167,7 @@ export class LocalNotion {
   readonly requests: RecordedRequest[] = [];
   readonly parentPageId: string;
   url = '';
-  private readonly server: Server;
+  private readonly server: LoopbackServer;
   private readonly random: () => number;
   private faults: NotionFaults;
   private bucket: TokenBucket | undefined;
@@ -177,7 +177,6 @@ export class LocalNotion {
   private readonly dataSources = new Map<string, DataSource>();
   private readonly pagesById = new Map<string, Page>();
   private readonly injected = new Map<string, InjectedFault[]>();
-  private readonly sockets = new Set<Socket>();
   private readonly hanging = new Set<ServerResponse>();
 
   constructor(private readonly options: LocalNotionOptions = {}) {
@@ -186,26 +185,18 @@ export class LocalNotion {
     this.faults = options.faults ?? {};
     this.bucket = options.rateLimit ? new TokenBucket(options.rateLimit, Date.now()) : undefined;
     this.parentPageId = this.addSharedPage('Research');
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.keepAliveTimeout = 5000;
-    this.server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
+    this.server = new LoopbackServer((req, res) => void this.handle(req, res));
+    this.server.server.keepAliveTimeout = 5000;
   }
 
   async listen(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(this.options.port ?? 0, '127.0.0.1', resolve));
-    const address = this.server.address();
-    if (!address || typeof address === 'string') throw new Error('no address');
-    this.url = `http://127.0.0.1:${address.port}`;
+    this.url = await this.server.listen(this.options.port ?? 0);
     return this;
   }
 
   async close(): Promise<void> {
     for (const res of this.hanging) res.destroy();
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server.close();
   }
 
   setFaults(faults: NotionFaults): void {

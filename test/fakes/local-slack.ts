@@ -13,8 +13,8 @@
  * No vitest here: the Slack app's tests and a local run can both use it.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from './loopback.js';
 
 export interface SlackMessage {
   channel: string;
@@ -75,8 +75,7 @@ export class LocalSlack {
   readonly calls: SlackCall[] = [];
   readonly messages: SlackMessage[] = [];
   url = '';
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly server: LoopbackServer;
   private readonly channels: Set<string>;
   private readonly lastCall = new Map<string, number>();
   private readonly injected = new Map<string, string[]>();
@@ -96,21 +95,14 @@ export class LocalSlack {
   constructor(private readonly options: LocalSlackOptions = {}) {
     this.token = options.token ?? 'xoxb-local-test-token';
     this.channels = new Set(options.channels ?? ['C0123456789']);
-    this.server = createServer((req, res) => {
+    this.server = new LoopbackServer((req, res) => {
       res.on('finish', () => this.settleWaiters());
       void this.handle(req, res);
-    });
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
     });
   }
 
   async listen(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    const address = this.server.address();
-    if (!address || typeof address === 'string') throw new Error('no address');
-    this.url = `http://127.0.0.1:${address.port}`;
+    this.url = await this.server.listen();
     return this;
   }
 
@@ -119,9 +111,8 @@ export class LocalSlack {
     return `${this.url}/api/`;
   }
 
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.server.close();
   }
 
   /** The next `count` calls of `method` answer `error` (`ratelimited` answers HTTP 429). */
