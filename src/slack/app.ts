@@ -101,17 +101,18 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       }),
     ),
   ];
+  // The WebClient waits out Slack's 429s (Retry-After) itself; other failures get a few tries, not its default half hour.
+  const clientOptions = { slackApiUrl: config.slack.apiUrl, retryConfig: { retries: 4, factor: 2, minTimeout: 500, maxTimeout: 8000 } };
   const common = {
     token: config.slack.botToken!,
     logger: boltLogger(logger),
     customRoutes: routes,
     // Initialised in start, where a refused token becomes a ConfigError instead of an unhandled rejection.
     deferInitialization: true,
-    // The WebClient waits out Slack's 429s (Retry-After) itself; other failures get a few tries, not its default half hour.
-    clientOptions: { slackApiUrl: config.slack.apiUrl, retryConfig: { retries: 4, factor: 2, minTimeout: 500, maxTimeout: 8000 } },
+    clientOptions,
   };
   const app = config.slack.appToken
-    ? new App({ ...common, appToken: config.slack.appToken, socketMode: true, installerOptions: { port: config.slack.port } })
+    ? new App({ ...common, appToken: config.slack.appToken, socketMode: true, installerOptions: { port: config.slack.port, clientOptions } })
     : new App({ ...common, signingSecret: config.slack.signingSecret!, port: config.slack.port });
   const jobs = new SlackJobs({
     engine,

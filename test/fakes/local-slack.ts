@@ -10,10 +10,16 @@
  * `url_private_download` with the bot token only: without it Slack answers 200 with its sign-in
  * page, as the real file host does. Slash-command `response_url`s are served too.
  *
+ * Socket Mode: `apps.connections.open` (app-level token only) answers a `ws://` URL on this
+ * server; the socket is greeted with `hello`, and `deliverOverSocket` sends an `events_api` or
+ * `slash_commands` envelope and resolves with the app's acknowledgement (same `envelope_id`).
+ *
  * No vitest here: the Slack app's tests and a local run can both use it.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
 import { LoopbackServer } from './loopback.js';
 
 export interface SlackMessage {
@@ -60,6 +66,8 @@ export interface LocalSlackOptions {
   token?: string;
   /** Channels that exist (the bot is in them). */
   channels?: string[];
+  /** The app-level token (`xapp-…`) that may open Socket Mode connections. */
+  appToken?: string;
   /** Per method, the least time between two calls before Slack answers 429 (e.g. chat.update Tier 3). */
   minIntervalMs?: Record<string, number>;
   /** The Retry-After value sent with a 429, in seconds (Slack sends whole seconds). */
@@ -90,14 +98,70 @@ export class LocalSlack {
   readonly teamId = 'T0LOCAL';
   readonly botUserId = 'U0BOT';
   private responseCounter = 0;
+  readonly appToken: string;
+  private readonly tickets = new Set<string>();
+  private readonly sockets = new WebSocketServer({ noServer: true });
+  private socket: WebSocket | undefined;
+  private readonly acks = new Map<string, (payload: unknown) => void>();
   private readonly waiters = new Set<{ condition: () => boolean; resolve: () => void; reject: () => void }>();
 
   constructor(private readonly options: LocalSlackOptions = {}) {
     this.token = options.token ?? 'xoxb-local-test-token';
     this.channels = new Set(options.channels ?? ['C0123456789']);
+    this.appToken = options.appToken ?? 'xapp-1-A0LOCAL-local-test-token';
     this.server = new LoopbackServer((req, res) => {
       res.on('finish', () => this.settleWaiters());
       void this.handle(req, res);
+    });
+    this.server.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
+  }
+
+  /** Resolves once an app holds a Socket Mode connection (greeted with `hello`). */
+  socketConnected(): Promise<void> {
+    return this.waitFor(() => this.socket?.readyState === WebSocket.OPEN, 'a Socket Mode connection');
+  }
+
+  /**
+   * Sends an envelope over the app's socket, as Slack does, and resolves with the app's ack
+   * payload (`{}` when it acked without one) and how long the ack took.
+   */
+  async deliverOverSocket(type: 'events_api' | 'slash_commands', payload: Record<string, unknown>): Promise<{ payload: unknown; ms: number }> {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) throw new Error('no Socket Mode connection');
+    const envelopeId = randomUUID();
+    const started = performance.now();
+    const acked = new Promise<unknown>((resolve) => this.acks.set(envelopeId, resolve));
+    socket.send(
+      JSON.stringify({
+        envelope_id: envelopeId,
+        payload,
+        type,
+        accepts_response_payload: type === 'slash_commands',
+        ...(type === 'events_api' ? { retry_attempt: 0, retry_reason: '' } : {}),
+      }),
+    );
+    const ack = await acked;
+    return { payload: ack ?? {}, ms: performance.now() - started };
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const ticket = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('ticket') ?? '';
+    if (!this.tickets.delete(ticket)) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
+      return;
+    }
+    this.sockets.handleUpgrade(req, socket, head, (ws) => {
+      this.socket = ws;
+      ws.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { envelope_id?: string; payload?: unknown };
+        const resolve = message.envelope_id ? this.acks.get(message.envelope_id) : undefined;
+        if (resolve) {
+          this.acks.delete(message.envelope_id!);
+          resolve(message.payload);
+        }
+      });
+      ws.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'local', approximate_connection_time: 18060 }, connection_info: { app_id: 'A0LOCAL' } }));
+      this.settleWaiters();
     });
   }
 
@@ -112,6 +176,8 @@ export class LocalSlack {
   }
 
   close(): Promise<void> {
+    for (const client of this.sockets.clients) client.terminate();
+    this.sockets.close();
     return this.server.close();
   }
 
@@ -298,6 +364,14 @@ export class LocalSlack {
     const params = parseBody(raw, String(req.headers['content-type'] ?? ''));
     const token = auth?.startsWith('Bearer ') ? auth.slice(7) : params.token;
     if (!token) return reply(200, { ok: false, error: 'not_authed' });
+    if (method === 'apps.connections.open') {
+      // Only an app-level token opens a socket; a bot token is the wrong kind.
+      if (token === this.token) return reply(200, { ok: false, error: 'not_allowed_token_type' });
+      if (token !== this.appToken) return reply(200, { ok: false, error: 'invalid_auth' });
+      const ticket = randomUUID();
+      this.tickets.add(ticket);
+      return reply(200, { ok: true, url: `${this.url.replace(/^http/, 'ws')}/link/?ticket=${ticket}&app_id=A0LOCAL` });
+    }
     if (token !== this.token) return reply(200, { ok: false, error: 'invalid_auth' });
 
     const injected = this.injected.get(method)?.shift();

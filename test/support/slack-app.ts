@@ -52,10 +52,9 @@ export class SlackDriver {
     return { status: res.status, body: text, ms: performance.now() - started };
   }
 
-  /** A slash command as Slack sends it: form-encoded, with a response_url. */
-  async command(text: string, options: { user?: string; channel?: string; headers?: Record<string, string> } = {}): Promise<Delivery & { responseId: string }> {
-    const responseUrl = this.slack.responseUrl();
-    const form = new URLSearchParams({
+  /** The fields of a slash command as Slack sends them, with a fresh response_url. */
+  commandFields(text: string, options: { user?: string; channel?: string } = {}): Record<string, string> {
+    return {
       token: 'legacy-verification-token',
       team_id: this.slack.teamId,
       team_domain: 'local',
@@ -67,29 +66,38 @@ export class SlackDriver {
       text,
       api_app_id: 'A0LOCAL',
       is_enterprise_install: 'false',
-      response_url: responseUrl,
+      response_url: this.slack.responseUrl(),
       trigger_id: `${Date.now()}.${randomUUID()}`,
-    });
-    const delivery = await this.post('/slack/events', form.toString(), 'application/x-www-form-urlencoded', options.headers);
-    return { ...delivery, responseId: responseUrl.split('/')[5]! };
+    };
   }
 
-  /** An Events API delivery; `retryNum` marks Slack's redelivery of the same event id. */
-  async event(event: Record<string, unknown>, options: { eventId?: string; retryNum?: number } = {}): Promise<Delivery> {
-    const envelope = {
+  /** A slash command over HTTP: form-encoded and signed. */
+  async command(text: string, options: { user?: string; channel?: string; headers?: Record<string, string> } = {}): Promise<Delivery & { responseId: string }> {
+    const fields = this.commandFields(text, options);
+    const delivery = await this.post('/slack/events', new URLSearchParams(fields).toString(), 'application/x-www-form-urlencoded', options.headers);
+    return { ...delivery, responseId: fields.response_url!.split('/')[5]! };
+  }
+
+  /** The Events API envelope of one event. */
+  eventEnvelope(event: Record<string, unknown>, eventId?: string): Record<string, unknown> {
+    return {
       token: 'legacy-verification-token',
       team_id: this.slack.teamId,
       api_app_id: 'A0LOCAL',
       event,
       type: 'event_callback',
-      event_id: options.eventId ?? `Ev${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`,
+      event_id: eventId ?? `Ev${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`,
       event_time: Math.floor(Date.now() / 1000),
       authorizations: [{ enterprise_id: null, team_id: this.slack.teamId, user_id: this.slack.botUserId, is_bot: true, is_enterprise_install: false }],
       is_ext_shared_channel: false,
     };
+  }
+
+  /** An Events API delivery over HTTP; `retryNum` marks Slack's redelivery of the same event id. */
+  async event(event: Record<string, unknown>, options: { eventId?: string; retryNum?: number } = {}): Promise<Delivery> {
     const headers: Record<string, string> =
       options.retryNum !== undefined ? { 'x-slack-retry-num': String(options.retryNum), 'x-slack-retry-reason': 'http_timeout' } : {};
-    return this.post('/slack/events', JSON.stringify(envelope), 'application/json', headers);
+    return this.post('/slack/events', JSON.stringify(this.eventEnvelope(event, options.eventId)), 'application/json', headers);
   }
 }
 
