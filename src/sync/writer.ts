@@ -379,7 +379,7 @@ function describeTrip(trip: BreakerTrip): string {
       : trip.reason === 'failures'
         ? `${trip.consecutiveFailures} writes in a row failed (5xx, timeouts or dropped connections)`
         : 'the probe write failed';
-  return `Circuit breaker opened (trip ${trip.trip}): ${why}. Writing pauses; one probe quote in ${Math.round(trip.cooldownMs / 1000)} s.`;
+  return `Circuit breaker opened (trip ${trip.trip}): ${why}. Writing pauses; one probe quote in ${seconds(trip.cooldownMs)}.`;
 }
 
 function takeDue(waiting: Pending[], now: number): Pending | undefined {
@@ -406,4 +406,10 @@ export function failureEvent(failure: NotionFailure, quoteId: string | undefined
     ambiguous: quoteId !== undefined && mayHaveBeenApplied(failure),
     message: describeFailure(failure),
   };
+}
+
+/** "30 s", "1.5 s", "0.2 s": whole seconds once they are many, tenths below ten. */
+function seconds(ms: number): string {
+  const s = ms / 1000;
+  return `${s >= 10 ? Math.round(s) : Math.round(s * 10) / 10} s`;
 }
