@@ -124,6 +124,11 @@ CREATE TABLE IF NOT EXISTS job_quotes (
   PRIMARY KEY (job_id, quote_id)
 );
 CREATE INDEX IF NOT EXISTS job_quotes_by_state ON job_quotes (job_id, state, position);
+CREATE TABLE IF NOT EXISTS job_leases (
+  job_id TEXT PRIMARY KEY REFERENCES jobs(id),
+  owner TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS job_rejects (
   job_id TEXT NOT NULL REFERENCES jobs(id),
   row INTEGER NOT NULL,
@@ -303,6 +308,34 @@ export class JobStore {
     this.db
       .prepare(`UPDATE jobs SET state = ?, error = ?, updated_at = ? WHERE id = ?`)
       .run(state, error ?? null, this.stamp(), id);
+  }
+
+  /**
+   * Takes, or renews, the right to run a job for `ttlMs`: two app instances sharing this file never
+   * write the same job at once. Refused, with the holder's expiry, while another owner holds it;
+   * a holder that died stops renewing and its lease runs out.
+   */
+  acquireLease(jobId: string, owner: string, ttlMs: number): { ok: true } | { ok: false; expiresAt: number } {
+    const now = this.now().getTime();
+    const take = this.db.transaction((): { ok: true } | { ok: false; expiresAt: number } => {
+      const held = this.db.prepare(`SELECT owner, expires_at FROM job_leases WHERE job_id = ?`).get(jobId) as
+        | { owner: string; expires_at: number }
+        | undefined;
+      if (held && held.owner !== owner && held.expires_at > now) return { ok: false, expiresAt: held.expires_at };
+      this.db
+        .prepare(
+          `INSERT INTO job_leases (job_id, owner, expires_at) VALUES (?, ?, ?)
+           ON CONFLICT(job_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at`,
+        )
+        .run(jobId, owner, now + ttlMs);
+      return { ok: true };
+    });
+    // IMMEDIATE: the read and the write happen under one write lock, across processes.
+    return take.immediate();
+  }
+
+  releaseLease(jobId: string, owner: string): void {
+    this.db.prepare(`DELETE FROM job_leases WHERE job_id = ? AND owner = ?`).run(jobId, owner);
   }
 
   /** Where a job reports (say, the Slack thread of the upload that resumed it). */

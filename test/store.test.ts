@@ -118,4 +118,28 @@ describe('JobStore', () => {
     expect(other.triggerJob('slack-file:F999')).toBeUndefined();
     other.close();
   });
+
+  it('leases a job to one owner at a time across connections; a lease that is not renewed runs out', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quote-sync-store-'));
+    const path = join(dir, 'jobs.db');
+    let now = Date.parse('2026-11-30T12:00:00Z');
+    const a = new JobStore(path, { now: () => new Date(now) });
+    const b = new JobStore(path, { now: () => new Date(now) });
+    const job = a.createJob({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
+    expect(a.acquireLease(job.id, 'instance-a', 60_000)).toEqual({ ok: true });
+    expect(b.acquireLease(job.id, 'instance-b', 60_000)).toEqual({ ok: false, expiresAt: now + 60_000 });
+    now += 30_000;
+    expect(a.acquireLease(job.id, 'instance-a', 60_000)).toEqual({ ok: true }); // renewed
+    now += 59_000;
+    expect(b.acquireLease(job.id, 'instance-b', 60_000).ok).toBe(false);
+    now += 2_000; // instance-a stopped renewing (it crashed)
+    expect(b.acquireLease(job.id, 'instance-b', 60_000)).toEqual({ ok: true });
+    expect(a.acquireLease(job.id, 'instance-a', 60_000).ok).toBe(false);
+    b.releaseLease(job.id, 'instance-a'); // only the holder releases
+    expect(a.acquireLease(job.id, 'instance-a', 60_000).ok).toBe(false);
+    b.releaseLease(job.id, 'instance-b');
+    expect(a.acquireLease(job.id, 'instance-a', 60_000)).toEqual({ ok: true });
+    a.close();
+    b.close();
+  });
 });

@@ -33,6 +33,8 @@ export interface AppOptions {
   routes?: AppRoute[];
   /** Least time between two edits of a job message; Slack's Tier 3 allows about one a second. */
   updateIntervalMs?: number;
+  /** How long a running job's lease lasts without renewal (instances sharing the store). */
+  leaseTtlMs?: number;
   random?: () => number;
 }
 
@@ -119,6 +121,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     client: app.client,
     logger,
     ...(options.updateIntervalMs !== undefined ? { updateIntervalMs: options.updateIntervalMs } : {}),
+    ...(options.leaseTtlMs !== undefined ? { leaseTtlMs: options.leaseTtlMs } : {}),
   });
   const stoppers: (() => void | Promise<void>)[] = [];
   context = { config, logger, store, engine, jobs, onStop: (stop) => void stoppers.push(stop) };

@@ -6,7 +6,11 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { silentLogger } from '../../src/logger.js';
+import { startApp } from '../../src/slack/app.js';
 import type { SyncJob } from '../../src/store.js';
+import { register, routes } from '../../commands/index.js';
 import { multiplicity } from '../support/harness.js';
 import { makeQuoteRecords, recordsToCsv } from '../support/quote-factory.js';
 import { CHANNEL, SIGNING_SECRET, SlackDriver, USER, slackSignature, startSlackApp, type SlackAppHarness } from '../support/slack-app.js';
@@ -332,5 +336,26 @@ describe('restarts', () => {
     expect(message.text).toContain(':white_check_mark: Done. 120 written');
     expect(pageIds(h)).toHaveLength(120);
     expect(multiplicity(pageIds(h)).duplicates).toEqual([]);
+  });
+
+  it('a second instance on the same store stands back while the first runs the job: one writer, nothing doubled', async () => {
+    h = await startSlackApp({ notion: { rateLimit: { requestsPerSecond: 50 } }, env: { NOTION_REQUESTS_PER_SECOND: '50' }, app: { leaseTtlMs: 300 } });
+    const upload = h.slack.userUpload({ channel: CHANNEL, user: USER, name: 'shared.csv', content: recordsToCsv(makeQuoteRecords(100, 52)) });
+    const submitted = nextJob(h);
+    await h.driver.event(upload.message);
+    const job = await submitted;
+    await h.slack.waitFor(() => /\((\d{2})\/100\)/.test(uploadThread(h!, upload.message.ts as string)[1]?.text ?? ''), 'some progress');
+    // A second instance starts on the same SQLite file and finds the job "running".
+    const second = await startApp({ config: loadConfig(h.env), logger: silentLogger, register, routes, updateIntervalMs: 0, leaseTtlMs: 300 });
+    try {
+      const [triedId, ran] = await once(second.context.jobs.events, 'finished');
+      expect(triedId).toBe(job.id);
+      expect(ran).toBeUndefined();
+      expect(await h.app.context.jobs.finished(job.id)).toMatchObject({ state: 'done', written: 100 });
+      expect(pageIds(h)).toHaveLength(100);
+      expect(multiplicity(pageIds(h)).duplicates).toEqual([]);
+    } finally {
+      await second.stop();
+    }
   });
 });
