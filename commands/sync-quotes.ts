@@ -78,7 +78,7 @@ async function syncFromUrl(url: string, where: Where, context: AppContext): Prom
       allowPrivateAddresses: config.access.allowPrivateUrls,
       maxBytes: config.access.maxFileBytes,
     });
-    const name = decodeURIComponent(new URL(file.url).pathname.split('/').pop() || new URL(file.url).host);
+    const name = fileNameOf(new URL(file.url));
     const type = file.contentType ?? '';
     const format = type.includes('json') ? 'json' : type.includes('csv') ? 'csv' : undefined;
     const submitted = jobs.submit({ name, content: file.content, ...(format ? { format } : {}) }, message, {
@@ -121,4 +121,14 @@ function ephemeral(respond: RespondFn, logger: AppContext['logger']): (text: str
       logger.warn({ error: (error as Error).message }, 'could not answer through response_url'),
     );
   };
+}
+
+/** The last segment of a link's path, as a person would call the file. */
+function fileNameOf(url: URL): string {
+  const last = url.pathname.split('/').pop() ?? '';
+  try {
+    return decodeURIComponent(last) || url.host;
+  } catch {
+    return last || url.host;
+  }
 }

@@ -186,6 +186,21 @@ describe('requests and people', () => {
     expect(await health.json()).toEqual({ ok: true });
   });
 
+  it('refuses a link to a private address in the thread, without fetching it', async () => {
+    h = await startSlackApp({ env: { ALLOW_PRIVATE_URLS: 'false' } });
+    const url = await serveFile('quotes.csv', recordsToCsv(makeQuoteRecords(3, 9)));
+    let fetched = false;
+    fileServer!.on('request', () => (fetched = true));
+    await h.driver.command(url.replace('http:', 'https:'));
+    await h.slack.waitFor(() => h!.slack.messages[0]?.text.startsWith(':x:') === true, 'the refusal');
+    expect(h.slack.messages[0]!.text).toBe(':x: Links to private, loopback or link-local addresses are not accepted.');
+    await h.driver.command(url);
+    await h.slack.waitFor(() => h!.slack.messages[1]?.text.startsWith(':x:') === true, 'the second refusal');
+    expect(h.slack.messages[1]!.text).toBe(':x: Only https links can be synced (got http://).');
+    expect(fetched).toBe(false);
+    expect(h.app.context.store.listJobs()).toEqual([]);
+  });
+
   it('answers help, and unknown input with the help text and what was wrong', async () => {
     h = await startSlackApp();
     const help = JSON.parse((await h.driver.command('')).body) as { text: string; response_type: string };
