@@ -1,0 +1,38 @@
+/**
+ * manifest.json is the one source of truth for what Slack sends the app: it must declare the
+ * command the code registers, the events it listens to, and only the scopes those need.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { COMMAND } from '../../commands/sync-quotes.js';
+
+const manifest = JSON.parse(readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8')) as {
+  display_information: { name: string; description: string; long_description: string };
+  features: { bot_user: { display_name: string }; slash_commands: { command: string; usage_hint: string; description: string }[] };
+  oauth_config: { scopes: { bot: string[] } };
+  settings: { event_subscriptions: { bot_events: string[] }; socket_mode_enabled: boolean };
+};
+
+describe('manifest.json', () => {
+  it('declares /sync-quotes with a usage hint naming every subcommand the parser knows', () => {
+    const [command, ...others] = manifest.features.slash_commands;
+    expect(others).toEqual([]);
+    expect(command!.command).toBe(COMMAND);
+    for (const sub of ['help', 'status', 'retry', 'cancel', 'run', 'gumloop', 'digest']) expect(command!.usage_hint).toContain(sub);
+    // The manifest's documented limits (the Manifest type in @slack/web-api, and Slack's manifest reference).
+    expect(command!.command.length).toBeLessThanOrEqual(32);
+    expect(command!.description.length).toBeLessThanOrEqual(2000);
+    expect(command!.usage_hint.length).toBeLessThanOrEqual(1000);
+    expect(manifest.display_information.description.length).toBeLessThanOrEqual(140);
+    expect(manifest.display_information.long_description.length).toBeGreaterThanOrEqual(174);
+    expect(manifest.display_information.long_description.length).toBeLessThanOrEqual(4000);
+  });
+
+  it('subscribes to the events that carry uploads, with the scopes they need and no more', () => {
+    expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual(['file_shared', 'message.channels', 'message.groups']);
+    expect(manifest.oauth_config.scopes.bot.sort()).toEqual(
+      ['channels:history', 'chat:write', 'commands', 'files:read', 'files:write', 'groups:history'].sort(),
+    );
+    expect(manifest.settings.socket_mode_enabled).toBe(true);
+  });
+});
