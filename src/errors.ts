@@ -10,6 +10,7 @@ export type QuoteSyncErrorCode =
   | 'notion_target_unreachable'
   | 'notion_request_failed'
   | 'job_not_found'
+  | 'job_busy'
   | 'gumloop_unauthorized'
   | 'gumloop_not_found'
   | 'gumloop_request_failed'
@@ -82,6 +83,19 @@ export class JobNotFoundError extends QuoteSyncError {
   }
 }
 
+/** Another process (or app instance) sharing the store is running this job right now. */
+export class JobBusyError extends QuoteSyncError {
+  readonly code = 'job_busy';
+  override readonly name = 'JobBusyError';
+  constructor(
+    readonly jobId: string,
+    /** Until when the other runner's lease holds unless it renews it (ms since the epoch). */
+    readonly expiresAt: number,
+  ) {
+    super(`Job ${jobId} is being run by another process sharing this store; it was left alone so no quote is written twice. Try again when that run ends.`);
+  }
+}
+
 export type QuoteSyncErrorType =
   | ConfigError
   | InputError
@@ -89,6 +103,7 @@ export type QuoteSyncErrorType =
   | NotionTargetError
   | NotionRequestError
   | JobNotFoundError
+  | JobBusyError
   | GumloopErrorType;
 
 // ---------------------------------------------------------------------------------------------

@@ -315,13 +315,19 @@ export class JobStore {
    * write the same job at once. Refused, with the holder's expiry, while another owner holds it;
    * a holder that died stops renewing and its lease runs out.
    */
-  acquireLease(jobId: string, owner: string, ttlMs: number): { ok: true } | { ok: false; expiresAt: number } {
+  acquireLease(
+    jobId: string,
+    owner: string,
+    ttlMs: number,
+    /** True for a holder known to be gone (say, a process that no longer exists): its lease is taken at once. */
+    isGone: (holder: string) => boolean = () => false,
+  ): { ok: true } | { ok: false; expiresAt: number } {
     const now = this.now().getTime();
     const take = this.db.transaction((): { ok: true } | { ok: false; expiresAt: number } => {
       const held = this.db.prepare(`SELECT owner, expires_at FROM job_leases WHERE job_id = ?`).get(jobId) as
         | { owner: string; expires_at: number }
         | undefined;
-      if (held && held.owner !== owner && held.expires_at > now) return { ok: false, expiresAt: held.expires_at };
+      if (held && held.owner !== owner && held.expires_at > now && !isGone(held.owner)) return { ok: false, expiresAt: held.expires_at };
       this.db
         .prepare(
           `INSERT INTO job_leases (job_id, owner, expires_at) VALUES (?, ?, ?)

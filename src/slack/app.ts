@@ -84,7 +84,13 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const { config, logger } = options;
   checkAppConfig(config);
   const store = new JobStore(config.dbPath);
-  const engine = new SyncEngine({ config, store, logger, ...(options.random ? { random: options.random } : {}) });
+  const engine = new SyncEngine({
+    config,
+    store,
+    logger,
+    ...(options.random ? { random: options.random } : {}),
+    ...(options.leaseTtlMs !== undefined ? { leaseTtlMs: options.leaseTtlMs } : {}),
+  });
   let context: AppContext | undefined;
   const routes: CustomRoute[] = [
     { path: '/healthz', method: ['GET'], handler: (_req, res) => health(res, context) },
@@ -121,7 +127,6 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     client: app.client,
     logger,
     ...(options.updateIntervalMs !== undefined ? { updateIntervalMs: options.updateIntervalMs } : {}),
-    ...(options.leaseTtlMs !== undefined ? { leaseTtlMs: options.leaseTtlMs } : {}),
   });
   const stoppers: (() => void | Promise<void>)[] = [];
   context = { config, logger, store, engine, jobs, onStop: (stop) => void stoppers.push(stop) };

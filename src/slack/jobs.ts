@@ -4,12 +4,10 @@
  * narrated in its Slack thread. A job can be cancelled, retried, and survives a restart: jobs
  * left running are resumed in their own threads when the app starts again.
  */
-import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { hostname } from 'node:os';
 import PQueue from 'p-queue';
 import type { WebClient } from '@slack/web-api';
-import { QuoteSyncError } from '../errors.js';
+import { JobBusyError, QuoteSyncError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SyncJob } from '../store.js';
 import type { JobReporter, SyncEngine, SyncSource } from '../sync/engine.js';
@@ -51,12 +49,7 @@ export interface SlackJobsDeps {
   logger: Logger;
   /** Least time between two edits of a job message (Slack's Tier 3). */
   updateIntervalMs?: number;
-  /** How long a running job's lease lasts without renewal (another instance may take over after it). */
-  leaseTtlMs?: number;
 }
-
-/** A job's lease is renewed every third of this while it runs; a crashed holder's lease runs out after it. */
-export const DEFAULT_LEASE_TTL_MS = 60_000;
 
 export interface Submitted {
   job: SyncJob;
@@ -73,15 +66,10 @@ export class SlackJobs {
   private readonly queued = new Set<string>();
   private readonly cancelled = new Map<string, string | undefined>();
   private readonly outcomes = new Map<string, Promise<SyncReport | undefined>>();
-  /** Resumes waiting for another instance's lease to run out. */
+  /** Resumes waiting for another instance's lease on the job to run out. */
   private readonly lateResumes = new Set<NodeJS.Timeout>();
-  /** This runner, as the holder of job leases in the shared store. */
-  private readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  private readonly leaseTtlMs: number;
 
-  constructor(private readonly deps: SlackJobsDeps) {
-    this.leaseTtlMs = deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
-  }
+  constructor(private readonly deps: SlackJobsDeps) {}
 
   /** Posts the message a job will be narrated in: a reply in `threadTs`, or a new thread. */
   async openMessage(channel: string, text: string, threadTs?: string): Promise<JobMessage> {
@@ -242,22 +230,8 @@ export class SlackJobs {
       await this.say(message, `Job \`${jobId}\` was cancelled before it started. \`/sync-quotes retry ${jobId}\` starts it later.`);
       return undefined;
     }
-    const lease = engine.store.acquireLease(jobId, this.owner, this.leaseTtlMs);
-    if (!lease.ok) {
-      // Another instance sharing the store runs it: never two writers on one job.
-      if (resumed) this.resumeLater(jobId, origin, lease.expiresAt);
-      else await this.say(message, `Job \`${jobId}\` is already running in another instance of the app; its thread there shows the progress.`);
-      return undefined;
-    }
     const controller = new AbortController();
     this.controllers.set(jobId, controller);
-    const renew = setInterval(() => {
-      if (!engine.store.acquireLease(jobId, this.owner, this.leaseTtlMs).ok) {
-        logger.error({ jobId }, 'lost the job lease to another instance; stopping this run');
-        controller.abort();
-      }
-    }, this.leaseTtlMs / 3);
-    renew.unref();
     const thread = new SlackThreadReporter({
       client,
       channel: origin.channel,
@@ -285,6 +259,12 @@ export class SlackJobs {
       this.cancelled.delete(jobId);
       return report;
     } catch (error) {
+      if (error instanceof JobBusyError) {
+        // Another instance sharing the store runs it: never two writers on one job.
+        if (resumed) this.resumeLater(jobId, origin, error.expiresAt);
+        else await this.say(message, `Job \`${jobId}\` is already running in another instance of the app; its thread there shows the progress.`);
+        return undefined;
+      }
       // The detail goes to the log; the thread gets a sentence and the way forward.
       logger.error({ jobId, err: error }, 'job stopped by an unexpected error');
       const reason = error instanceof QuoteSyncError ? error.message : 'Something unexpected went wrong on our side (the details are in the app log).';
@@ -292,8 +272,6 @@ export class SlackJobs {
       await thread.finished(engine.report(jobId)).catch(() => undefined);
       return undefined;
     } finally {
-      clearInterval(renew);
-      engine.store.releaseLease(jobId, this.owner);
       this.controllers.delete(jobId);
     }
   }

@@ -16,6 +16,7 @@ import { buildReport, retryCounts, type SyncReport } from './report.js';
 import { withRetries, type RetryRuntime } from './requests.js';
 import type { RetryPolicy } from './retry.js';
 import { CircuitBreaker } from './breaker.js';
+import { holdLease, newOwnerId } from './lease.js';
 import { writeFallbackCsv } from './fallback.js';
 import { createDatabase, openDatabase, resolveTarget, type ResolvedDatabase, type TargetDeps } from './target.js';
 import { failureEvent, readExistingQuoteIds, writeQuotes, type Recovery, type WriteResult, type WriterEvent } from './writer.js';
@@ -56,6 +57,8 @@ export interface EngineDeps {
   logger: Logger;
   /** One pacer per integration; shared by every job that uses the same token. */
   pacer?: RequestPacer;
+  /** How long a job's lease lasts without renewal (see sync/lease.ts). */
+  leaseTtlMs?: number;
   random?: () => number;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -92,6 +95,8 @@ const BREAKER_MAX_COOLDOWN_FACTOR = 8;
 
 export class SyncEngine {
   readonly pacer: RequestPacer;
+  /** This engine as the holder of job leases in the store. */
+  readonly owner = newOwnerId();
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -171,12 +176,31 @@ export class SyncEngine {
     return buildReport(this.deps.store, jobId);
   }
 
-  /** Runs a job until every quote is settled, the job is stopped by Notion, or `signal` aborts it. */
+  /**
+   * Runs a job until every quote is settled, the job is stopped by Notion, or `signal` aborts it.
+   * Throws JobBusyError, touching nothing, while another process sharing the store runs the job.
+   */
   async run(jobId: string, options: { reporter?: JobReporter; signal?: AbortSignal; resumed?: boolean } = {}): Promise<SyncReport> {
-    const { store, config, logger } = this.deps;
-    const job = store.getJob(jobId);
+    const job = this.deps.store.getJob(jobId);
     if (!job) throw new JobNotFoundError(jobId);
     const token = this.requireToken();
+    const lease = holdLease(this.deps.store, jobId, this.owner, this.deps.leaseTtlMs);
+    try {
+      // A lost lease (this process stalled past it and another took over) stops this run like an abort.
+      const signal = options.signal ? AbortSignal.any([options.signal, lease.lost]) : lease.lost;
+      return await this.runHeld(job, token, { ...options, signal });
+    } finally {
+      lease.release();
+    }
+  }
+
+  private async runHeld(
+    job: SyncJob,
+    token: string,
+    options: { reporter?: JobReporter; signal?: AbortSignal; resumed?: boolean },
+  ): Promise<SyncReport> {
+    const { store, config, logger } = this.deps;
+    const jobId = job.id;
     const reporter = options.reporter ?? {};
     const gateway = new NotionGateway({
       token,

@@ -1,0 +1,70 @@
+/**
+ * Who runs a job: processes and app instances sharing one store take a lease on a job before
+ * writing it, and renew it while they run, so one job never has two writers (which could write a
+ * quote twice). A holder that died is recognised at once when it ran on this host (its process
+ * is gone); elsewhere its lease runs out after the TTL.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { JobBusyError } from '../errors.js';
+import type { JobStore } from '../store.js';
+
+/** A lease lasts this long without renewal; it is renewed every third of it. */
+export const DEFAULT_LEASE_TTL_MS = 60_000;
+
+/** Owners created by this process that are still alive (a process can hold several, e.g. tests). */
+const LIVE_OWNERS = new Set<string>();
+
+/** `host:pid:random`: where the holder runs, and which incarnation it is. */
+export function newOwnerId(): string {
+  const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  LIVE_OWNERS.add(owner);
+  return owner;
+}
+
+/**
+ * Whether a holder is certainly gone: on this host, its process no longer exists, or it has this
+ * process's pid but is not one of its live owners (a previous process that had the same pid, as
+ * after a container restart). Holders on other hosts are never judged: their leases run out.
+ */
+export function isGoneOwner(holder: string, probe: (pid: number) => boolean = processExists): boolean {
+  const [host, pidText] = holder.split(':');
+  const pid = Number(pidText);
+  if (host !== hostname() || !Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return !LIVE_OWNERS.has(holder);
+  return !probe(pid);
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface HeldLease {
+  /** Aborts when the lease is lost (another holder took it after this one failed to renew in time). */
+  readonly lost: AbortSignal;
+  release(): void;
+}
+
+/** Takes the job's lease and keeps renewing it until released; throws JobBusyError while another holder has it. */
+export function holdLease(store: JobStore, jobId: string, owner: string, ttlMs = DEFAULT_LEASE_TTL_MS): HeldLease {
+  const first = store.acquireLease(jobId, owner, ttlMs, (holder) => isGoneOwner(holder));
+  if (!first.ok) throw new JobBusyError(jobId, first.expiresAt);
+  const lost = new AbortController();
+  const renew = setInterval(() => {
+    if (!store.acquireLease(jobId, owner, ttlMs, (holder) => isGoneOwner(holder)).ok) lost.abort();
+  }, ttlMs / 3);
+  renew.unref();
+  return {
+    lost: lost.signal,
+    release() {
+      clearInterval(renew);
+      store.releaseLease(jobId, owner);
+    },
+  };
+}
