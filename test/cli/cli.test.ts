@@ -1,8 +1,9 @@
 import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
+import { JobStore } from '../../src/store.js';
 import { cli } from '../support/cli.js';
 import { fastEnv, multiplicity, tempDbPath } from '../support/harness.js';
 import { makeQuoteRecords, recordsToCsv } from '../support/quote-factory.js';
@@ -98,6 +99,26 @@ describe('quote-sync command line', () => {
     expect(report.state).toBe('failed');
     expect(report.failed).toHaveLength(5);
     expect(report.error).toMatch(/token/);
+  });
+
+  it('leaves a job alone (exit 3, nothing written) while another live process holds its lease', async () => {
+    notion = await startNotionServer({ seed: 5 });
+    const env = fastEnv(notion, tempDbPath());
+    const path = file('quotes.csv', recordsToCsv(makeQuoteRecords(6, 5)));
+    notion.revokeToken();
+    const first = await cli(['sync', path], env);
+    expect(first.code).toBe(3);
+    notion.restoreToken();
+    const jobId = /^job (\w+)$/m.exec(first.stderr)![1]!;
+    // The test runner's parent process is alive on this host: its lease is respected.
+    const store = new JobStore(env.QUOTE_SYNC_DB!);
+    expect(store.acquireLease(jobId, `${hostname()}:${process.ppid}:other`, 60_000).ok).toBe(true);
+    store.close();
+    const before = notion.requests.length;
+    const second = await cli(['resume', jobId], env);
+    expect(second.code).toBe(3);
+    expect(second.stderr).toContain(`Job ${jobId} is being run by another process sharing this store`);
+    expect(notion.requests.length).toBe(before);
   });
 
   it('running sync twice on the same file writes each quote once', async () => {
