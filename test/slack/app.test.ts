@@ -181,6 +181,10 @@ describe('requests and people', () => {
       body,
     });
     expect(old.status).toBe(401);
+    // Slack's check of a new Request URL (HTTP mode): the challenge comes back.
+    const challenge = await h.driver.post('/slack/events', JSON.stringify({ token: 'legacy', challenge: 'c-123', type: 'url_verification' }), 'application/json');
+    expect(challenge.status).toBe(200);
+    expect(challenge.body).toContain('c-123');
     const health = await fetch(`${h.driver.appUrl}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ ok: true });
