@@ -104,6 +104,21 @@ describe('/sync-quotes run and gumloop', () => {
     expect(multiplicity(pageIds(app)).duplicates).toEqual([]);
   });
 
+  it('says how to set Gumloop up when it is not configured', async () => {
+    const app = await start({ GUMLOOP_API_KEY: '', GUMLOOP_USER_ID: '' });
+    const ack = await app.driver.command('run flow-reddit');
+    expect(JSON.parse(ack.body)).toEqual({ response_type: 'ephemeral', text: 'Gumloop is not set up here: set GUMLOOP_API_KEY and GUMLOOP_USER_ID.' });
+    expect(gumloop!.requests).toEqual([]);
+  });
+
+  it('a wrong API key ends in a sentence in the thread, without the key', async () => {
+    const app = await start({ GUMLOOP_API_KEY: 'not-the-key' });
+    await app.driver.command('run flow-reddit');
+    await app.slack.waitFor(() => app.slack.messages[0]?.text.startsWith(':x:') === true, 'the failure');
+    expect(app.slack.messages[0]!.text).toMatch(/^:x: Gumloop refused the API key \(HTTP 401\)\. Check GUMLOOP_API_KEY/);
+    expect(app.slack.messages[0]!.text).not.toContain('not-the-key');
+  });
+
   it('names the outputs a run has when the quotes output is missing', async () => {
     const app = await start();
     gumloop!.defineFlow('flow-odd', { outputs: { summary: 'nothing', table: '[]' }, pollsUntilDone: 1 });
