@@ -119,16 +119,23 @@ export class SlackJobs {
     const job = store.getJob(jobId);
     if (!job) return `There is no job \`${jobId}\`. \`/sync-quotes status\` lists the latest ones.`;
     if (this.isActive(jobId)) return `Job \`${jobId}\` is already running.`;
-    const requeued = store.requeueFailed(jobId);
-    const left = store.quotesToWrite(jobId).length;
+    const failedBefore = store.counts(jobId).failed;
+    const left = store.quotesToWrite(jobId).length + failedBefore;
     if (left === 0) return `Job \`${jobId}\` has nothing left to write: every valid quote is in Notion.`;
     const home = slackOrigin(job.origin);
-    const message = await this.openMessage(
-      home?.channel ?? who.channel,
-      `Retrying job \`${jobId}\`${who.user ? ` for <@${who.user}>` : ''}: ${left} quote(s) to write${requeued ? `, ${requeued} of them failed before` : ''}.`,
-      home?.threadTs,
-    );
+    let message: JobMessage;
+    try {
+      message = await this.openMessage(
+        home?.channel ?? who.channel,
+        `Retrying job \`${jobId}\`${who.user ? ` for <@${who.user}>` : ''}: ${left} quote(s) to write${failedBefore ? `, ${failedBefore} of them failed before` : ''}.`,
+        home?.threadTs,
+      );
+    } catch (error) {
+      this.deps.logger.warn({ jobId, error: slackError(error) }, 'cannot post the retry');
+      return `I could not post in the job's channel (${slackError(error)}), so the retry did not start. Invite me there with \`/invite @Quote Sync\` and try again.`;
+    }
     const origin: SlackOrigin = { ...(home ?? { kind: 'slack', trigger: 'command' }), channel: message.channel, threadTs: message.threadTs, messageTs: message.ts };
+    store.requeueFailed(jobId);
     store.setJobOrigin(jobId, origin);
     this.enqueue(jobId, origin, true);
     return `Retrying job \`${jobId}\`: ${left} quote(s) to write. Follow it in the job's thread.`;

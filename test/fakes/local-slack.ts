@@ -85,6 +85,7 @@ export class LocalSlack {
   url = '';
   private readonly server: LoopbackServer;
   private readonly channels: Set<string>;
+  private readonly botRemovedFrom = new Set<string>();
   private readonly lastCall = new Map<string, number>();
   private readonly injected = new Map<string, string[]>();
   private readonly uploads = new Map<string, { filename: string; length: number; content?: string }>();
@@ -460,8 +461,14 @@ export class LocalSlack {
     }
   }
 
+  /** Someone removed the bot from a channel: Slack answers not_in_channel there from now on. */
+  removeBotFrom(channel: string): void {
+    this.botRemovedFrom.add(channel);
+  }
+
   private channel(id: string | undefined): string {
     if (!id || !this.channels.has(id)) throw new Error('channel_not_found');
+    if (this.botRemovedFrom.has(id)) throw new Error('not_in_channel');
     return id;
   }
 

@@ -287,6 +287,24 @@ describe('jobs while they run', () => {
 });
 
 describe('when Notion fails', () => {
+  it('a retry that cannot post in the job\'s channel says so and leaves the job as it was', async () => {
+    h = await startSlackApp();
+    h.notion.revokeToken();
+    const upload = h.slack.userUpload({ channel: CHANNEL, user: USER, name: 'q.csv', content: recordsToCsv(makeQuoteRecords(5, 12)) });
+    const submitted = nextJob(h);
+    await h.driver.event(upload.message);
+    const job = await submitted;
+    expect(await h.app.context.jobs.finished(job.id)).toMatchObject({ state: 'failed', written: 0 });
+    h.notion.restoreToken();
+    h.slack.removeBotFrom(CHANNEL);
+    const retry = await h.driver.command(`retry ${job.id}`, { channel: 'C0OTHER0000' });
+    await h.slack.waitFor(() => h!.slack.responses.some((r) => r.id === retry.responseId), 'the answer');
+    expect(h.slack.responses.find((r) => r.id === retry.responseId)!.body.text).toBe(
+      "I could not post in the job's channel (not_in_channel), so the retry did not start. Invite me there with `/invite @Quote Sync` and try again.",
+    );
+    expect(h.app.context.store.counts(job.id)).toMatchObject({ failed: 5, pending: 0, written: 0 });
+  });
+
   it('a Notion outage ends with the breaker alert and the CSV of what was not written in the thread; re-uploading it finishes the job', async () => {
     h = await startSlackApp({
       notion: { rateLimit: { requestsPerSecond: 200 } },
