@@ -142,6 +142,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     const address = server?.address?.();
     port = address && typeof address === 'object' ? address.port : config.slack.port;
   } catch (error) {
+    // Nothing a listener set up (say, the digest's schedule) may outlive a start that failed.
+    for (const stop of stoppers) await Promise.resolve().then(stop).catch((e: unknown) => logger.warn({ err: e }, 'a stop hook failed'));
     store.close();
     throw error;
   }
@@ -155,7 +157,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     stop() {
       stopping ??= (async () => {
         await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the Slack receiver failed'));
-        for (const stop of stoppers) await Promise.resolve(stop()).catch((error: unknown) => logger.warn({ err: error }, 'a stop hook failed'));
+        for (const stop of stoppers) await Promise.resolve().then(stop).catch((error: unknown) => logger.warn({ err: error }, 'a stop hook failed'));
         await jobs.shutdown();
         store.close();
         logger.info('quote sync stopped; unfinished jobs resume at the next start');
