@@ -57,7 +57,7 @@ export async function handleUpload(upload: Upload, client: Client, context: AppC
   let file = upload.file;
   let threadTs = upload.threadTs;
   // Events may carry only a stub (`file_access: "check_file_info"`): the details then come from files.info.
-  if (!file.name || !threadTs || (file as { file_access?: string }).file_access === 'check_file_info') {
+  if (!file.name || !threadTs || file.file_access === 'check_file_info') {
     const info = await client.files.info({ file: file.id }).catch((error: unknown) => {
       logger.warn({ file: file.id, error: (error as { data?: { error?: string } }).data?.error }, 'files.info failed');
       return undefined;
