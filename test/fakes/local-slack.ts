@@ -240,6 +240,8 @@ export class LocalSlack {
     downloadUrl?: string;
     /** What Slack reports as the size (defaults to the real one). */
     size?: number;
+    /** The message event carries only a stub of the file (`file_access: "check_file_info"`). */
+    stubInEvent?: boolean;
   }): { file: Record<string, unknown>; message: Record<string, unknown>; fileShared: Record<string, unknown> } {
     const channel = this.channel(input.channel);
     const ts = this.nextTs();
@@ -269,7 +271,7 @@ export class LocalSlack {
         type: 'message',
         subtype: 'file_share',
         text: '',
-        files: [file],
+        files: [input.stubInEvent ? { id, file_access: 'check_file_info' } : file],
         upload: true,
         user: input.user,
         display_as_bot: false,

@@ -101,11 +101,14 @@ describe('file uploads', () => {
     expect(h.slack.downloads).toEqual([{ fileId: upload.file.id, authorized: true }]);
   });
 
-  it('a file_shared event alone (files.info for the details) starts the job in the file thread', async () => {
+  it.each([
+    ['a file_shared event alone', false],
+    ['a message event carrying only a file stub', true],
+  ])('%s (files.info for the details) starts the job in the file thread', async (_name, stub) => {
     h = await startSlackApp();
-    const upload = h.slack.userUpload({ channel: CHANNEL, user: USER, name: 'quotes.json', content: JSON.stringify(makeQuoteRecords(5, 3)) });
+    const upload = h.slack.userUpload({ channel: CHANNEL, user: USER, name: 'quotes.json', content: JSON.stringify(makeQuoteRecords(5, 3)), stubInEvent: stub });
     const submitted = nextJob(h);
-    await h.driver.event(upload.fileShared);
+    await h.driver.event(stub ? upload.message : upload.fileShared);
     const job = await submitted;
     await h.app.context.jobs.finished(job.id);
     const thread = uploadThread(h, upload.message.ts as string);
