@@ -62,6 +62,8 @@ export class SlackThreadReporter implements JobReporter {
     });
     this.enqueue('post the job message', async () => {
       if (this.messageTs) {
+        // An edit like the progress ones: it counts towards their pace.
+        await this.untilEditAllowed();
         await this.o.client.chat.update({ channel: this.o.channel, ts: this.messageTs, text: this.intro });
         return;
       }

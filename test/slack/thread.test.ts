@@ -46,6 +46,22 @@ describe('the job thread in Slack', () => {
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(50);
   });
 
+  it('takes over a message posted for the job, and paces that first edit like the others', async () => {
+    harness = await startHarness({ env: { NOTION_REQUESTS_PER_SECOND: '100' } });
+    slack = await startSlackServer({ minIntervalMs: { 'chat.update': 50 } });
+    const web = client(slack);
+    const posted = await web.chat.postMessage({ channel: CHANNEL, text: 'Reading *quotes.json*…' });
+    const reporter = new SlackThreadReporter({ client: web, channel: CHANNEL, messageTs: posted.ts!, source: 'quotes.json', logger: silentLogger, updateIntervalMs: 250 });
+    const { job } = harness.engine.prepare(json(makeQuoteRecords(60, 43)), harness.engine.targetFor());
+    await harness.engine.run(job.id, { reporter });
+    expect(slack.messages).toHaveLength(1);
+    const message = slack.messages[0]!;
+    expect(message.history[0]).toBe('Reading *quotes.json*…');
+    expect(message.history[1]).toMatch(/^Job `[0-9a-f]{10}`: writing 60 quote\(s\)/);
+    expect(message.text).toContain(':white_check_mark: Done. 60 written');
+    expect(slack.calls.filter((c) => c.method === 'chat.update' && c.status === 429)).toEqual([]);
+  });
+
   it('posts breaker alerts as replies and attaches the CSV of what was not written', async () => {
     harness = await startHarness({ env: { BREAKER_WINDOW: '10', BREAKER_COOLDOWN_MS: '10' } });
     slack = await startSlackServer();
