@@ -4,6 +4,7 @@
  * the channel where it was asked for.
  */
 import type { App } from '@slack/bolt';
+import { slackErrorCode } from '../src/errors.js';
 import { postDigest, scheduleDigest } from '../src/digest/schedule.js';
 import type { AppContext } from '../src/slack/app.js';
 import { problem, type ExtraSubcommands } from './sync-quotes.js';
@@ -40,7 +41,7 @@ export function digestSubcommand(app: App, context: AppContext): Pick<ExtraSubco
         });
         return 'Posted the digest of the last 24 hours in this channel.';
       } catch (error) {
-        const code = (error as { data?: { error?: string } }).data?.error;
+        const code = slackErrorCode(error);
         if (code === 'not_in_channel' || code === 'channel_not_found') return 'I am not in this channel: invite me with `/invite @Quote Sync`, then ask again.';
         return `The digest could not be posted: ${problem(error, context.logger)}`;
       }

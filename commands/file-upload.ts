@@ -6,6 +6,7 @@
  * ignored, or re-importing would loop.
  */
 import type { AllMiddlewareArgs, App } from '@slack/bolt';
+import { slackFailure } from '../src/errors.js';
 import type { AppContext } from '../src/slack/app.js';
 import { refusal } from '../src/slack/access.js';
 import { downloadSlackFile, looksLikeData, quoteFileFormat, type SlackFile } from '../src/slack/files.js';
@@ -56,10 +57,11 @@ export async function handleUpload(upload: Upload, client: Client, context: AppC
   if (!store.claimTrigger(`slack-file:${upload.channel}:${upload.file.id}`)) return;
   let file = upload.file;
   let threadTs = upload.threadTs;
-  // Events may carry only a stub (`file_access: "check_file_info"`): the details then come from files.info.
-  if (!file.name || !threadTs || file.file_access === 'check_file_info') {
+  // `file_shared` gives only the id, and a message event may carry only a stub
+  // (`file_access: "check_file_info"`, no name): the details then come from files.info.
+  if (!file.name || !threadTs) {
     const info = await client.files.info({ file: file.id }).catch((error: unknown) => {
-      logger.warn({ file: file.id, error: (error as { data?: { error?: string } }).data?.error }, 'files.info failed');
+      logger.warn({ file: file.id, error: slackFailure(error) }, 'files.info failed');
       return undefined;
     });
     if (!info?.file) return;
@@ -79,7 +81,7 @@ export async function handleUpload(upload: Upload, client: Client, context: AppC
     if (upload.user) {
       await client.chat
         .postEphemeral({ channel: upload.channel, user: upload.user, text: `${refused} (${file.name} was not synced.)` })
-        .catch((error: unknown) => logger.warn({ error: (error as Error).message }, 'could not post the refusal'));
+        .catch((error: unknown) => logger.warn({ error: slackFailure(error) }, 'could not post the refusal'));
     }
     return;
   }
@@ -87,7 +89,7 @@ export async function handleUpload(upload: Upload, client: Client, context: AppC
   try {
     message = await jobs.openMessage(upload.channel, `Reading *${file.name}*…`, threadTs);
   } catch (error) {
-    logger.warn({ channel: upload.channel, error: (error as { data?: { error?: string } }).data?.error }, 'cannot post in the channel');
+    logger.warn({ channel: upload.channel, error: slackFailure(error) }, 'cannot post in the channel');
     return;
   }
   try {
@@ -116,5 +118,5 @@ function shareTs(shares: unknown, channel: string): string | undefined {
 async function reply(client: Client, channel: string, threadTs: string | undefined, text: string, logger: AppContext['logger']): Promise<void> {
   await client.chat
     .postMessage({ channel, text, ...(threadTs ? { thread_ts: threadTs } : {}) })
-    .catch((error: unknown) => logger.warn({ error: (error as { data?: { error?: string } }).data?.error }, 'could not reply'));
+    .catch((error: unknown) => logger.warn({ error: slackFailure(error) }, 'could not reply'));
 }

@@ -4,7 +4,7 @@
  * reply when it is quick to make) and does the slow part after.
  */
 import type { App, RespondFn, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { QuoteSyncError } from '../src/errors.js';
+import { QuoteSyncError, slackErrorCode, slackFailure } from '../src/errors.js';
 import type { AppContext } from '../src/slack/app.js';
 import { refusal } from '../src/slack/access.js';
 import { HELP_TEXT, parseCommandText, type SyncCommand } from '../src/slack/command-text.js';
@@ -96,8 +96,8 @@ export async function openThread(where: Where, text: string, context: AppContext
   try {
     return await context.jobs.openMessage(where.channel, text);
   } catch (error) {
-    const code = (error as { data?: { error?: string } }).data?.error;
-    context.logger.warn({ channel: where.channel, error: code ?? (error as Error).message }, 'cannot post in the channel');
+    const code = slackErrorCode(error);
+    context.logger.warn({ channel: where.channel, error: slackFailure(error) }, 'cannot post in the channel');
     await where.respond(
       code === 'not_in_channel' || code === 'channel_not_found'
         ? 'I am not in this channel, so I cannot start a thread here: invite me with `/invite @Quote Sync`, then try again.'

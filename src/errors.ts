@@ -223,3 +223,17 @@ function describeDuration(ms: number): string {
   const minutes = Math.round(seconds / 60);
   return `${minutes} minutes`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Slack
+
+/** The code Slack gave a failed Web API call (`not_in_channel`, `invalid_auth`…), if the error is one. */
+export function slackErrorCode(error: unknown): string | undefined {
+  const code = (error as { data?: { error?: unknown } } | undefined)?.data?.error;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** For logs: Slack's code, else the error's message. */
+export function slackFailure(error: unknown): string {
+  return slackErrorCode(error) ?? (error instanceof Error ? error.message : String(error));
+}

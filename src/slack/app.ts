@@ -7,7 +7,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { App, LogLevel, type App as BoltApp, type CustomRoute } from '@slack/bolt';
 import type { Logger as SlackLogger } from '@slack/logger';
 import type { Config } from '../config.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, slackErrorCode, slackFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { JobStore } from '../store.js';
 import { SyncEngine } from '../sync/engine.js';
@@ -172,11 +172,11 @@ async function initialise(app: BoltApp, logger: Logger): Promise<void> {
   try {
     await app.init();
   } catch (error) {
-    const code = (error as { data?: { error?: string } }).data?.error;
+    const code = slackErrorCode(error);
     if (code === 'invalid_auth' || code === 'not_authed' || code === 'account_inactive' || code === 'token_revoked') {
       throw new ConfigError(`SLACK_BOT_TOKEN was refused by Slack (${code}): copy the bot token again from "OAuth & Permissions".`, 'SLACK_BOT_TOKEN');
     }
-    logger.error({ error: code ?? (error as Error).message }, 'could not reach Slack to check the bot token');
+    logger.error({ error: slackFailure(error) }, 'could not reach Slack to check the bot token');
     throw error;
   }
 }

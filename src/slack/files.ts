@@ -19,8 +19,6 @@ export interface SlackFile {
   mode?: string;
   url_private?: string;
   url_private_download?: string;
-  /** `check_file_info` when an event carries only a stub of the file. */
-  file_access?: string;
 }
 
 /** Slack serves uploaded files from this host (url_private and url_private_download). */

@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import PQueue from 'p-queue';
 import type { WebClient } from '@slack/web-api';
-import { JobBusyError, QuoteSyncError } from '../errors.js';
+import { JobBusyError, QuoteSyncError, slackFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SyncJob } from '../store.js';
 import type { JobReporter, SyncEngine, SyncSource } from '../sync/engine.js';
@@ -83,7 +83,7 @@ export class SlackJobs {
     try {
       await this.deps.client.chat.update({ channel: message.channel, ts: message.ts, text });
     } catch (error) {
-      this.deps.logger.warn({ channel: message.channel, error: slackError(error) }, 'slack call failed');
+      this.deps.logger.warn({ channel: message.channel, error: slackFailure(error) }, 'slack call failed');
     }
   }
 
@@ -131,8 +131,8 @@ export class SlackJobs {
         home?.threadTs,
       );
     } catch (error) {
-      this.deps.logger.warn({ jobId, error: slackError(error) }, 'cannot post the retry');
-      return `I could not post in the job's channel (${slackError(error)}), so the retry did not start. Invite me there with \`/invite @Quote Sync\` and try again.`;
+      this.deps.logger.warn({ jobId, error: slackFailure(error) }, 'cannot post the retry');
+      return `I could not post in the job's channel (${slackFailure(error)}), so the retry did not start. Invite me there with \`/invite @Quote Sync\` and try again.`;
     }
     const origin: SlackOrigin = { ...(home ?? { kind: 'slack', trigger: 'command' }), channel: message.channel, threadTs: message.threadTs, messageTs: message.ts };
     store.requeueFailed(jobId);
@@ -276,7 +276,7 @@ export class SlackJobs {
       logger.error({ jobId, err: error }, 'job stopped by an unexpected error');
       const reason = error instanceof QuoteSyncError ? error.message : 'Something unexpected went wrong on our side (the details are in the app log).';
       thread.note(`:x: ${reason} The job is kept: \`/sync-quotes retry ${jobId}\` goes on from where it stopped.`);
-      await thread.finished(engine.report(jobId)).catch(() => undefined);
+      await thread.finished(engine.report(jobId));
       return undefined;
     } finally {
       this.controllers.delete(jobId);
@@ -293,8 +293,4 @@ export class SlackJobs {
     timer.unref();
     this.lateResumes.add(timer);
   }
-}
-
-function slackError(error: unknown): string {
-  return (error as { data?: { error?: string } }).data?.error ?? (error as Error).message;
 }

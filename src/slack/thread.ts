@@ -6,6 +6,7 @@
  */
 import { basename } from 'node:path';
 import type { WebClient } from '@slack/web-api';
+import { slackFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { JobProgress, JobReporter } from '../sync/engine.js';
 import type { SyncReport } from '../sync/report.js';
@@ -139,7 +140,7 @@ export class SlackThreadReporter implements JobReporter {
   /** Slack calls in order; a failure is logged (with Slack's error code) and the job goes on. */
   private enqueue(what: string, call: () => Promise<void>): void {
     this.chain = this.chain.then(call).catch((error: unknown) => {
-      const code = (error as { data?: { error?: string } }).data?.error ?? (error as Error).message;
+      const code = slackFailure(error);
       this.o.logger.warn({ channel: this.o.channel, what, error: code }, 'slack call failed');
     });
   }
