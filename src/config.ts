@@ -70,6 +70,7 @@ const schema = z.object({
   NOTION_TIMEOUT_MS: int(1, 30_000),
   NOTION_READY_TIMEOUT_MS: int(0, 60_000),
   NOTION_RATE_RECOVERY_MS: int(0, 60_000),
+  NOTION_RATE_WINDOW_MS: int(1, 60_000),
   NOTION_PROFILE: z.enum(['default', 'careful']).default('default'),
   NOTION_CAREFUL_PAUSE_MS: int(0, 1000),
   NOTION_CAREFUL_CONFLICT_MS: int(0, 10_000),
@@ -119,6 +120,8 @@ export interface NotionSettings {
   readonly readyTimeoutMs: number;
   /** Quiet time after a 429 before the learned rate climbs back a step. */
   readonly rateRecoveryMs: number;
+  /** Length of Notion's per-connection budget window (60 s on its request-limits page). */
+  readonly rateWindowMs: number;
   /** `careful`: a pause between quotes and a long back-off after 409s, for workspaces where conflicts persist. */
   readonly profile: 'default' | 'careful';
   readonly carefulPauseMs: number;
@@ -199,6 +202,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: e.NOTION_TIMEOUT_MS,
       readyTimeoutMs: e.NOTION_READY_TIMEOUT_MS,
       rateRecoveryMs: e.NOTION_RATE_RECOVERY_MS,
+      rateWindowMs: e.NOTION_RATE_WINDOW_MS,
       profile: e.NOTION_PROFILE,
       carefulPauseMs: e.NOTION_CAREFUL_PAUSE_MS,
       carefulConflictMs: e.NOTION_CAREFUL_CONFLICT_MS,

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
+import type { LearnedWindow } from './notion/window-budget.js';
 import type { ParsedQuotes, Quote } from './quotes/model.js';
 
 export type JobState = 'running' | 'interrupted' | 'done' | 'partial' | 'failed' | 'cancelled';
@@ -174,6 +175,13 @@ CREATE TABLE IF NOT EXISTS events (
   detail TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_by_job ON events (job_id, kind);
+CREATE TABLE IF NOT EXISTS rate_budgets (
+  integration TEXT PRIMARY KEY,
+  budget INTEGER NOT NULL,
+  window_ms INTEGER NOT NULL,
+  recent_sends TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
 `;
 
 interface JobRow {
@@ -620,6 +628,25 @@ export class JobStore {
   }
 
   /** Gives a claim back (what it guarded did not happen), so a later attempt can claim the key. */
+  /** The per-window budget learned for an integration (a hash of its token and API URL), if any. */
+  rateBudget(integration: string): LearnedWindow | undefined {
+    const row = this.db
+      .prepare('SELECT budget, window_ms, recent_sends FROM rate_budgets WHERE integration = ?')
+      .get(integration) as { budget: number; window_ms: number; recent_sends: string } | undefined;
+    if (!row) return undefined;
+    return { budget: row.budget, windowMs: row.window_ms, recentSends: JSON.parse(row.recent_sends) as number[] };
+  }
+
+  saveRateBudget(integration: string, learned: LearnedWindow): void {
+    this.db
+      .prepare(
+        `INSERT INTO rate_budgets (integration, budget, window_ms, recent_sends, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (integration) DO UPDATE SET budget = excluded.budget, window_ms = excluded.window_ms,
+           recent_sends = excluded.recent_sends, updated_at = excluded.updated_at`,
+      )
+      .run(integration, learned.budget, learned.windowMs, JSON.stringify(learned.recentSends ?? []), this.stamp());
+  }
+
   releaseTrigger(key: string): void {
     this.db.prepare(`DELETE FROM triggers WHERE key = ?`).run(key);
   }

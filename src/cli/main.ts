@@ -2,6 +2,9 @@
 import { processEnv } from '../config.js';
 import { runCli } from './run.js';
 
+/** How long the process may take to exit once the job is over. */
+const EXIT_GRACE_MS = 5000;
+
 const controller = new AbortController();
 let stops = 0;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -21,3 +24,9 @@ const code = await runCli(process.argv.slice(2), {
   signal: controller.signal,
 });
 process.exitCode = code;
+// Every timer and socket of the job is closed by now, so Node exits as the loop drains. Should
+// anything still hold it, leave anyway, and say so: a script waiting on this must not hang.
+setTimeout(() => {
+  process.stderr.write('quote-sync: something held the process open after the job; exiting.\n');
+  process.exit(code);
+}, EXIT_GRACE_MS).unref();

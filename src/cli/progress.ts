@@ -54,7 +54,10 @@ export function terminalReporter(out: TerminalOutput, now: () => number = Date.n
       }
     },
     event(e) {
-      if (e.kind === 'rate_limited' || e.kind === 'overloaded') {
+      if (e.kind === 'workspace_limited') {
+        clearBar();
+        out.write(`${e.message}\n`);
+      } else if (e.kind === 'rate_limited' || e.kind === 'overloaded') {
         clearBar();
         out.write(`notion: ${e.message}; waiting ${formatDuration((e.waitMs ?? 0) / 1000)}\n`);
       } else if (e.kind === 'breaker_open' || e.kind === 'breaker_closed' || e.kind === 'recovered') {

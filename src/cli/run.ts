@@ -99,6 +99,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`unexpected error: ${(error as Error).message}\n`);
     return EXIT.failure;
   } finally {
+    engine.close();
     store.close();
   }
 }

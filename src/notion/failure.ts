@@ -3,9 +3,10 @@
  * Pure: no I/O. The SDK's errors carry status, headers and code; network errors are plain.
  */
 import { APIResponseError, RequestTimeoutError, UnknownHTTPResponseError, isNotionClientError } from '@notionhq/client';
+import type { Refusal } from './pacer.js';
 
 export type NotionFailure =
-  | { kind: 'rate_limited'; status: 429; retryAfterMs: number | undefined; message: string }
+  | { kind: 'rate_limited'; status: 429; retryAfterMs: number | undefined; limit: RateLimitKind; message: string }
   | { kind: 'overloaded'; status: 529; retryAfterMs: number | undefined; message: string }
   | { kind: 'conflict'; status: 409; message: string }
   | { kind: 'server'; status: number; message: string }
@@ -18,6 +19,18 @@ export type NotionFailure =
   | { kind: 'invalid'; status: number; code: string; message: string };
 
 export type NotionFailureKind = NotionFailure['kind'];
+
+/**
+ * Which limit a 429 names in `additional_data.rate_limit_reason` (Notion's request-limits page):
+ * this integration's own, the workspace's (shared by all its integrations), or another, which is
+ * waited out like any other 429. A 429 naming none is the integration's own (the older limit).
+ */
+export type RateLimitKind = 'connection' | 'workspace' | 'other';
+
+export const RATE_LIMIT_REASONS: Readonly<Record<string, RateLimitKind>> = {
+  public_api_request_rate_limit: 'connection',
+  public_api_space_request_rate_limit: 'workspace',
+};
 
 /** Connection-level error codes from Node's fetch (undici) and sockets. */
 const NETWORK_CODES = new Set([
@@ -41,7 +54,7 @@ export function classifyNotionError(error: unknown): NotionFailure | undefined {
     const status = error.status;
     const message = error.message;
     const retryAfterMs = parseRetryAfter(headerOf(error.headers, 'retry-after'));
-    if (status === 429) return { kind: 'rate_limited', status, retryAfterMs, message };
+    if (status === 429) return { kind: 'rate_limited', status, retryAfterMs, limit: rateLimitKind(error), message };
     if (status === 529) return { kind: 'overloaded', status, retryAfterMs, message };
     if (status === 409) return { kind: 'conflict', status, message };
     if (status === 401) return { kind: 'unauthorized', status, message };
@@ -57,6 +70,20 @@ export function classifyNotionError(error: unknown): NotionFailure | undefined {
   if (isNotionClientError(error)) return { kind: 'invalid', status: 0, code: error.code, message: error.message };
   if (isNetworkError(error)) return { kind: 'network', message: describeNetworkError(error) };
   return undefined;
+}
+
+/** A rate-limit or overload answer, as the pacer needs it; undefined for any other failure. */
+export function refusalOf(error: unknown): Refusal | undefined {
+  const failure = classifyNotionError(error);
+  if (failure?.kind === 'rate_limited') return { limit: failure.limit, retryAfterMs: failure.retryAfterMs };
+  if (failure?.kind === 'overloaded') return { limit: 'overloaded', retryAfterMs: failure.retryAfterMs };
+  return undefined;
+}
+
+function rateLimitKind(error: { additional_data?: unknown }): RateLimitKind {
+  const reason = (error.additional_data as { rate_limit_reason?: unknown } | undefined)?.rate_limit_reason;
+  if (typeof reason !== 'string') return 'connection';
+  return RATE_LIMIT_REASONS[reason] ?? 'other';
 }
 
 /** A create that failed this way may have been applied by Notion: look it up before writing it again. */

@@ -3,7 +3,7 @@
  * RequestPacer and counted. It never retries: the SDK's own retry is switched off so the writer,
  * which owns retries, sees and paces every request.
  */
-import { Client } from '@notionhq/client';
+import { Client, RequestTimeoutError } from '@notionhq/client';
 import type {
   CreateDatabaseParameters,
   CreatePageParameters,
@@ -17,6 +17,8 @@ export interface GatewayOptions {
   apiUrl: string;
   timeoutMs: number;
   pacer: RequestPacer;
+  /** Takes requests not yet sent out of the pacer's queue (a job being stopped). */
+  signal?: AbortSignal;
 }
 
 export interface DatabaseInfo {
@@ -50,6 +52,8 @@ export interface PageInfo {
 export interface QueryPage {
   pages: PageInfo[];
   nextCursor: string | undefined;
+  /** Notion stopped the query at its result cap (10,000): pages past it exist but were not returned. */
+  incomplete: boolean;
 }
 
 export type QueryFilter = QueryDataSourceParameters['filter'];
@@ -66,7 +70,9 @@ export class NotionGateway {
     return new Client({
       auth: options.token,
       baseUrl: options.apiUrl.replace(/\/+$/, ''),
-      timeoutMs: options.timeoutMs,
+      // Our fetch enforces the deadline; the SDK's own timer is a backstop that never fires first.
+      timeoutMs: options.timeoutMs + SDK_TIMEOUT_BACKSTOP_MS,
+      fetch: fetchWithDeadline(options.timeoutMs),
       retry: false,
       // The SDK logs warnings to the console by default; our logger records what matters.
       logger: () => undefined,
@@ -91,7 +97,7 @@ export class NotionGateway {
     return this.options.pacer.run(() => {
       this.count += 1;
       return call(this.client);
-    });
+    }, this.options.signal);
   }
 
   async retrieveDatabase(databaseId: string): Promise<DatabaseInfo> {
@@ -146,7 +152,11 @@ export class NotionGateway {
         pages.push({ id: item.id, url: 'url' in item ? String(item.url) : '', properties: item.properties });
       }
     }
-    return { pages, nextCursor: result.has_more ? (result.next_cursor ?? undefined) : undefined };
+    return {
+      pages,
+      nextCursor: result.has_more ? (result.next_cursor ?? undefined) : undefined,
+      incomplete: result.request_status?.type === 'incomplete',
+    };
   }
 
   async createPage(body: CreatePageParameters): Promise<PageInfo> {
@@ -157,6 +167,36 @@ export class NotionGateway {
       properties: 'properties' in page ? page.properties : {},
     };
   }
+}
+
+/** Added to the SDK's timeout so that the deadline below, which also closes the socket, always fires first. */
+const SDK_TIMEOUT_BACKSTOP_MS = 1000;
+
+/**
+ * `fetch` with one deadline for the whole exchange, headers and body. The SDK's timeout only
+ * stops waiting: the request it gave up on keeps its socket open, and a process with a hung
+ * socket never exits. Aborting closes the socket. The body is read here, inside the deadline.
+ */
+export function fetchWithDeadline(timeoutMs: number) {
+  return async (url: string, init?: { body?: string | FormData; headers?: Record<string, string>; method?: string }) => {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      const response = await fetch(url, {
+        ...(init?.method ? { method: init.method } : {}),
+        ...(init?.headers ? { headers: init.headers } : {}),
+        ...(init?.body !== undefined ? { body: init.body } : {}),
+        signal: controller.signal,
+      });
+      const text = await response.text();
+      return { ok: response.ok, status: response.status, headers: response.headers, body: null, text: async () => text };
+    } catch (error) {
+      if (controller.signal.aborted) throw new RequestTimeoutError();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 }
 
 function plainTitle(items: unknown): string {

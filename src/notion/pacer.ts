@@ -1,147 +1,215 @@
 /**
  * Paces every request of one Notion integration through one p-queue: one request at a time,
- * spaced evenly (sliding window), so nothing bursts past Notion's limit. A 429 or 529 pauses the
- * whole queue for the time Notion asked for.
+ * spaced on an ideal timeline at the current rate, never more than the configured ceiling.
  *
- * The configured rate is a ceiling the queue enforces. Below it, the pacer keeps a learned rate:
- * each 429 means the real budget is lower (another integration sharing the workspace, a lower
- * limit than documented), so the rate drops by RATE_DECREASE; after a quiet spell it probes a
- * step (RATE_INCREASE of the ceiling) higher. A probe that draws a 429 returns to the last good
- * rate and the next probe waits twice as long, so a settled writer rarely meets a 429 again.
+ * It owns everything about Notion's rate limits, because only it sees every request in order:
+ * - a refusal (429 or 529) pauses the whole queue for the time Notion asked for, before the next
+ *   request can start;
+ * - a per-connection 429 teaches the window budget (window-budget.ts), which then keeps the
+ *   requests within it; what is learned is handed to `onLearned`, to be remembered per integration;
+ * - a 429 the window model cannot explain lowers the adaptive rate (adaptive-rate.ts), for
+ *   workspaces still on the older "average rate" limit;
+ * - a workspace-wide 429 only pauses: other integrations spent that limit, not this one.
+ *
+ * Its timers keep the process alive while a request waits (a command line must not exit in the
+ * middle of a pause); `close()` clears them.
  */
 import PQueue from 'p-queue';
+import { abortableSleep } from '../sleep.js';
+import { AdaptiveRate, DEFAULT_RATE_RECOVERY_MS } from './adaptive-rate.js';
+import { DEFAULT_WINDOW_MS, WindowBudget, type LearnedWindow } from './window-budget.js';
 
-export interface PacerOptions {
-  requestsPerSecond: number;
-  /** Quiet time after a 429 before the rate climbs back a step. */
-  recoveryMs?: number;
-  /** Injectable for tests. */
-  setTimer?: (fn: () => void, ms: number) => { unref?: () => void };
-  clearTimer?: (handle: unknown) => void;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+/** Which limit refused a request. */
+export type RefusalLimit =
+  /** This integration's own budget (`public_api_request_rate_limit`, or a 429 naming none). */
+  | 'connection'
+  /** The workspace's, shared by all its integrations (`public_api_space_request_rate_limit`). */
+  | 'workspace'
+  /** A 429 with another reason: waited out like any other. */
+  | 'other'
+  /** 529 service_overload. */
+  | 'overloaded';
+
+export interface Refusal {
+  limit: RefusalLimit;
+  retryAfterMs: number | undefined;
 }
 
-/** Each 429 multiplies the rate by this. */
-export const RATE_DECREASE = 0.9;
-/** Each quiet spell adds this share of the ceiling back. */
-export const RATE_INCREASE = 0.05;
-export const DEFAULT_RATE_RECOVERY_MS = 60_000;
-/** Failed probes double the wait before the next one, up to this many times the recovery time. */
-const MAX_PROBE_WAIT_FACTOR = 16;
-/** The learned rate never goes below this share of the ceiling. */
-const MIN_RATE_SHARE = 0.05;
+/** The pause in force: how long, and which limit caused it. */
+export interface PauseInfo {
+  limit: RefusalLimit;
+  ms: number;
+}
+
+export interface PacerOptions {
+  /** Ceiling: requests per second the queue never exceeds. */
+  requestsPerSecond: number;
+  /** Quiet time after a 429 before the adaptive rate climbs back a step. Default 60 s. */
+  recoveryMs?: number;
+  /** Length of Notion's per-connection window. Default 60 s (Notion's request-limits page). */
+  windowMs?: number;
+  /** A budget learned by an earlier job of this integration. */
+  learned?: LearnedWindow;
+  /** Told whenever the budget is learned or the pacer closes, to remember it. */
+  onLearned?: (learned: LearnedWindow) => void;
+  /** Reads a failed request: a rate-limit or overload refusal, or undefined for anything else. */
+  refusalOf?: (error: unknown) => Refusal | undefined;
+  /** Pause after a refusal without Retry-After; doubles while they repeat. Default 1 s. */
+  fallbackWaitMs?: number;
+  /** Injectable for tests. */
+  setTimer?: (fn: () => void, ms: number) => unknown;
+  clearTimer?: (handle: unknown) => void;
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** Refusals without Retry-After double the fallback pause up to this many times it. */
+const MAX_FALLBACK_FACTOR = 32;
 
 export class RequestPacer {
   private readonly queue: PQueue;
-  private readonly ceiling: number;
-  private rate: number;
+  private readonly adaptive: AdaptiveRate;
+  private readonly window: WindowBudget;
   /** When the next request is due on the ideal timeline (one every 1000 / rate ms). */
   private nextSlot = Number.NEGATIVE_INFINITY;
-  private lastStep = Number.NEGATIVE_INFINITY;
-  private lastLimitedAt = Number.NEGATIVE_INFINITY;
-  /** The rate before the current probe; where a failed probe returns to. */
-  private goodRate: number;
-  private probing = false;
-  private probeWaitMs: number;
   private resumeAt = 0;
+  private pauseLimit: RefusalLimit = 'connection';
   private timer: unknown;
-  private readonly recoveryMs: number;
+  private fallbackRepeats = 0;
+  private readonly options: PacerOptions;
   private readonly setTimer: NonNullable<PacerOptions['setTimer']>;
   private readonly clearTimer: NonNullable<PacerOptions['clearTimer']>;
   private readonly now: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: NonNullable<PacerOptions['sleep']>;
 
   constructor(options: PacerOptions) {
-    if (!(options.requestsPerSecond > 0) || !Number.isFinite(options.requestsPerSecond)) {
-      throw new TypeError(
-        `requestsPerSecond must be a finite number above 0, got ${String(options.requestsPerSecond)} (${typeof options.requestsPerSecond})`,
-      );
+    const ceiling = options.requestsPerSecond;
+    if (!(ceiling > 0) || !Number.isFinite(ceiling)) {
+      throw new TypeError(`requestsPerSecond must be a finite number above 0, got ${String(ceiling)} (${typeof ceiling})`);
     }
-    this.ceiling = options.requestsPerSecond;
-    this.rate = this.ceiling;
-    this.goodRate = this.ceiling;
-    // The queue is the hard ceiling: at most one second's worth of requests in any rolling second
-    // (Notion's allowance), one at a time. Within it, requests are spaced evenly on an ideal
-    // timeline (below), so a timer that fires a millisecond late does not push every later
-    // request back. A tighter window would bind on the jitter of request completions (the queue
-    // stamps a task when it dispatches it) and lose slots.
-    const cap = Math.max(1, Math.round(this.ceiling));
-    this.queue = new PQueue({ concurrency: 1, intervalCap: cap, interval: (cap * 1000) / this.ceiling, strict: true });
-    this.recoveryMs = options.recoveryMs ?? DEFAULT_RATE_RECOVERY_MS;
-    this.probeWaitMs = this.recoveryMs;
+    this.options = options;
+    this.adaptive = new AdaptiveRate(ceiling, options.recoveryMs ?? DEFAULT_RATE_RECOVERY_MS);
+    this.window = new WindowBudget(options.windowMs ?? DEFAULT_WINDOW_MS, options.learned);
+    // The queue is the hard ceiling: at most one second's worth of requests in any rolling second,
+    // one at a time. Within it, requests are spaced evenly on an ideal timeline (below), so a timer
+    // that fires a millisecond late does not push every later request back.
+    const cap = Math.max(1, Math.round(ceiling));
+    this.queue = new PQueue({ concurrency: 1, intervalCap: cap, interval: (cap * 1000) / ceiling, strict: true });
     this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = options.clearTimer ?? ((handle) => clearTimeout(handle as NodeJS.Timeout));
     this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep ?? abortableSleep;
   }
 
   /** The rate requests are sent at now (requests per second). */
   get requestsPerSecond(): number {
-    return this.rate;
+    return this.adaptive.rate;
   }
 
-  /** Runs `request` when its turn comes. */
-  run<T>(request: () => Promise<T>): Promise<T> {
-    return this.queue.add(async () => {
-      this.maybeClimb();
-      const now = this.now();
-      // Slots follow the ideal timeline; a missed slot is not caught up (after a 429's pause that
-      // would fire two requests into an empty budget).
-      const slot = Math.max(this.nextSlot, now);
-      this.nextSlot = slot + 1000 / this.rate;
-      if (slot > now) await this.sleep(slot - now);
-      return request();
-    });
-  }
-
-  /** Notion answered 429 (asking to wait `retryAfterMs`): the budget is lower than the current rate. */
-  rateLimited(retryAfterMs = 0): void {
-    const now = this.now();
-    const sinceLast = now - this.lastLimitedAt;
-    this.lastLimitedAt = now;
-    this.lastStep = now;
-    if (this.probing) {
-      // The step up was one too many: back to the rate that held, and probe less often.
-      this.probing = false;
-      this.rate = this.goodRate;
-      this.probeWaitMs = Math.min(this.probeWaitMs * 2, this.recoveryMs * MAX_PROBE_WAIT_FACTOR);
-      return;
-    }
-    // A 429 right after the pause of another is the same overload answering twice: one cut is enough.
-    if (sinceLast < retryAfterMs + 2 * (1000 / this.rate)) return;
-    this.rate = Math.max(this.ceiling * MIN_RATE_SHARE, this.rate * RATE_DECREASE);
-    this.goodRate = this.rate;
-  }
-
-  private maybeClimb(): void {
-    if (this.rate >= this.ceiling) return;
-    const now = this.now();
-    if (now - this.lastStep < this.probeWaitMs) return;
-    if (this.probing) this.probeWaitMs = this.recoveryMs; // the last probe held for a whole spell
-    this.lastStep = now;
-    this.goodRate = this.rate;
-    this.probing = true;
-    this.rate = Math.min(this.ceiling, this.rate + this.ceiling * RATE_INCREASE);
-  }
-
-  /** Holds every queued request for `ms` (from now), extending a pause already in force. */
-  pauseFor(ms: number): void {
-    const until = this.now() + Math.max(0, ms);
-    if (until <= this.resumeAt) return;
-    this.resumeAt = until;
-    this.queue.pause();
-    if (this.timer !== undefined) this.clearTimer(this.timer);
-    const handle = this.setTimer(() => {
-      this.timer = undefined;
-      this.resumeAt = 0;
-      this.queue.start();
-    }, ms);
-    handle.unref?.();
-    this.timer = handle;
+  /** The per-connection budget per window, once learned. */
+  get windowBudget(): number | undefined {
+    return this.window.budget;
   }
 
   get isPaused(): boolean {
     return this.queue.isPaused;
+  }
+
+  /** The pause in force, if any: how much of it is left and what caused it. */
+  get pause(): PauseInfo | undefined {
+    const left = this.resumeAt - this.now();
+    return this.queue.isPaused && left > 0 ? { limit: this.pauseLimit, ms: left } : undefined;
+  }
+
+  /**
+   * Runs `request` when its turn comes. `signal` takes it out of the queue (rejecting with the
+   * signal's reason) as long as it has not been sent; a request already sent is let finish.
+   */
+  run<T>(request: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    let sent = false;
+    const unqueue = new AbortController();
+    const onAbort = () => {
+      if (!sent) unqueue.abort(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    return this.queue
+      .add(
+        async () => {
+          this.adaptive.maybeClimb(this.now());
+          const now = this.now();
+          // Slots follow the ideal timeline; a missed slot is not caught up (after a pause that
+          // would fire two requests into an empty budget).
+          const wait = Math.max(this.nextSlot - now, this.window.waitMs(now), 0);
+          if (wait > 0) await this.sleep(wait, signal);
+          if (signal?.aborted) throw signal.reason;
+          sent = true;
+          const at = this.now();
+          this.nextSlot = at + 1000 / this.adaptive.rate;
+          this.window.sent(at);
+          try {
+            const result = await request();
+            this.fallbackRepeats = 0;
+            return result;
+          } catch (error) {
+            const refusal = this.options.refusalOf?.(error);
+            if (refusal) this.refused(refusal, at);
+            throw error;
+          }
+        },
+        { signal: unqueue.signal },
+      )
+      .finally(() => signal?.removeEventListener('abort', onAbort));
+  }
+
+  /** Holds every queued request for `ms` (from now), extending a pause already in force. */
+  pauseFor(ms: number, limit: RefusalLimit = 'connection'): void {
+    const until = this.now() + Math.max(0, ms);
+    if (until <= this.resumeAt) return;
+    this.resumeAt = until;
+    this.pauseLimit = limit;
+    this.queue.pause();
+    if (this.timer !== undefined) this.clearTimer(this.timer);
+    this.timer = this.setTimer(() => {
+      this.timer = undefined;
+      this.resumeAt = 0;
+      this.queue.start();
+    }, ms);
+  }
+
+  /** Clears the pause timer and hands what was learned over to be remembered. Requests still queued stay queued. */
+  close(): void {
+    if (this.timer !== undefined) this.clearTimer(this.timer);
+    this.timer = undefined;
+    this.remember();
+  }
+
+  private refused(refusal: Refusal, sentAt: number): void {
+    const now = this.now();
+    const waitMs = refusal.retryAfterMs ?? this.fallbackWait();
+    // Notion does nothing with a request over a rate limit: it used no budget.
+    if (refusal.limit !== 'overloaded') this.window.unsend(sentAt);
+    if (refusal.limit === 'connection' && refusal.retryAfterMs !== undefined) {
+      const outcome = this.window.refused(now, refusal.retryAfterMs);
+      if (outcome.kind === 'learned') this.remember();
+      // A second refusal that does not fit a window, or one within a known budget: the older,
+      // average-rate limit (or a neighbour on this connection); slow down.
+      else if (outcome.kind === 'unexpected' || outcome.again) this.adaptive.limited(now, waitMs);
+    } else if (refusal.limit === 'connection' || refusal.limit === 'other') {
+      this.adaptive.limited(now, waitMs);
+    }
+    this.pauseFor(waitMs, refusal.limit);
+  }
+
+  private fallbackWait(): number {
+    const base = this.options.fallbackWaitMs ?? 1000;
+    const ms = base * Math.min(MAX_FALLBACK_FACTOR, 2 ** this.fallbackRepeats);
+    this.fallbackRepeats += 1;
+    return ms;
+  }
+
+  private remember(): void {
+    const snapshot = this.window.snapshot(this.now());
+    if (snapshot) this.options.onLearned?.(snapshot);
   }
 }

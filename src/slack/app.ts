@@ -144,6 +144,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   } catch (error) {
     // Nothing a listener set up (say, the digest's schedule) may outlive a start that failed.
     for (const stop of stoppers) await Promise.resolve().then(stop).catch((e: unknown) => logger.warn({ err: e }, 'a stop hook failed'));
+    engine.close();
     store.close();
     throw error;
   }
@@ -159,6 +160,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the Slack receiver failed'));
         for (const stop of stoppers) await Promise.resolve().then(stop).catch((error: unknown) => logger.warn({ err: error }, 'a stop hook failed'));
         await jobs.shutdown();
+        engine.close();
         store.close();
         logger.info('quote sync stopped; unfinished jobs resume at the next start');
       })();

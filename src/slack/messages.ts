@@ -71,6 +71,9 @@ export function alertText(e: WriterEvent): string | undefined {
       return `:large_green_circle: ${e.message}`;
     case 'recovered':
       return `:wrench: ${e.message}`;
+    case 'workspace_limited':
+      // Not a failure: other integrations of the workspace used its shared limit; the job waits.
+      return `:hourglass_flowing_sand: ${e.message}. The job goes on by itself.`;
     default:
       return undefined;
   }

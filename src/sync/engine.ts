@@ -8,8 +8,10 @@ import { dirname } from 'node:path';
 import { ConfigError, JobNotFoundError, NotionTargetError, QuoteSyncError } from '../errors.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { refusalOf } from '../notion/failure.js';
 import { NotionGateway } from '../notion/gateway.js';
 import { RequestPacer } from '../notion/pacer.js';
+import { abortableSleep } from '../sleep.js';
 import { parseQuotes } from '../quotes/parse.js';
 import type { JobCounts, JobStore, JobTarget, StoredQuote, SyncJob } from '../store.js';
 import { buildReport, retryCounts, type SyncReport } from './report.js';
@@ -19,7 +21,8 @@ import { CircuitBreaker } from './breaker.js';
 import { holdLease, newOwnerId } from './lease.js';
 import { writeFallbackCsv } from './fallback.js';
 import { createDatabase, openDatabase, resolveTarget, type ResolvedDatabase, type TargetDeps } from './target.js';
-import { failureEvent, readExistingQuoteIds, writeQuotes, type Recovery, type WriteResult, type WriterEvent } from './writer.js';
+import { findPagesByQuoteId } from './lookup.js';
+import { failureEvent, writeQuotes, type Recovery, type WriteResult, type WriterEvent } from './writer.js';
 
 export interface SyncSource {
   /** What a person would call it: a file name or a URL. */
@@ -102,12 +105,7 @@ export class SyncEngine {
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(private readonly deps: EngineDeps) {
-    this.pacer =
-      deps.pacer ??
-      new RequestPacer({
-        requestsPerSecond: deps.config.notion.requestsPerSecond,
-        recoveryMs: deps.config.notion.rateRecoveryMs,
-      });
+    this.pacer = deps.pacer ?? integrationPacer(deps.config, deps.store);
     this.random = deps.random ?? Math.random;
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? abortableSleep;
@@ -115,6 +113,11 @@ export class SyncEngine {
 
   get store(): JobStore {
     return this.deps.store;
+  }
+
+  /** Stops the pacer's timers and remembers what it learned; call before closing the store. */
+  close(): void {
+    this.pacer.close();
   }
 
   /** The target named by the configuration, with command-line overrides. */
@@ -207,6 +210,7 @@ export class SyncEngine {
       apiUrl: config.notion.apiUrl,
       timeoutMs: config.notion.timeoutMs,
       pacer: this.pacer,
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     const careful = job.options.careful === true;
     const policy: RetryPolicy = {
@@ -383,7 +387,11 @@ export class SyncEngine {
     runtime: RetryRuntime,
   ): Promise<StoredQuote[]> {
     const { store } = this.deps;
-    const existing = await readExistingQuoteIds(database, runtime);
+    const existing = await findPagesByQuoteId(
+      items.map((item) => item.quote.id),
+      database,
+      runtime,
+    );
     const left: StoredQuote[] = [];
     for (const item of items) {
       const pageId = existing.get(item.quote.id);
@@ -484,20 +492,24 @@ export class SyncEngine {
   }
 }
 
-function settledCount(c: JobCounts): number {
-  return c.written + c.alreadyPresent + c.failed + c.rejected;
+/**
+ * The pacer of the integration named by the configuration: what an earlier job of it learned of
+ * Notion's budget is read from the store, and what this one learns is written back.
+ */
+function integrationPacer(config: Config, store: JobStore): RequestPacer {
+  const integration = createHash('sha256').update(`${config.notion.apiUrl}\n${config.notion.token ?? ''}`).digest('hex').slice(0, 32);
+  const learned = store.rateBudget(integration);
+  return new RequestPacer({
+    requestsPerSecond: config.notion.requestsPerSecond,
+    recoveryMs: config.notion.rateRecoveryMs,
+    windowMs: config.notion.rateWindowMs,
+    fallbackWaitMs: Math.max(1, config.notion.retryBaseMs),
+    refusalOf,
+    ...(learned ? { learned } : {}),
+    onLearned: (budget) => store.saveRateBudget(integration, budget),
+  });
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+function settledCount(c: JobCounts): number {
+  return c.written + c.alreadyPresent + c.failed + c.rejected;
 }

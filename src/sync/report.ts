@@ -29,7 +29,7 @@ export function retryCounts(store: JobStore, jobId: string): SyncReport['retries
   const n = (kind: string) => events[kind] ?? 0;
   return {
     conflict: n('conflict'),
-    rateLimited: n('rate_limited') + n('overloaded'),
+    rateLimited: n('rate_limited') + n('workspace_limited') + n('overloaded'),
     server: n('server_error') + n('timeout') + n('network'),
     ambiguous: store.ambiguousFailures(jobId),
   };

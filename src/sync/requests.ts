@@ -5,7 +5,7 @@
 import { NotionRequestError, NotionTargetError, NotionUnauthorizedError } from '../errors.js';
 import { classifyNotionError, type NotionFailure } from '../notion/failure.js';
 import type { NotionGateway } from '../notion/gateway.js';
-import { decideRetry, describeFailure, type RetryPolicy } from './retry.js';
+import { countsAsRateLimitWait, decideRetry, describeFailure, type RetryPolicy } from './retry.js';
 
 export interface RetryRuntime {
   gateway: NotionGateway;
@@ -38,10 +38,8 @@ export async function withRetries<T>(what: string, call: () => Promise<T>, runti
       });
       switch (decision.action) {
         case 'pause_all':
-          rateLimitWaits += 1;
-          runtime.onFailure?.(failure, what, decision.ms);
-          if (failure.kind === 'rate_limited') runtime.gateway.pacer.rateLimited(decision.ms);
-          runtime.gateway.pacer.pauseFor(decision.ms);
+          if (countsAsRateLimitWait(failure)) rateLimitWaits += 1;
+          runtime.onFailure?.(failure, what, runtime.gateway.pacer.pause?.ms ?? 0);
           break;
         case 'retry':
           runtime.onFailure?.(failure, what, decision.delayMs);

@@ -17,17 +17,14 @@ export interface RetryPolicy {
 export type Operation = 'create' | 'read';
 
 export type RetryDecision =
-  /** Notion asked everyone to slow down: hold the whole queue, then try again. */
-  | { action: 'pause_all'; ms: number }
+  /** Notion asked everyone to slow down: the pacer holds the whole queue; send this again after it. */
+  | { action: 'pause_all' }
   /** Try this request again after `delayMs`; if `lookupFirst`, find out first whether it was applied. */
   | { action: 'retry'; delayMs: number; lookupFirst: boolean }
   /** This quote cannot be written; the job goes on. */
   | { action: 'give_up'; reason: string }
   /** Nothing more can be written in this job (token, access, target). */
   | { action: 'stop_job'; reason: string };
-
-/** Wait used when a 429 carries no Retry-After (Notion always sends one; a proxy might not). */
-export const DEFAULT_RATE_LIMIT_WAIT_MS = 1000;
 
 /** Exponential back-off with equal jitter: half fixed, half random, capped. `attempt` counts from 1. */
 export function backoffMs(attempt: number, policy: Pick<RetryPolicy, 'baseMs' | 'maxMs'>, random: () => number): number {
@@ -43,16 +40,13 @@ export function decideRetry(
   switch (failure.kind) {
     case 'rate_limited':
     case 'overloaded': {
-      if (context.rateLimitWaits >= policy.maxRateLimitWaits) {
+      if (countsAsRateLimitWait(failure) && context.rateLimitWaits >= policy.maxRateLimitWaits) {
         return {
           action: 'give_up',
           reason: `Notion kept answering "${failure.kind === 'rate_limited' ? 'rate limited' : 'overloaded'}" (${context.rateLimitWaits} times in a row).`,
         };
       }
-      const ms =
-        failure.retryAfterMs ??
-        (failure.kind === 'rate_limited' ? DEFAULT_RATE_LIMIT_WAIT_MS : backoffMs(context.rateLimitWaits + 1, policy, context.random));
-      return { action: 'pause_all', ms };
+      return { action: 'pause_all' };
     }
     case 'conflict':
     case 'server':
@@ -90,10 +84,18 @@ export function decideRetry(
   }
 }
 
+/**
+ * Whether a rate-limit answer counts towards the ones a request may meet before it fails. The
+ * workspace-wide limit does not: other integrations spent it, and waiting it out always works.
+ */
+export function countsAsRateLimitWait(failure: NotionFailure): boolean {
+  return !(failure.kind === 'rate_limited' && failure.limit === 'workspace');
+}
+
 export function describeFailure(failure: NotionFailure): string {
   switch (failure.kind) {
     case 'rate_limited':
-      return 'Notion rate-limited the request (429)';
+      return failure.limit === 'workspace' ? "Notion's workspace-wide limit" : 'Notion rate-limited the request (429)';
     case 'overloaded':
       return 'Notion was overloaded (529)';
     case 'conflict':

@@ -7,22 +7,21 @@
  */
 import type { CreatePageParameters } from '@notionhq/client';
 import { classifyNotionError, mayHaveBeenApplied, type NotionFailure } from '../notion/failure.js';
-import type { NotionGateway, QueryFilter } from '../notion/gateway.js';
-import { quoteIdOf, quoteToPage } from '../notion/page.js';
-import { QUOTE_PROPERTY } from '../notion/schema.js';
+import type { NotionGateway } from '../notion/gateway.js';
+import { quoteToPage } from '../notion/page.js';
 import type { JobStore, StoredQuote } from '../store.js';
 import type { BreakerTrip, CircuitBreaker, WriteOutcome } from './breaker.js';
-import { withRetries, type RetryRuntime } from './requests.js';
-import { decideRetry, describeFailure, type RetryPolicy } from './retry.js';
+import { findPagesByQuoteId, LOOKUP_BATCH_SIZE } from './lookup.js';
+import type { RetryRuntime } from './requests.js';
+import { countsAsRateLimitWait, decideRetry, describeFailure, type RetryPolicy } from './retry.js';
 
-/** Ids per look-up query: one `or` filter of `equals` conditions. */
-export const LOOKUP_BATCH_SIZE = 100;
 /** Times in one run the writer tries to recover a target that answers 404 before it gives up. */
 const MAX_TARGET_RECOVERIES = 3;
 
 export type WriterEventKind =
   | 'conflict'
   | 'rate_limited'
+  | 'workspace_limited'
   | 'overloaded'
   | 'server_error'
   | 'timeout'
@@ -252,6 +251,11 @@ async function createOne(p: Pending, target: WriteTarget, deps: WriterDeps): Pro
     store.setQuoteState(jobId, id, 'written', { pageId: page.id });
     return { kind: 'done', outcome: 'success' };
   } catch (error) {
+    if (deps.signal?.aborted && error === deps.signal.reason) {
+      // Taken out of the queue before it was sent: nothing to look up.
+      store.setQuoteState(jobId, id, 'pending');
+      return { kind: 'again_now' };
+    }
     const failure = classifyNotionError(error);
     if (!failure) {
       // A bug, not Notion: leave the quote resolvable (in_flight is looked up on resume).
@@ -271,11 +275,10 @@ async function createOne(p: Pending, target: WriteTarget, deps: WriterDeps): Pro
       failure.kind === 'conflict' ? 'conflict' : ambiguous ? 'failure' : undefined;
     switch (decision.action) {
       case 'pause_all':
-        p.rateLimitWaits += 1;
-        deps.onEvent(failureEvent(failure, id, decision.ms));
+        // The pacer has paused the queue already (it saw the answer first).
+        if (countsAsRateLimitWait(failure)) p.rateLimitWaits += 1;
+        deps.onEvent(failureEvent(failure, id, deps.gateway.pacer.pause?.ms ?? 0));
         store.setQuoteState(jobId, id, 'pending');
-        if (failure.kind === 'rate_limited') deps.gateway.pacer.rateLimited(decision.ms);
-        deps.gateway.pacer.pauseFor(decision.ms);
         return { kind: 'again_now' };
       case 'retry':
         p.rateLimitWaits = 0;
@@ -330,48 +333,6 @@ async function resolveUncertain(
   return { absent };
 }
 
-/** Pages of the given quote ids, by quote id (the first page when several hold one id). */
-export function findPagesByQuoteId(ids: string[], target: WriteTarget, runtime: RetryRuntime): Promise<Map<string, string>> {
-  const filter =
-    ids.length === 1
-      ? { property: QUOTE_PROPERTY.id, rich_text: { equals: ids[0]! } }
-      : { or: ids.map((id) => ({ property: QUOTE_PROPERTY.id, rich_text: { equals: id } })) };
-  return queryQuoteIds(filter, target, runtime);
-}
-
-/** Every quote id already in the data source, read once with a paginated query of that one property. */
-export function readExistingQuoteIds(target: WriteTarget, runtime: RetryRuntime): Promise<Map<string, string>> {
-  return queryQuoteIds(undefined, target, runtime);
-}
-
-async function queryQuoteIds(
-  filter: QueryFilter | undefined,
-  target: WriteTarget,
-  runtime: RetryRuntime,
-): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
-  let cursor: string | undefined;
-  do {
-    const page = await withRetries(
-      'read quote ids from Notion',
-      () =>
-        runtime.gateway.queryDataSource(target.dataSourceId, {
-          ...(filter ? { filter } : {}),
-          ...(cursor ? { startCursor: cursor } : {}),
-          ...(target.quoteIdPropertyId ? { filterProperties: [target.quoteIdPropertyId] } : {}),
-        }),
-      runtime,
-      target.dataSourceId,
-    );
-    for (const p of page.pages) {
-      const id = quoteIdOf(p);
-      if (id && !found.has(id)) found.set(id, p.id);
-    }
-    cursor = page.nextCursor;
-  } while (cursor);
-  return found;
-}
-
 function describeTrip(trip: BreakerTrip): string {
   const why =
     trip.reason === 'conflicts'
@@ -392,6 +353,15 @@ function takeDue(waiting: Pending[], now: number): Pending | undefined {
 
 /** A failed request as an event: its kind, the wait it caused, and whether a create may have been applied. */
 export function failureEvent(failure: NotionFailure, quoteId: string | undefined, waitMs: number): WriterEvent {
+  if (failure.kind === 'rate_limited' && failure.limit === 'workspace') {
+    return {
+      kind: 'workspace_limited',
+      ...(quoteId ? { quoteId } : {}),
+      waitMs,
+      ambiguous: false,
+      message: `${describeFailure(failure)}: waiting ${seconds(waitMs)}`,
+    };
+  }
   const kind: WriterEventKind =
     failure.kind === 'server'
       ? 'server_error'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RequestPacer } from '../../src/notion/pacer.js';
+import { RequestPacer, type Refusal } from '../../src/notion/pacer.js';
+import type { LearnedWindow } from '../../src/notion/window-budget.js';
 
 describe('RequestPacer', () => {
   it('refuses a rate that is not a positive number, showing it', () => {
@@ -61,65 +62,109 @@ describe('RequestPacer', () => {
   });
 });
 
-describe('RequestPacer adaptive rate', () => {
-  it('lowers the rate by a tenth per 429 and climbs back a step per quiet spell, never above the ceiling', () => {
-    let now = 0;
-    const pacer = new RequestPacer({ requestsPerSecond: 30, recoveryMs: 1000, now: () => now });
-    pacer.rateLimited();
-    expect(pacer.requestsPerSecond).toBeCloseTo(27);
-    now = 200;
-    pacer.rateLimited();
-    expect(pacer.requestsPerSecond).toBeCloseTo(24.3);
-    return (async () => {
-      now = 700;
-      await pacer.run(async () => undefined);
-      expect(pacer.requestsPerSecond).toBeCloseTo(24.3); // not quiet long enough
-      now = 1200;
-      await pacer.run(async () => undefined);
-      expect(pacer.requestsPerSecond).toBeCloseTo(25.8);
-      for (let i = 2; i < 10; i++) {
-        now = i * 1000 + 200;
-        await pacer.run(async () => undefined);
-      }
-      expect(pacer.requestsPerSecond).toBe(30);
-    })();
+
+/** A refusal as the pacer reads it from a failed request. */
+class Refused extends Error {
+  constructor(readonly refusal: Refusal) {
+    super('refused');
+  }
+}
+const refusalOf = (error: unknown) => (error instanceof Refused ? error.refusal : undefined);
+
+describe('RequestPacer refusals', () => {
+  it('pauses the queue before the next request can start, for the time Notion asked', async () => {
+    const pacer = new RequestPacer({ requestsPerSecond: 1000, refusalOf });
+    const order: string[] = [];
+    const first = pacer.run(async () => {
+      order.push('first');
+      throw new Refused({ limit: 'overloaded', retryAfterMs: 60 });
+    });
+    const second = pacer.run(async () => void order.push('second'));
+    await expect(first).rejects.toBeInstanceOf(Refused);
+    expect(pacer.pause).toMatchObject({ limit: 'overloaded' });
+    expect(pacer.pause!.ms).toBeGreaterThan(30);
+    expect(order).toEqual(['first']);
+    await second;
+    expect(order).toEqual(['first', 'second']);
+    expect(pacer.pause).toBeUndefined();
   });
 
-  it('cuts once for a 429 that echoes another within its pause', () => {
-    let now = 0;
-    const pacer = new RequestPacer({ requestsPerSecond: 100, recoveryMs: 1000, now: () => now });
-    pacer.rateLimited(50); // 90
-    now = 60;
-    pacer.rateLimited(50); // within 50 ms + two intervals: the same overload
-    expect(pacer.requestsPerSecond).toBeCloseTo(90);
-    now = 500;
-    pacer.rateLimited(50);
-    expect(pacer.requestsPerSecond).toBeCloseTo(81);
-  });
-
-  it('returns to the last good rate when a probe draws a 429, and probes half as often', async () => {
-    let now = 0;
-    const pacer = new RequestPacer({ requestsPerSecond: 100, recoveryMs: 1000, now: () => now });
-    pacer.rateLimited(); // 90
-    now = 1000;
-    await pacer.run(async () => undefined); // probe: 95
-    expect(pacer.requestsPerSecond).toBeCloseTo(95);
-    pacer.rateLimited(); // the probe failed: back to 90, not 85.5
-    expect(pacer.requestsPerSecond).toBeCloseTo(90);
-    now = 2500;
+  it('waits out a workspace-wide 429 without slowing down or learning a budget', async () => {
+    const pacer = new RequestPacer({ requestsPerSecond: 500, windowMs: 1000, refusalOf });
     await pacer.run(async () => undefined);
-    expect(pacer.requestsPerSecond).toBeCloseTo(90); // waits 2 s now
-    now = 3000;
+    await expect(pacer.run(async () => Promise.reject(new Refused({ limit: 'workspace', retryAfterMs: 20 })))).rejects.toThrow();
+    expect(pacer.pause?.limit).toBe('workspace');
     await pacer.run(async () => undefined);
-    expect(pacer.requestsPerSecond).toBeCloseTo(95);
+    expect(pacer.requestsPerSecond).toBe(500);
+    expect(pacer.windowBudget).toBeUndefined();
   });
 
-  it('spaces requests at the learned rate when it is below the ceiling', async () => {
-    const pacer = new RequestPacer({ requestsPerSecond: 1000, recoveryMs: 60_000 });
-    for (let i = 0; i < 22; i++) pacer.rateLimited(); // 1000 × 0.9^22 ≈ 98 per second
-    const starts: number[] = [];
-    await Promise.all(Array.from({ length: 6 }, () => pacer.run(async () => void starts.push(performance.now()))));
-    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1000 / pacer.requestsPerSecond - 1.5);
+  it('slows down for a 429 without Retry-After, pausing for the fallback that doubles while they repeat', async () => {
+    let now = 0;
+    const pauses: number[] = [];
+    const pacer = new RequestPacer({
+      requestsPerSecond: 100,
+      fallbackWaitMs: 10,
+      refusalOf,
+      now: () => now,
+      setTimer: (fn, ms) => {
+        pauses.push(ms);
+        fn();
+        return {};
+      },
+      sleep: async () => undefined,
+    });
+    for (let i = 0; i < 3; i++) {
+      now += 1000;
+      await expect(pacer.run(async () => Promise.reject(new Refused({ limit: 'connection', retryAfterMs: undefined })))).rejects.toThrow();
+    }
+    expect(pauses).toEqual([10, 20, 40]);
+    expect(pacer.requestsPerSecond).toBeLessThan(100);
+  });
+
+  it('learns the window budget from a refusal and remembers it', async () => {
+    let now = 0;
+    const remembered: LearnedWindow[] = [];
+    const pacer = new RequestPacer({
+      requestsPerSecond: 1000,
+      windowMs: 1000,
+      refusalOf,
+      now: () => now,
+      setTimer: () => ({}),
+      sleep: async (ms) => void (now += ms),
+      onLearned: (l) => remembered.push(l),
+    });
+    for (let i = 0; i < 20; i++) {
+      await pacer.run(async () => undefined);
+      now += 10;
+    }
+    // The 21st is refused 200 ms into the window that opened with the first: it resets in 800 ms.
+    await expect(pacer.run(async () => Promise.reject(new Refused({ limit: 'connection', retryAfterMs: 800 })))).rejects.toThrow();
+    expect(pacer.windowBudget).toBe(20);
+    expect(pacer.requestsPerSecond).toBe(1000);
+    expect(remembered.at(-1)).toMatchObject({ budget: 20, windowMs: 1000 });
+    expect(remembered.at(-1)!.recentSends).toHaveLength(20);
+  });
+
+  it('takes a request that was not sent out of the queue when its signal aborts; one already sent finishes', async () => {
+    const pacer = new RequestPacer({ requestsPerSecond: 1000, refusalOf });
+    const controller = new AbortController();
+    let release!: () => void;
+    const inFlight = pacer.run(() => new Promise<string>((resolve) => (release = () => resolve('done'))), controller.signal);
+    const queued = pacer.run(async () => 'never', controller.signal);
+    await new Promise((r) => setImmediate(r));
+    controller.abort(new Error('stop'));
+    await expect(queued).rejects.toThrow('stop');
+    release();
+    await expect(inFlight).resolves.toBe('done');
+  });
+
+  it('close() clears the pause timer, so nothing holds the process', () => {
+    const cleared: unknown[] = [];
+    const handle = { id: 1 };
+    const pacer = new RequestPacer({ requestsPerSecond: 10, setTimer: () => handle, clearTimer: (h) => cleared.push(h) });
+    pacer.pauseFor(90_000, 'workspace');
+    pacer.close();
+    expect(cleared).toEqual([handle]);
   });
 });

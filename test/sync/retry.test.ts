@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NotionFailure } from '../../src/notion/failure.js';
-import { backoffMs, decideRetry, type RetryPolicy } from '../../src/sync/retry.js';
+import { backoffMs, countsAsRateLimitWait, decideRetry, describeFailure, type RetryPolicy } from '../../src/sync/retry.js';
 
 const policy: RetryPolicy = { baseMs: 100, maxMs: 1000, maxAttempts: 4, maxRateLimitWaits: 3 };
 const ctx = (over: Partial<Parameters<typeof decideRetry>[1]> = {}) => ({
@@ -25,15 +25,19 @@ describe('backoffMs', () => {
 });
 
 describe('decideRetry', () => {
-  it('pauses everyone for Retry-After on 429 and 529', () => {
-    expect(decideRetry(f('rate_limited', { retryAfterMs: 3000 }), ctx())).toEqual({ action: 'pause_all', ms: 3000 });
-    expect(decideRetry(f('rate_limited'), ctx())).toEqual({ action: 'pause_all', ms: 1000 });
-    expect(decideRetry(f('overloaded', { retryAfterMs: 200 }), ctx())).toEqual({ action: 'pause_all', ms: 200 });
-    expect(decideRetry(f('overloaded'), ctx()).action).toBe('pause_all');
+  it('sends again after the pause the pacer holds, on 429 and 529', () => {
+    expect(decideRetry(f('rate_limited', { retryAfterMs: 3000, limit: 'connection' }), ctx())).toEqual({ action: 'pause_all' });
+    expect(decideRetry(f('overloaded', { retryAfterMs: 200 }), ctx())).toEqual({ action: 'pause_all' });
   });
 
-  it('gives up after too many rate-limit answers in a row', () => {
-    expect(decideRetry(f('rate_limited'), ctx({ rateLimitWaits: 3 })).action).toBe('give_up');
+  it('gives up after too many rate-limit answers in a row, but never for the workspace-wide limit', () => {
+    expect(decideRetry(f('rate_limited', { limit: 'connection' }), ctx({ rateLimitWaits: 3 })).action).toBe('give_up');
+    expect(decideRetry(f('overloaded'), ctx({ rateLimitWaits: 3 })).action).toBe('give_up');
+    const workspace = f('rate_limited', { limit: 'workspace', retryAfterMs: 90_000 });
+    expect(countsAsRateLimitWait(workspace)).toBe(false);
+    expect(countsAsRateLimitWait(f('rate_limited', { limit: 'other' }))).toBe(true);
+    expect(decideRetry(workspace, ctx({ rateLimitWaits: 30 }))).toEqual({ action: 'pause_all' });
+    expect(describeFailure(workspace)).toBe("Notion's workspace-wide limit");
   });
 
   it('retries a 409 without a look-up: nothing was written', () => {
