@@ -6,9 +6,15 @@
  * items per array, 2000 per URL, select names without commas, 500 KB bodies), 404 for objects not
  * shared with the integration, and a new database that answers 404 for a moment.
  *
- * Fault injection, all drawn from one seeded random source: a token-bucket rate budget, 409
- * conflicts, 5xx (some applied anyway), 529, creates applied but whose response is lost (the
- * socket is destroyed) or never sent, and scripted faults for the next requests of a route.
+ * Rate limits as the "Request limits" page describes them now: a fixed budget per connection
+ * (integration token) per window, spendable in one burst, and a limit per workspace shared by all
+ * its connections, each 429 naming its limit in `additional_data.rate_limit_reason`. The older
+ * model (a few requests a second on average, small bursts) is a token bucket. A query reaches at
+ * most 10,000 results, and property ids are sent URL-encoded (`%7C7S%3F`), as Notion sends them.
+ *
+ * Fault injection, all drawn from one seeded random source: 409 conflicts, 5xx (some applied
+ * anyway), 529, creates applied but whose response is lost (the socket is destroyed) or never
+ * sent, and scripted faults for the next requests of a route.
  *
  * No vitest here: the demo and the benchmark import it too.
  */
@@ -38,7 +44,9 @@ export interface NotionFaults {
   workspaceFull?: boolean;
 }
 
-export interface RateLimitOptions {
+/** The older per-connection model: a few requests a second on average, small bursts. */
+export interface TokenBucketRateLimit {
+  model?: 'token_bucket';
   requestsPerSecond: number;
   /** Bucket capacity; default one second's worth (Notion allows only small bursts). */
   burst?: number;
@@ -46,10 +54,41 @@ export interface RateLimitOptions {
   retryAfterSeconds?: number;
 }
 
+/**
+ * Notion's current per-connection model: `requests` per fixed window of `windowSeconds`, spendable
+ * at any pace. A token's first window opens at its first request; the next follow back to back.
+ */
+export interface WindowRateLimit {
+  model: 'window';
+  requests: number;
+  windowSeconds: number;
+  /**
+   * Retry-After of a refusal: 'whole' (default, as Notion) the seconds until the window resets,
+   * rounded up, at least 1; 'exact' those seconds as a decimal, for runs whose windows last a few seconds.
+   */
+  retryAfter?: 'whole' | 'exact';
+}
+
+export type RateLimitOptions = TokenBucketRateLimit | WindowRateLimit;
+
+/** Notion's per-workspace limit: fixed windows from the first request of any token, shared by all tokens. */
+export interface WorkspaceLimitOptions {
+  requests: number;
+  windowSeconds: number;
+  /** Retry-After of a refusal; default: the seconds until the workspace window resets, rounded up. */
+  retryAfterSeconds?: number;
+}
+
 export interface LocalNotionOptions {
   token?: string;
   seed?: number;
+  /** Per connection: each token has a budget of its own. */
   rateLimit?: RateLimitOptions | false;
+  workspaceLimit?: WorkspaceLimitOptions;
+  /** Retry-After of an injected `workspace_rate_limited` (default 90: it may exceed a minute; may be fractional). */
+  workspaceRetryAfterSeconds?: number;
+  /** Results one query can reach (Notion: 10,000); small values let tests reach the cap. */
+  queryResultLimit?: number;
   faults?: NotionFaults;
   /** Added to every response. */
   latencyMs?: number;
@@ -62,6 +101,7 @@ export type InjectedFault =
   | 'server_error_applied'
   | 'overload'
   | 'rate_limited'
+  | 'workspace_rate_limited'
   | 'lost_response'
   | 'hang'
   | 'unauthorized'
@@ -75,8 +115,11 @@ export interface RecordedRequest {
   status: number | 'lost' | 'hang';
   at: number;
   applied: boolean;
+  /** For a 429: `additional_data.rate_limit_reason`, the limit that refused it. */
+  rateLimitReason?: string;
 }
 
+/** `id` is the decoded id (`|7S?`); responses carry it URL-encoded (`%7C7S%3F`). */
 type PropertySchema = { id: string; name: string; type: string; config: Record<string, unknown> };
 
 interface DataSource {
@@ -101,7 +144,7 @@ interface Page {
   dataSourceId: string;
   createdTime: string;
   inTrash: boolean;
-  /** Stored as returned: keyed by name, each with id, type and value. */
+  /** Keyed by name, each with the decoded property id, type and value (encoded only in responses). */
   properties: Record<string, Record<string, unknown>>;
 }
 
@@ -113,6 +156,23 @@ export const LIMITS = {
   selectNameChars: 100,
   bodyBytes: 500_000,
   pageSize: 100,
+  queryResults: 10_000,
+} as const;
+
+/** `additional_data.rate_limit_reason` of a 429, by the limit that refused the request. */
+export const RATE_LIMIT_REASONS = {
+  connection: 'public_api_request_rate_limit',
+  workspace: 'public_api_space_request_rate_limit',
+} as const;
+
+/**
+ * Characters of generated property ids. Notion's short ids often hold characters that need
+ * URL-encoding (`|7S?`), `%` among them; about three ids in four here hold at least one.
+ */
+const PROPERTY_ID_CHARS = {
+  plain: 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789',
+  encoded: '|?%:;<>=[]',
+  encodedShare: 0.3,
 } as const;
 
 const NOT_SHARED = 'Make sure the relevant pages and databases are shared with your integration.';
@@ -125,6 +185,7 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
+    readonly additionalData?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -137,11 +198,23 @@ export function routeOf(method: string, path: string): string {
   return `${method} /${template.join('/')}`;
 }
 
-class TokenBucket {
+/**
+ * A request budget. Asking and spending are apart because a request refused by any limit costs
+ * nothing: it is spent only once every limit has let it through.
+ */
+interface RequestBudget {
+  /** The Retry-After (seconds) to refuse a request at `now` with, or undefined when it fits. */
+  refusal(now: number): number | undefined;
+  spend(now: number): void;
+  /** The Retry-After of a 429 of this limit that the budget itself did not cause (an injected one). */
+  retryAfter(now: number): number;
+}
+
+class TokenBucket implements RequestBudget {
   private tokens: number;
   private last: number;
   constructor(
-    readonly options: RateLimitOptions,
+    readonly options: TokenBucketRateLimit,
     now: number,
   ) {
     this.tokens = this.capacity;
@@ -150,16 +223,72 @@ class TokenBucket {
   get capacity(): number {
     return this.options.burst ?? this.options.requestsPerSecond;
   }
-  /** Takes a token, or returns the seconds until one is there. */
-  take(now: number): { ok: true } | { ok: false; waitSeconds: number } {
+  refusal(now: number): number | undefined {
+    this.refill(now);
+    if (this.tokens >= 1) return undefined;
+    const waitSeconds = (1 - this.tokens) / this.options.requestsPerSecond;
+    return this.options.retryAfterSeconds ?? Math.max(1, Math.ceil(waitSeconds));
+  }
+  spend(now: number): void {
+    this.refill(now);
+    this.tokens -= 1;
+  }
+  retryAfter(): number {
+    return this.options.retryAfterSeconds ?? 1;
+  }
+  private refill(now: number): void {
     this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.options.requestsPerSecond);
     this.last = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return { ok: true };
-    }
-    return { ok: false, waitSeconds: (1 - this.tokens) / this.options.requestsPerSecond };
   }
+}
+
+/** `requests` per window; windows are fixed, the first opening at the first request asked about. */
+class FixedWindows implements RequestBudget {
+  private openedAt: number | undefined;
+  private index = 0;
+  private used = 0;
+  constructor(
+    private readonly requests: number,
+    private readonly windowMs: number,
+    /** Retry-After from the milliseconds until the current window resets. */
+    private readonly retryAfterOf: (resetInMs: number) => number,
+  ) {}
+  refusal(now: number): number | undefined {
+    this.roll(now);
+    return this.used < this.requests ? undefined : this.retryAfter(now);
+  }
+  spend(now: number): void {
+    this.roll(now);
+    this.used += 1;
+  }
+  retryAfter(now: number): number {
+    this.roll(now);
+    return this.retryAfterOf(this.openedAt! + (this.index + 1) * this.windowMs - now);
+  }
+  private roll(now: number): void {
+    this.openedAt ??= now;
+    const index = Math.floor((now - this.openedAt) / this.windowMs);
+    if (index !== this.index) {
+      this.index = index;
+      this.used = 0;
+    }
+  }
+}
+
+/** Retry-After as Notion sends it: whole seconds, rounded up, at least 1. */
+function wholeSeconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}
+
+function workspaceBudget(limit: WorkspaceLimitOptions | undefined): RequestBudget | undefined {
+  if (!limit) return undefined;
+  return new FixedWindows(limit.requests, limit.windowSeconds * 1000, (ms) => limit.retryAfterSeconds ?? wholeSeconds(ms));
+}
+
+function connectionBudget(rate: RateLimitOptions, now: number): RequestBudget {
+  if (rate.model !== 'window') return new TokenBucket(rate, now);
+  const exact = rate.retryAfter === 'exact';
+  return new FixedWindows(rate.requests, rate.windowSeconds * 1000, (ms) => (exact ? Math.ceil(ms) / 1000 : wholeSeconds(ms)));
 }
 
 export class LocalNotion {
@@ -169,8 +298,14 @@ export class LocalNotion {
   url = '';
   private readonly server: LoopbackServer;
   private readonly random: () => number;
+  /** Property ids come from a stream of their own, so that creating a schema leaves the fault draws as they were. */
+  private readonly idRandom: () => number;
   private faults: NotionFaults;
-  private bucket: TokenBucket | undefined;
+  private rateLimit: RateLimitOptions | undefined;
+  /** Per-connection budgets by token, each opened at its token's first request. */
+  private readonly connectionBudgets = new Map<string, RequestBudget>();
+  private workspaceBudget: RequestBudget | undefined;
+  private readonly tokens = new Set<string>();
   private revoked = false;
   private readonly sharedPages = new Map<string, string>();
   private readonly databases = new Map<string, DatabaseRecord>();
@@ -181,9 +316,12 @@ export class LocalNotion {
 
   constructor(private readonly options: LocalNotionOptions = {}) {
     this.token = options.token ?? 'ntn_local_test_token';
+    this.tokens.add(this.token);
     this.random = seededRandom(options.seed ?? 1);
+    this.idRandom = seededRandom(((options.seed ?? 1) ^ 0x5eed1d5) >>> 0);
     this.faults = options.faults ?? {};
-    this.bucket = options.rateLimit ? new TokenBucket(options.rateLimit, Date.now()) : undefined;
+    this.rateLimit = options.rateLimit || undefined;
+    this.workspaceBudget = workspaceBudget(options.workspaceLimit);
     this.parentPageId = this.addSharedPage('Research');
     this.server = new LoopbackServer((req, res) => void this.handle(req, res));
     this.server.server.keepAliveTimeout = 5000;
@@ -203,8 +341,22 @@ export class LocalNotion {
     this.faults = faults;
   }
 
+  /** Replaces the per-connection limit of every token; budgets start afresh. */
   setRateLimit(rate: RateLimitOptions | false): void {
-    this.bucket = rate ? new TokenBucket(rate, Date.now()) : undefined;
+    this.rateLimit = rate || undefined;
+    this.connectionBudgets.clear();
+  }
+
+  /** Replaces the workspace limit; its windows start afresh at the next request. */
+  setWorkspaceLimit(limit: WorkspaceLimitOptions | false): void {
+    this.workspaceBudget = workspaceBudget(limit || undefined);
+  }
+
+  /** Registers another valid integration token: another connection of this workspace, with a budget of its own. */
+  addToken(): string {
+    const token = `${this.token}_${this.tokens.size + 1}`;
+    this.tokens.add(token);
+    return token;
   }
 
   injectNext(route: string, kind: InjectedFault, count = 1): void {
@@ -219,6 +371,7 @@ export class LocalNotion {
     return id;
   }
 
+  /** Every token of the workspace answers 401 until `restoreToken`. */
   revokeToken(): void {
     this.revoked = true;
   }
@@ -262,6 +415,32 @@ export class LocalNotion {
     return ds.pages.filter((p) => !p.inTrash).map((p) => plainText(p.properties[name]));
   }
 
+  /**
+   * Adds pages as `POST /v1/pages` would, with the same validation, but without HTTP, rate limits or
+   * faults: a test fills a data source in a moment. Each item is a page's `properties` body.
+   * All or nothing: a page that fails validation throws before any is added.
+   */
+  seedPages(dataSourceId: string, pages: Record<string, unknown>[]): void {
+    const ds = this.dataSources.get(dataSourceId);
+    if (!ds) throw new Error(`no data source ${dataSourceId}`);
+    const createdTime = new Date().toISOString();
+    const built = pages.map((properties) => this.newPage(ds, properties as Record<string, Record<string, unknown>>, createdTime));
+    for (const page of built) {
+      ds.pages.push(page);
+      this.pagesById.set(page.id, page);
+    }
+  }
+
+  /** 429s answered so far, by the limit named in their `rate_limit_reason`. */
+  rateLimited(): { connection: number; workspace: number } {
+    const counts = { connection: 0, workspace: 0 };
+    for (const r of this.requests) {
+      if (r.rateLimitReason === RATE_LIMIT_REASONS.connection) counts.connection += 1;
+      else if (r.rateLimitReason === RATE_LIMIT_REASONS.workspace) counts.workspace += 1;
+    }
+    return counts;
+  }
+
   stats(): { total: number; byStatus: Record<string, number>; byRoute: Record<string, number> } {
     const byStatus: Record<string, number> = {};
     const byRoute: Record<string, number> = {};
@@ -285,7 +464,7 @@ export class LocalNotion {
     const raw = Buffer.concat(chunks);
     if (this.options.latencyMs) await new Promise((r) => setTimeout(r, this.options.latencyMs));
     try {
-      const outcome = this.answer(method, url, route, raw, record);
+      const outcome = this.answer(method, url, route, raw, record, bearerToken(req.headers.authorization));
       if (outcome.kind === 'lost') {
         record.status = 'lost';
         res.socket?.destroy();
@@ -299,7 +478,9 @@ export class LocalNotion {
       this.send(res, record, 200, outcome.body);
     } catch (error) {
       if (error instanceof ApiError) {
-        const extra = (error as ApiError & { additionalData?: unknown }).additionalData;
+        const extra = error.additionalData;
+        const reason = extra?.rate_limit_reason;
+        if (error.status === 429 && typeof reason === 'string') record.rateLimitReason = reason;
         this.send(
           res,
           record,
@@ -332,17 +513,23 @@ export class LocalNotion {
     route: string,
     raw: Buffer,
     record: RecordedRequest,
+    token: string | undefined,
   ): { kind: 'ok'; body: unknown } | { kind: 'lost' } | { kind: 'hang' } {
-    // Rate limits come first: a request over the budget costs nothing and does nothing.
-    if (this.bucket) {
-      const taken = this.bucket.take(Date.now());
-      if (!taken.ok) {
-        const seconds = this.bucket.options.retryAfterSeconds ?? Math.max(1, Math.ceil(taken.waitSeconds));
-        throw rateLimited(seconds);
-      }
-    }
+    // A token this workspace does not know is no connection: no budget of its own to spend.
+    if (token === undefined || !this.tokens.has(token)) throw unauthorized();
+    // Rate limits come first: a request over a budget costs nothing and does nothing. The
+    // connection's limit is asked first; a request either limit refuses is counted by neither.
+    const now = Date.now();
+    const connection = this.connectionBudget(token, now);
+    const connectionWait = connection?.refusal(now);
+    if (connectionWait !== undefined) throw rateLimited(connectionWait);
+    const workspaceWait = this.workspaceBudget?.refusal(now);
+    if (workspaceWait !== undefined) throw workspaceRateLimited(workspaceWait);
     const injected = this.injected.get(route)?.shift();
-    if (injected === 'rate_limited') throw rateLimited(this.bucket?.options.retryAfterSeconds ?? 1);
+    if (injected === 'rate_limited') throw rateLimited(connection?.retryAfter(now) ?? 1);
+    if (injected === 'workspace_rate_limited') throw workspaceRateLimited(this.options.workspaceRetryAfterSeconds ?? 90);
+    connection?.spend(now);
+    this.workspaceBudget?.spend(now);
     if (injected === 'unauthorized') throw unauthorized();
     this.authorize();
 
@@ -370,7 +557,7 @@ export class LocalNotion {
         throw new ApiError(409, 'conflict_error', 'Conflict occurred while saving. Please try again.');
       case 'overload':
         throw new ApiError(529, 'service_overload', 'Notion is experiencing high load. Please try again later.', {
-          'retry-after': String(this.faults.overloadRetryAfterSeconds ?? this.bucket?.options.retryAfterSeconds ?? 1),
+          'retry-after': String(this.faults.overloadRetryAfterSeconds ?? this.bucketRetryAfterSeconds() ?? 1),
         });
       case 'workspace_full':
         throw workspaceFull();
@@ -408,6 +595,21 @@ export class LocalNotion {
     if (this.revoked) throw unauthorized();
   }
 
+  private connectionBudget(token: string, now: number): RequestBudget | undefined {
+    if (!this.rateLimit) return undefined;
+    let budget = this.connectionBudgets.get(token);
+    if (!budget) {
+      budget = connectionBudget(this.rateLimit, now);
+      this.connectionBudgets.set(token, budget);
+    }
+    return budget;
+  }
+
+  /** The token bucket's configured Retry-After, which 529s borrow in scaled-down runs. */
+  private bucketRetryAfterSeconds(): number | undefined {
+    return this.rateLimit && this.rateLimit.model !== 'window' ? this.rateLimit.retryAfterSeconds : undefined;
+  }
+
   private route(method: string, url: URL, route: string, body: Record<string, unknown>): { body: unknown; applied: boolean } {
     const id = url.pathname.split('/')[3] ?? '';
     switch (route) {
@@ -425,8 +627,11 @@ export class LocalNotion {
         return { body: this.query(id, body, url.searchParams.getAll('filter_properties')), applied: false };
       case 'POST /v1/pages':
         return { body: this.createPage(body), applied: true };
-      case 'GET /v1/pages/:id':
-        return { body: this.pageObject(this.page(id)), applied: false };
+      case 'GET /v1/pages/:id': {
+        const page = this.page(id);
+        const only = this.onlyProperties(this.dataSources.get(page.dataSourceId)!, url.searchParams.getAll('filter_properties'));
+        return { body: this.pageObject(page, only), applied: false };
+      }
       default:
         throw new ApiError(400, 'invalid_request_url', 'Invalid request URL.');
     }
@@ -456,7 +661,8 @@ export class LocalNotion {
     const pageId = normaliseId(parent.page_id);
     if (!this.sharedPages.has(pageId)) throw notFound('page', parent.page_id);
     const initial = (body.initial_data_source as { properties?: Record<string, Record<string, unknown>> } | undefined)?.properties ?? {};
-    const properties = Object.entries(initial).map(([name, schema]) => toSchema(name, schema));
+    const properties: PropertySchema[] = [];
+    for (const [name, schema] of Object.entries(initial)) properties.push(toSchema(name, schema, this.propertyId(properties)));
     if (properties.filter((p) => p.type === 'title').length !== 1) {
       throw validation('body.initial_data_source.properties should have exactly one title property.');
     }
@@ -489,7 +695,7 @@ export class LocalNotion {
     const ds = this.dataSource(id, true);
     const changes = (body.properties ?? {}) as Record<string, Record<string, unknown> | null>;
     for (const [key, change] of Object.entries(changes)) {
-      const existing = ds.properties.find((p) => p.name === key || p.id === key);
+      const existing = findProperty(ds, key);
       if (change === null) {
         if (existing) ds.properties.splice(ds.properties.indexOf(existing), 1);
         continue;
@@ -508,7 +714,7 @@ export class LocalNotion {
       }
       if (existing) throw validation(`Cannot change the type of property ${key} in this test server.`);
       if (type === 'title') throw validation('A data source can have only one title property.');
-      ds.properties.push(toSchema(typeof change.name === 'string' ? change.name : key, change));
+      ds.properties.push(toSchema(typeof change.name === 'string' ? change.name : key, change, this.propertyId(ds.properties)));
     }
     return this.dataSourceObject(ds);
   }
@@ -546,7 +752,9 @@ export class LocalNotion {
       database_parent: { type: 'page_id', page_id: db.parentPageId },
       in_trash: db.inTrash,
       archived: db.inTrash,
-      properties: Object.fromEntries(ds.properties.map((p) => [p.name, { id: p.id, name: p.name, type: p.type, [p.type]: p.config }])),
+      properties: Object.fromEntries(
+        ds.properties.map((p) => [p.name, { id: encodeURIComponent(p.id), name: p.name, type: p.type, [p.type]: p.config }]),
+      ),
       url: `https://www.notion.so/${ds.id.replace(/-/g, '')}`,
     };
   }
@@ -566,27 +774,61 @@ export class LocalNotion {
     if (parent?.data_source_id) ds = this.dataSource(normaliseId(parent.data_source_id), true);
     else if (parent?.database_id) ds = this.dataSource(this.database(normaliseId(parent.database_id), true).dataSourceId, true);
     else throw validation('body.parent.data_source_id should be defined, instead was `undefined`.');
-    const input = (body.properties ?? {}) as Record<string, Record<string, unknown>>;
+    const page = this.newPage(ds, (body.properties ?? {}) as Record<string, Record<string, unknown>>, new Date().toISOString());
+    ds.pages.push(page);
+    this.pagesById.set(page.id, page);
+    return this.pageObject(page);
+  }
+
+  /** A validated page, not yet added; a property may be named by its name or its id, decoded or as sent. */
+  private newPage(ds: DataSource, input: Record<string, Record<string, unknown>>, createdTime: string): Page {
     const properties: Page['properties'] = {};
     for (const [key, value] of Object.entries(input)) {
-      const schema = ds.properties.find((p) => p.name === key || p.id === key);
+      const schema = findProperty(ds, key);
       if (!schema) throw validation(`${key} is not a property that exists.`);
       properties[schema.name] = { id: schema.id, type: schema.type, ...validateValue(schema, value, ds) };
     }
     for (const schema of ds.properties) {
       if (!properties[schema.name]) properties[schema.name] = { id: schema.id, type: schema.type, ...emptyValue(schema.type) };
     }
-    const page: Page = { id: randomUUID(), dataSourceId: ds.id, createdTime: new Date().toISOString(), inTrash: false, properties };
-    ds.pages.push(page);
-    this.pagesById.set(page.id, page);
-    return this.pageObject(page);
+    return { id: randomUUID(), dataSourceId: ds.id, createdTime, inTrash: false, properties };
   }
 
+  /**
+   * The property names a `filter_properties` list selects, or undefined for all. The SDK decodes
+   * each id before sending it and the query string is decoded once here, so an id arrives decoded.
+   */
+  private onlyProperties(ds: DataSource, filterProperties: string[]): Set<string> | undefined {
+    if (!filterProperties.length) return undefined;
+    return new Set(
+      filterProperties.map((value) => {
+        const schema = ds.properties.find((p) => p.name === value || p.id === value);
+        if (!schema) throw validation(`Could not find property with name or id: ${value}`);
+        return schema.name;
+      }),
+    );
+  }
+
+  /** A fresh decoded property id, unlike any in `taken`. */
+  private propertyId(taken: PropertySchema[]): string {
+    for (;;) {
+      let id = '';
+      for (let i = 0; i < 4; i++) {
+        const chars = this.idRandom() < PROPERTY_ID_CHARS.encodedShare ? PROPERTY_ID_CHARS.encoded : PROPERTY_ID_CHARS.plain;
+        id += chars[Math.floor(this.idRandom() * chars.length)];
+      }
+      if (!taken.some((p) => p.id === id)) return id;
+    }
+  }
+
+  /** `only`: the names of the properties to include (from `filter_properties`). */
   private pageObject(page: Page, only?: Set<string>): Record<string, unknown> {
     const ds = this.dataSources.get(page.dataSourceId)!;
-    const properties = only
-      ? Object.fromEntries(Object.entries(page.properties).filter(([name, v]) => only.has(name) || only.has(String(v.id))))
-      : page.properties;
+    const properties = Object.fromEntries(
+      Object.entries(page.properties)
+        .filter(([name]) => !only || only.has(name))
+        .map(([name, value]) => [name, { ...value, id: encodeURIComponent(String(value.id)) }]),
+    );
     return {
       object: 'page',
       id: page.id,
@@ -612,7 +854,17 @@ export class LocalNotion {
     }
     const filter = body.filter as Filter | undefined;
     if (filter) checkFilter(filter, 0);
-    const matching = ds.pages.filter((p) => !p.inTrash && (!filter || matches(filter, p, ds)));
+    const test = filter ? compileFilter(filter, ds) : undefined;
+    const only = this.onlyProperties(ds, filterProperties);
+    // One result past the limit is enough to know the query is capped.
+    const limit = this.options.queryResultLimit ?? LIMITS.queryResults;
+    const matching: Page[] = [];
+    for (const page of ds.pages) {
+      if (!page.inTrash && (!test || test(page))) matching.push(page);
+      if (matching.length > limit) break;
+    }
+    const capped = matching.length > limit;
+    if (capped) matching.pop();
     let start = 0;
     if (body.start_cursor !== undefined) {
       start = matching.findIndex((p) => p.id === body.start_cursor);
@@ -620,7 +872,6 @@ export class LocalNotion {
     }
     const slice = matching.slice(start, start + pageSize);
     const next = matching[start + pageSize];
-    const only = filterProperties.length ? new Set(filterProperties) : undefined;
     return {
       object: 'list',
       results: slice.map((p) => this.pageObject(p, only)),
@@ -628,6 +879,7 @@ export class LocalNotion {
       has_more: Boolean(next),
       type: 'page_or_data_source',
       page_or_data_source: {},
+      ...(capped ? { request_status: { type: 'incomplete', incomplete_reason: 'query_result_limit_reached' } } : {}),
       request_id: randomUUID(),
     };
   }
@@ -653,7 +905,8 @@ function plainText(value: unknown): string {
   return items.map((i) => i.plain_text ?? i.text?.content ?? '').join('');
 }
 
-function toSchema(name: string, schema: Record<string, unknown>): PropertySchema {
+/** `id`: the decoded id for a property that is not the title (whose id is always `title`). */
+function toSchema(name: string, schema: Record<string, unknown>, id: string): PropertySchema {
   const type = (schema.type as string | undefined) ?? Object.keys(schema).find((k) => k !== 'name' && k !== 'description');
   const known = ['title', 'rich_text', 'select', 'number', 'url', 'date', 'multi_select', 'checkbox'];
   if (!type || !known.includes(type)) throw validation(`body.properties.${name} should be a valid property schema.`);
@@ -666,7 +919,13 @@ function toSchema(name: string, schema: Record<string, unknown>): PropertySchema
     }));
     config.options = options;
   }
-  return { id: type === 'title' ? 'title' : encodeURIComponent(randomUUID().slice(0, 4)), name, type, config };
+  return { id: type === 'title' ? 'title' : id, name, type, config };
+}
+
+/** A property by its name, or by its id decoded or URL-encoded as responses carry it. */
+function findProperty(ds: DataSource, key: unknown): PropertySchema | undefined {
+  if (typeof key !== 'string') return undefined;
+  return ds.properties.find((p) => p.name === key) ?? ds.properties.find((p) => p.id === key || encodeURIComponent(p.id) === key);
 }
 
 function emptyValue(type: string): Record<string, unknown> {
@@ -768,25 +1027,67 @@ function checkFilter(filter: Filter, depth: number): void {
   }
 }
 
-function matches(filter: Filter, page: Page, ds: DataSource): boolean {
-  if (filter.or) return filter.or.some((f) => matches(f, page, ds));
-  if (filter.and) return filter.and.every((f) => matches(f, page, ds));
-  const schema = ds.properties.find((p) => p.name === filter.property || p.id === filter.property);
+type PageTest = (page: Page) => boolean;
+
+/**
+ * The filter as a test of a page, its properties resolved once. An `or` of `equals` conditions on
+ * one property (a lookup of ids) becomes a set lookup, so 100 conditions cost one read per page.
+ */
+function compileFilter(filter: Filter, ds: DataSource): PageTest {
+  if (filter.and) {
+    const all = filter.and.map((f) => compileFilter(f, ds));
+    return (page) => all.every((t) => t(page));
+  }
+  if (filter.or) {
+    const lookups = new Map<PropertySchema, Set<unknown>>();
+    const tests: PageTest[] = [];
+    for (const f of filter.or) {
+      const condition = f.or || f.and ? undefined : compileCondition(f, ds);
+      if (!condition) tests.push(compileFilter(f, ds));
+      else if (condition.equals) {
+        const values = lookups.get(condition.schema) ?? new Set<unknown>();
+        values.add(condition.equals.value);
+        lookups.set(condition.schema, values);
+      } else tests.push(condition.test);
+    }
+    for (const [schema, values] of lookups) tests.push((page) => values.has(comparable(schema, page)));
+    return (page) => tests.some((t) => t(page));
+  }
+  return compileCondition(filter, ds).test;
+}
+
+function compileCondition(filter: Filter, ds: DataSource): { schema: PropertySchema; test: PageTest; equals?: { value: unknown } } {
+  const schema = findProperty(ds, filter.property);
   if (!schema) throw validation(`Could not find property with name or id: ${String(filter.property)}`);
-  const value = page.properties[schema.name];
   const condition = (filter.rich_text ?? filter.title ?? filter.select ?? filter.number) as Record<string, unknown> | undefined;
   if (!condition) throw validation('body.filter should define a condition for the property type.');
-  const actual =
-    schema.type === 'title' || schema.type === 'rich_text'
-      ? plainText(value)
-      : schema.type === 'select'
-        ? ((value?.select as { name?: string } | null)?.name ?? '')
-        : value?.[schema.type];
-  if ('equals' in condition) return actual === condition.equals;
-  if ('contains' in condition) return typeof actual === 'string' && actual.includes(String(condition.contains));
-  if ('is_empty' in condition) return actual === '' || actual === null || actual === undefined;
-  if ('is_not_empty' in condition) return !(actual === '' || actual === null || actual === undefined);
+  const read = (page: Page) => comparable(schema, page);
+  const empty = (actual: unknown) => actual === '' || actual === null || actual === undefined;
+  if ('equals' in condition) {
+    const value = condition.equals;
+    return { schema, test: (page) => read(page) === value, equals: { value } };
+  }
+  if ('contains' in condition) {
+    const part = String(condition.contains);
+    return {
+      schema,
+      test: (page) => {
+        const actual = read(page);
+        return typeof actual === 'string' && actual.includes(part);
+      },
+    };
+  }
+  if ('is_empty' in condition) return { schema, test: (page) => empty(read(page)) };
+  if ('is_not_empty' in condition) return { schema, test: (page) => !empty(read(page)) };
   throw validation('Unsupported filter condition.');
+}
+
+/** A page's value of a property as filters compare it: plain text, a select's name, else the raw value. */
+function comparable(schema: PropertySchema, page: Page): unknown {
+  const value = page.properties[schema.name];
+  if (schema.type === 'title' || schema.type === 'rich_text') return plainText(value);
+  if (schema.type === 'select') return (value?.select as { name?: string } | null)?.name ?? '';
+  return value?.[schema.type];
 }
 
 // -- errors ------------------------------------------------------------------------------------
@@ -814,10 +1115,29 @@ function archived(): ApiError {
 }
 
 function rateLimited(retryAfterSeconds: number): ApiError {
-  const error = new ApiError(429, 'rate_limited', 'You have been rate limited. Please try again in a few minutes.', {
-    'retry-after': String(retryAfterSeconds),
-  });
-  return Object.assign(error, { additionalData: { rate_limit_reason: 'public_api_request_rate_limit' } });
+  return new ApiError(
+    429,
+    'rate_limited',
+    'You have been rate limited. Please try again in a few minutes.',
+    { 'retry-after': String(retryAfterSeconds) },
+    { rate_limit_reason: RATE_LIMIT_REASONS.connection },
+  );
+}
+
+function workspaceRateLimited(retryAfterSeconds: number): ApiError {
+  return new ApiError(
+    429,
+    'rate_limited',
+    "This workspace's integrations have made too many requests. Please try again later.",
+    { 'retry-after': String(retryAfterSeconds) },
+    { rate_limit_reason: RATE_LIMIT_REASONS.workspace },
+  );
+}
+
+/** The token of an `Authorization: Bearer …` header. */
+function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1];
 }
 
 /** Notion documents no shape for this; modelled as a validation error that names the block limit. */
