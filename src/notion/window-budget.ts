@@ -113,8 +113,13 @@ export class WindowBudget {
         return this.learn(this.countSince(this.boundary + (windows - 1) * this.windowMs));
       }
     }
-    if (this.firstSendAt !== undefined && this.firstSendAt <= windowStart) {
-      return this.learn(this.countSince(windowStart));
+    // A whole number of seconds may be rounded up by up to a second: the window opened somewhere
+    // in the second before `windowStart`. Only a history that reaches back past that second, with
+    // no send inside it, gives the exact count.
+    const uncertainMs = retryAfterMs % 1000 === 0 ? RETRY_AFTER_RESOLUTION_MS : 0;
+    if (this.firstSendAt !== undefined && this.firstSendAt <= windowStart - uncertainMs) {
+      const count = this.countSince(windowStart);
+      if (count === this.countSince(windowStart - uncertainMs)) return this.learn(count);
     }
     const again = this.boundary !== undefined;
     this.boundary = reset;

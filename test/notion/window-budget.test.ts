@@ -9,14 +9,14 @@ function sendMany(budget: WindowBudget, from: number, count: number, gapMs: numb
 }
 
 describe('WindowBudget', () => {
-  it('learns the budget from the first refusal when its history covers the whole window', () => {
+  it('learns the budget from the first refusal when its history covers the whole window (exact Retry-After)', () => {
     const w = new WindowBudget(60_000);
     // 150 accepted from t = 0, 100 ms apart; the window opened with the first.
     const last = sendMany(w, 0, 150, 100);
     w.sent(last + 100);
     w.unsend(last + 100); // the refused one used no budget
-    // Refused at 15,000: resets in 45 s (window 0–60 s).
-    expect(w.refused(15_000, 45_000)).toEqual({ kind: 'learned', budget: 150 });
+    // Refused at 15,000.5: resets in 44,999.5 ms, an exact Retry-After (window 0–60 s).
+    expect(w.refused(15_000.5, 44_999.5)).toEqual({ kind: 'learned', budget: 150 });
     expect(w.budget).toBe(150);
     // Until the first send leaves the window (plus its guard), nothing more may go.
     expect(w.waitMs(15_000)).toBeGreaterThanOrEqual(45_000);
@@ -39,6 +39,22 @@ describe('WindowBudget', () => {
     sendMany(w, 60_000, 120, 100);
     // Next refusal at 72 s: reset in 47.6 s, said 48 s: 0.4 s off the lattice.
     expect(w.refused(72_000, 48_000)).toEqual({ kind: 'learned', budget: 120 });
+  });
+
+  it("does not read a burst at the window's opening as no budget when Retry-After is rounded to whole seconds", () => {
+    const w = new WindowBudget(60_000);
+    const last = sendMany(w, 0, 180, 1); // the whole budget in 0.18 s
+    // Refused at 0.18 s: the true reset is 59.82 s away, said as 60.
+    expect(w.refused(last + 1, 60_000)).toEqual({ kind: 'boundary', again: false });
+    sendMany(w, 60_181, 180, 1);
+    expect(w.refused(60_400, 60_000)).toEqual({ kind: 'learned', budget: 180 });
+  });
+
+  it('learns at once from whole seconds when no send falls in the uncertain second', () => {
+    const w = new WindowBudget(60_000);
+    sendMany(w, 0, 10, 100); // an earlier window: 0–1 s
+    sendMany(w, 61_000, 50, 100); // this window opened at 60 s; sends from 61 s
+    expect(w.refused(66_000, 55_000)).toEqual({ kind: 'learned', budget: 50 });
   });
 
   it('says again when a second refusal does not fit a window (an average-rate limit)', () => {
