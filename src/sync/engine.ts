@@ -492,12 +492,17 @@ export class SyncEngine {
   }
 }
 
+/** Names the integration (API and token) in the store without keeping its token: a hash. */
+export function integrationKey(config: Config): string {
+  return createHash('sha256').update(`${config.notion.apiUrl}\n${config.notion.token ?? ''}`).digest('hex').slice(0, 32);
+}
+
 /**
  * The pacer of the integration named by the configuration: what an earlier job of it learned of
  * Notion's budget is read from the store, and what this one learns is written back.
  */
 function integrationPacer(config: Config, store: JobStore): RequestPacer {
-  const integration = createHash('sha256').update(`${config.notion.apiUrl}\n${config.notion.token ?? ''}`).digest('hex').slice(0, 32);
+  const integration = integrationKey(config);
   const learned = store.rateBudget(integration);
   return new RequestPacer({
     requestsPerSecond: config.notion.requestsPerSecond,

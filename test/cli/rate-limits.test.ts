@@ -1,0 +1,96 @@
+/**
+ * Notion's rate limits as its request-limits page describes them now, met by the command line as
+ * a process: a per-connection budget per window that it learns and then keeps to (and remembers
+ * for the next process), and a workspace-wide limit it waits out, saying so, without failing.
+ * Windows are scaled down (60 s → 0.5 s) with an exact Retry-After, as Notion's whole seconds are
+ * to a 60 s window.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { JobStore } from '../../src/store.js';
+import { integrationKey } from '../../src/sync/engine.js';
+import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
+import { exited, spawnCli } from '../support/cli.js';
+import { fastEnv, multiplicity, tempDbPath } from '../support/harness.js';
+import { makeQuoteRecords } from '../support/quote-factory.js';
+
+let notion: LocalNotion | undefined;
+afterEach(async () => {
+  await notion?.close();
+  notion = undefined;
+});
+
+async function run(argv: string[], env: Record<string, string>) {
+  const child = spawnCli(argv, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const { code } = await exited(child);
+  return { code, stdout, stderr };
+}
+
+function quotesFile(count: number, seed: number): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'quote-sync-limits-')), 'quotes.json');
+  writeFileSync(path, JSON.stringify(makeQuoteRecords(count, seed)));
+  return path;
+}
+
+const BUDGET = 100;
+const WINDOW_S = 0.5;
+
+describe('the per-connection window budget', () => {
+  it('is learned in at most a couple of refusals on 817 rows, kept to, and remembered: the next process meets no 429', async () => {
+    notion = await startNotionServer({
+      seed: 51,
+      rateLimit: { model: 'window', requests: BUDGET, windowSeconds: WINDOW_S, retryAfter: 'exact' },
+    });
+    // The writer's ceiling is four times the budget's average pace: only the budget holds it back.
+    const env = fastEnv(notion, tempDbPath(), {
+      NOTION_REQUESTS_PER_SECOND: String((4 * BUDGET) / WINDOW_S),
+      NOTION_RATE_WINDOW_MS: String(WINDOW_S * 1000),
+    });
+    const first = await run(['sync', quotesFile(817, 51), '--json'], env);
+    expect(first.code).toBe(0);
+    const afterFirst = notion.rateLimited().connection;
+    expect(afterFirst).toBeGreaterThanOrEqual(1);
+    expect(afterFirst).toBeLessThanOrEqual(4);
+
+    const store = new JobStore(env.QUOTE_SYNC_DB!);
+    const learned = store.rateBudget(integrationKey(loadConfig(env)));
+    store.close();
+    // The count since the window opened; one short at most, for a send stamped just before the opening.
+    expect(learned?.windowMs).toBe(WINDOW_S * 1000);
+    expect(learned!.budget).toBeGreaterThanOrEqual(BUDGET - 1);
+    expect(learned!.budget).toBeLessThanOrEqual(BUDGET);
+    console.info(`window model, 817 rows: ${afterFirst} rate-limit answer(s), budget learned ${learned!.budget} of ${BUDGET}`);
+
+    // A new process, right after the first, into the same database.
+    const second = await run(['sync', quotesFile(817, 52), '--json'], env);
+    expect(second.code).toBe(0);
+    expect(notion.rateLimited().connection).toBe(afterFirst);
+
+    const report = JSON.parse(second.stdout);
+    const ids = notion.propertyTexts(report.databases[0].dataSourceId, 'Quote ID');
+    expect(multiplicity(ids).duplicates).toEqual([]);
+    expect(ids).toHaveLength(2 * 817);
+  });
+});
+
+describe("Notion's workspace-wide limit", () => {
+  it('is waited out and said on the terminal; it never fails a quote nor slows the writer', async () => {
+    notion = await startNotionServer({ seed: 53, workspaceRetryAfterSeconds: 0.1 });
+    const env = fastEnv(notion, tempDbPath());
+    // More in a row than a request may meet of its own limit (NOTION_MAX_ATTEMPTS is 8, rate-limit waits 20).
+    notion.injectNext('POST /v1/pages', 'workspace_rate_limited', 25);
+    const result = await run(['sync', quotesFile(30, 53), '--json'], env);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^Notion's workspace-wide limit: waiting 0\.1 s$/m);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ state: 'done', written: 30, failed: [] });
+    expect(notion.rateLimited()).toEqual({ connection: 0, workspace: 25 });
+  });
+});
