@@ -290,6 +290,22 @@ describe('jobs while they run', () => {
 });
 
 describe('when Notion fails', () => {
+  it("Notion's workspace-wide limit is told in the thread as a wait, and the job finishes without a failure", async () => {
+    h = await startSlackApp({ notion: { workspaceRetryAfterSeconds: 0.2 } });
+    h.notion.injectNext('POST /v1/pages', 'workspace_rate_limited', 2);
+    const upload = h.slack.userUpload({ channel: CHANNEL, user: USER, name: 'q.csv', content: recordsToCsv(makeQuoteRecords(12, 14)) });
+    const submitted = nextJob(h);
+    await h.driver.event(upload.message);
+    const job = await submitted;
+    expect(await h.app.context.jobs.finished(job.id)).toMatchObject({ state: 'done', written: 12, failed: [] });
+    const texts = uploadThread(h, upload.message.ts as string).map((m) => m.text);
+    const waits = texts.filter((t) => t.includes("Notion's workspace-wide limit: waiting 0.2 s"));
+    expect(waits).toEqual([
+      ":hourglass_flowing_sand: Notion's workspace-wide limit: waiting 0.2 s. The job goes on by itself.",
+      ":hourglass_flowing_sand: Notion's workspace-wide limit: waiting 0.2 s. The job goes on by itself.",
+    ]);
+  });
+
   it('a retry that cannot post in the job\'s channel says so and leaves the job as it was', async () => {
     h = await startSlackApp();
     h.notion.revokeToken();
