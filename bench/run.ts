@@ -12,6 +12,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../src/cli/run.js';
+import { quoteToPage } from '../src/notion/page.js';
 import { parseQuotes } from '../src/quotes/parse.js';
 import type { SyncReport } from '../src/sync/report.js';
 import type { LocalNotionOptions, RecordedRequest } from '../test/fakes/local-notion.js';
@@ -25,6 +26,13 @@ const NOTION_RPS = 3;
 const BUDGET = NOTION_RPS * SCALE;
 const RETRY_AFTER_S = 1 / SCALE;
 const QUOTES = Number(process.env.BENCH_QUOTES ?? 1000);
+/** The window model: the budget per (scaled) 60 s window, and the batch of the issue that found it. */
+const WINDOW_BUDGET = 180;
+const WINDOW_QUOTES = 817;
+/** Growth: quotes already in the database, the batch added, and how many of the batch are already there. */
+const GROWTH_EXISTING = 20_000;
+const GROWTH_BATCH = 1000;
+const GROWTH_OVERLAP = 200;
 const dir = mkdtempSync(join(tmpdir(), 'quote-sync-bench-'));
 const quiet = { write: () => undefined };
 
@@ -90,9 +98,12 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 log(`scale ×${SCALE}: local Notion budget ${BUDGET} requests/s (Notion's ${NOTION_RPS} × ${SCALE}), burst ${BUDGET / SCALE}, Retry-After ${RETRY_AFTER_S} s; ${QUOTES} quotes`);
 
+// BENCH_ONLY=limits runs the rate-limit and growth rows alone (a minute), printing them.
+const ONLY_LIMITS = process.env.BENCH_ONLY === 'limits';
+
 // 1. No faults; then 4. the same file again, against the same store and database.
 let rerunRequests = 0;
-{
+if (!ONLY_LIMITS) {
   const notion = await server();
   const e = env(notion);
   const { report, ms } = await sync(file, e);
@@ -122,7 +133,7 @@ let rerunRequests = 0;
 // 2. Faults: 10% conflicts, 2% lost responses, 1% 529.
 let faultReport: SyncReport | undefined;
 let faultMs = 0;
-{
+if (!ONLY_LIMITS) {
   const notion = await server({ faults: { conflictRate: 0.1, lostResponseRate: 0.02, overloadRate: 0.01 } });
   const { report, ms } = await sync(file, env(notion));
   const log2 = await notion.requests();
@@ -147,7 +158,7 @@ let faultMs = 0;
 }
 
 // 3. The server allows half the configured rate.
-{
+if (!ONLY_LIMITS) {
   const half = BUDGET / 2;
   const notion = await server({}, half);
   const { report, ms } = await sync(file, env(notion));
@@ -180,6 +191,92 @@ let faultMs = 0;
   ]);
   log(`half budget: ${limited.length} 429s, settled at ${settledRate.toFixed(1)}/s`);
   await notion.close();
+}
+
+// 4b. Notion's current per-connection limit: a budget per 60 s window (scaled), spendable in a
+// burst, Retry-After until the reset. The writer is configured at twice the budget's average pace.
+const windowRows: string[][] = [];
+{
+  const windowS = 60 / SCALE;
+  const budget = WINDOW_BUDGET;
+  const notion = await remoteNotion({ seed: 8, rateLimit: { model: 'window', requests: budget, windowSeconds: windowS, retryAfter: 'exact' } });
+  const e = env(notion, { NOTION_REQUESTS_PER_SECOND: String((2 * budget) / windowS), NOTION_RATE_WINDOW_MS: String(windowS * 1000) });
+  const batches = [makeQuoteRecords(WINDOW_QUOTES, 8101), makeQuoteRecords(WINDOW_QUOTES, 8102)];
+  let seen = 0;
+  for (const [i, batch] of batches.entries()) {
+    const path = join(dir, `window-${i}.json`);
+    writeFileSync(path, JSON.stringify(batch));
+    const { report, ms } = await sync(path, e);
+    const all = await notion.requests();
+    const mine = all.slice(seen);
+    seen = all.length;
+    const limited = mine.filter((r) => r.status === 429).length;
+    // Share of the budget: requests Notion took in each of its windows (back to back from the
+    // token's first request) that the job spanned whole, against the budget.
+    const origin = all[0]!.at;
+    const windowOf = (r: RecordedRequest) => Math.floor((r.at - origin) / (windowS * 1000));
+    const accepted = mine.filter((r) => r.status !== 429);
+    const perWindow = new Map<number, number>();
+    for (const r of accepted) perWindow.set(windowOf(r), (perWindow.get(windowOf(r)) ?? 0) + 1);
+    const whole = [...perWindow.keys()].sort((a, b) => a - b).slice(i === 0 ? 0 : 1, -1);
+    const share = whole.reduce((sum, w) => sum + perWindow.get(w)!, 0) / (whole.length * budget);
+    const once = await exactlyOnce(notion, report.databases[0]!.dataSourceId, []);
+    windowRows.push([
+      i === 0 ? 'first job (budget unknown)' : 'next job, right after (budget remembered)',
+      s(ms),
+      String(report.written),
+      String(limited),
+      `${pct(share)} (${whole.length} whole windows)`,
+      String(once.duplicates),
+    ]);
+    log(`window model, job ${i + 1}: ${limited} 429s, ${pct(share)} of the budget`);
+  }
+  await notion.close();
+}
+
+// 4c. A batch added to a database that already holds GROWTH_EXISTING quotes (past Notion's
+// 10,000-result query cap): the batch's ids are looked up, the database is never read whole.
+let growthLine = '';
+{
+  const notion = await server();
+  const e = env(notion);
+  const seedFile = join(dir, 'growth-seed.json');
+  writeFileSync(seedFile, JSON.stringify(makeQuoteRecords(1, 9000)));
+  const first = await sync(seedFile, e);
+  const dataSourceId = first.report.databases[0]!.dataSourceId;
+  const old = parseQuotes(JSON.stringify(makeQuoteRecords(GROWTH_EXISTING, 9001))).quotes.map((q) => q.quote);
+  for (let i = 0; i < old.length; i += 5000) {
+    await notion.seedPages(
+      dataSourceId,
+      old.slice(i, i + 5000).map((q) => {
+        const page = quoteToPage(q, dataSourceId);
+        if (!page.ok) throw new Error(page.reason);
+        return page.body.properties as Record<string, unknown>;
+      }),
+    );
+  }
+  // The new batch: GROWTH_BATCH quotes, of which the last GROWTH_OVERLAP are the newest already there.
+  const fresh = makeQuoteRecords(GROWTH_BATCH - GROWTH_OVERLAP, 9002);
+  const overlap = makeQuoteRecords(GROWTH_EXISTING, 9001).slice(-GROWTH_OVERLAP);
+  const batchFile = join(dir, 'growth-batch.json');
+  writeFileSync(batchFile, JSON.stringify([...fresh, ...overlap]));
+  const before = (await notion.requests()).length;
+  const { report } = await sync(batchFile, e);
+  const requests = (await notion.requests()).length - before;
+  const ids = await notion.propertyTexts(dataSourceId, 'Quote ID');
+  const duplicates = ids.length - new Set(ids).size;
+  const target = 1.01 * report.written + GROWTH_BATCH / 100 + 5;
+  growthLine =
+    `Adding ${GROWTH_BATCH} quotes (${GROWTH_OVERLAP} of them already there, the newest) to a database of ${GROWTH_EXISTING + 1}: ` +
+    `${report.written} written, ${report.alreadyPresent} found already there, ${requests} requests ` +
+    `(target: at most 1.01 × ${report.written} + ${GROWTH_BATCH}/100 + 5 = ${Math.floor(target)}), ${duplicates} duplicates.`;
+  log(growthLine);
+  await notion.close();
+}
+
+if (ONLY_LIMITS) {
+  process.stdout.write(`${growthLine}\n${windowRows.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n`);
+  process.exit(0);
 }
 
 // 5. The naive plan (Plan A: 1 s between quotes, 10 s after a 409), scaled like the rest.
@@ -228,6 +325,14 @@ const lines = [
   ...rows.map((r) => `| ${r.join(' | ')} |`),
   '',
   `Re-running the finished file (no faults): ${rerunRequests} requests for ${QUOTES} quotes already in Notion (target: at most ${Math.ceil(QUOTES / 100) + 5}); pages written: 0.`,
+  '',
+  growthLine,
+  '',
+  `Notion's current per-connection limit: ${WINDOW_BUDGET} requests per ${60 / SCALE} s window (60 s scaled), any pace, Retry-After until the reset; the writer configured at twice that pace. Two ${WINDOW_QUOTES}-quote jobs, one after the other, each a process of its own in effect (a new engine on the same store):`,
+  '',
+  '| window model | wall time | written | 429s | share of the budget | duplicates |',
+  '|---|---|---|---|---|---|',
+  ...windowRows.map((r) => `| ${r.join(' | ')} |`),
   '',
   '| naive plan (Plan A) | wall time | duplicates | missing | requests |',
   '|---|---|---|---|---|',
