@@ -138,14 +138,15 @@ export class RequestPacer {
         async () => {
           this.adaptive.maybeClimb(this.now());
           const now = this.now();
-          // Slots follow the ideal timeline; a missed slot is not caught up (after a pause that
-          // would fire two requests into an empty budget).
-          const wait = Math.max(this.nextSlot - now, this.window.waitMs(now), 0);
-          if (wait > 0) await this.sleep(wait, signal);
+          // Slots follow the ideal timeline, so a timer that fires early or late (Node truncates
+          // fractional delays) changes no average; a missed slot is not caught up (after a pause
+          // that would fire two requests into an empty budget).
+          const slot = Math.max(this.nextSlot, now + this.window.waitMs(now));
+          this.nextSlot = slot + 1000 / this.adaptive.rate;
+          if (slot > now) await this.sleep(slot - now, signal);
           if (signal?.aborted) throw signal.reason;
           sent = true;
           const at = this.now();
-          this.nextSlot = at + 1000 / this.adaptive.rate;
           this.window.sent(at);
           try {
             const result = await request();

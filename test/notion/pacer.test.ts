@@ -63,6 +63,22 @@ describe('RequestPacer', () => {
 });
 
 
+describe('RequestPacer timeline', () => {
+  it('keeps the average at the rate when timers fire early (Node truncates fractional delays)', async () => {
+    let now = 0;
+    const sends: number[] = [];
+    const pacer = new RequestPacer({
+      requestsPerSecond: 60,
+      now: () => now,
+      // A timer that fires up to a millisecond early, as setTimeout(fn, 16.67) does.
+      sleep: async (ms) => void (now += Math.floor(ms)),
+    });
+    for (let i = 0; i <= 60; i++) await pacer.run(async () => void sends.push(now));
+    // 61 requests at 60 a second span a whole second: the early timers did not add up.
+    expect(sends.at(-1)! - sends[0]!).toBeGreaterThanOrEqual(999);
+  });
+});
+
 /** A refusal as the pacer reads it from a failed request. */
 class Refused extends Error {
   constructor(readonly refusal: Refusal) {
