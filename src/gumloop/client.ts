@@ -16,6 +16,7 @@ import {
   GumloopRunFailedError,
   GumloopTimeoutError,
 } from '../errors.js';
+import { parseRetryAfterMs } from '../time/retry-after.js';
 
 /**
  * The states the docs list for a run. QUEUED (a newer spec) and STARTED (the getting-started
@@ -84,15 +85,6 @@ export function runOutcome(state: GumloopRunState): 'done' | 'failed' | 'pending
 export function isRetryablePollError(error: unknown): error is GumloopRequestError {
   if (!(error instanceof GumloopRequestError)) return false;
   return error.status === undefined || error.status === 429 || error.status >= 500;
-}
-
-/** Retry-After in milliseconds: whole seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfterMs(header: string | null, nowMs: number): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
 
 const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
@@ -267,7 +259,7 @@ export class GumloopClient {
     const detail = this.redact(gumloopErrorText(body) ?? text.slice(0, 200)).trim();
     const said = detail ? ` Gumloop said: "${detail}".` : '';
     if (status === 429) {
-      const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), Date.now());
+      const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'));
       throw new GumloopRequestError(
         `Gumloop is busy: it is already running as many flows as the plan allows (HTTP 429).${said} Wait for a run to finish and try again.`,
         status,
