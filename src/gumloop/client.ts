@@ -17,6 +17,7 @@ import {
   GumloopTimeoutError,
 } from '../errors.js';
 import { parseRetryAfterMs } from '../time/retry-after.js';
+import { sleepRejectingOnAbort } from '../time/sleep.js';
 
 /**
  * The states the docs list for a run. QUEUED (a newer spec) and STARTED (the getting-started
@@ -86,20 +87,6 @@ export function isRetryablePollError(error: unknown): error is GumloopRequestErr
   if (!(error instanceof GumloopRequestError)) return false;
   return error.status === undefined || error.status === 429 || error.status >= 500;
 }
-
-const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason as Error);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 
 export class GumloopClient {
   private readonly apiUrl: string;
@@ -177,7 +164,7 @@ export class GumloopClient {
         throw new TypeError(`waitForRun's ${name} must be a positive number of milliseconds, got ${String(value)} (${typeof value}).`);
       }
     }
-    const sleep = options.sleep ?? defaultSleep;
+    const sleep = options.sleep ?? sleepRejectingOnAbort;
     const now = options.now ?? Date.now;
     const deadline = now() + timeoutMs;
     let delayMs = initialDelayMs;
