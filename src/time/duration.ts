@@ -1,9 +1,9 @@
 /**
- * How long something takes or took, as text. Each audience has its own form, and tests and
- * people rely on each form as it is, so they stay four functions rather than one with options.
+ * How long something takes or took, as text. Each audience has its own form, and people read
+ * each as it is, so they stay four functions rather than one with options.
  */
 
-/** The command line: "42s", "3m05s", "2h07m"; "?" when there is no estimate. Zero-padded so a redrawn bar keeps its width. */
+/** The command line: "42s", "3m05s", "2h07m"; "?" when there is no estimate. */
 export function terminalDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
   const s = Math.max(0, Math.round(seconds));
