@@ -7,7 +7,8 @@ import type { App } from '@slack/bolt';
 import { slackErrorCode } from '../src/errors.js';
 import { postDigest, scheduleDigest } from '../src/digest/schedule.js';
 import type { AppContext } from '../src/slack/app.js';
-import { problem, type ExtraSubcommands } from './sync-quotes.js';
+import { problem } from './command-place.js';
+import type { ExtraSubcommands } from './sync-quotes.js';
 
 /** Starts the schedule when DIGEST_CHANNEL_ID is set; a bad DIGEST_CRON or DIGEST_TZ throws a ConfigError. */
 export function register(app: App, context: AppContext): void {

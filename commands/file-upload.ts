@@ -10,7 +10,7 @@ import { slackFailure } from '../src/errors.js';
 import type { AppContext } from '../src/slack/app.js';
 import { refusal } from '../src/slack/access.js';
 import { downloadSlackFile, looksLikeData, quoteFileFormat, type SlackFile } from '../src/slack/files.js';
-import { problem } from './sync-quotes.js';
+import { problem } from './command-place.js';
 
 type Client = AllMiddlewareArgs['client'];
 

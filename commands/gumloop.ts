@@ -13,7 +13,8 @@ import type { AppContext, AppRoute } from '../src/slack/app.js';
 import type { SyncCommand } from '../src/slack/command-text.js';
 import type { JobMessage } from '../src/slack/jobs.js';
 import type { SyncSource } from '../src/sync/engine.js';
-import { openThread, problem, type ExtraSubcommands, type Where } from './sync-quotes.js';
+import { openThread, problem, type CommandPlace } from './command-place.js';
+import type { ExtraSubcommands } from './sync-quotes.js';
 
 /** The client, or undefined when GUMLOOP_API_KEY / GUMLOOP_USER_ID are not set. */
 export function gumloopClient(config: AppContext['config']): GumloopClient | undefined {
@@ -29,7 +30,7 @@ export function gumloopSubcommands(context: AppContext): Pick<ExtraSubcommands, 
   // Waits on runs stop with the app; the runs themselves go on in Gumloop and can be synced later.
   const waits = new Set<AbortController>();
   context.onStop(() => waits.forEach((w) => w.abort()));
-  const follow = async (message: JobMessage, runId: string, flow: string | undefined, where: Where) => {
+  const follow = async (message: JobMessage, runId: string, flow: string | undefined, where: CommandPlace) => {
     const { config, jobs } = context;
     const wait = new AbortController();
     waits.add(wait);
@@ -50,7 +51,7 @@ export function gumloopSubcommands(context: AppContext): Pick<ExtraSubcommands, 
     }
   };
   return {
-    run: async (cmd: Extract<SyncCommand, { kind: 'run' }>, where: Where) => {
+    run: async (cmd: Extract<SyncCommand, { kind: 'run' }>, where: CommandPlace) => {
       const message = await openThread(where, `<@${where.user}> started the Gumloop flow ${cmd.savedItemId}. Starting it…`, context);
       if (!message) return;
       let started;
@@ -63,7 +64,7 @@ export function gumloopSubcommands(context: AppContext): Pick<ExtraSubcommands, 
       await context.jobs.say(message, `Gumloop run ${started.url ? `<${started.url}|${started.runId}>` : started.runId} of flow ${cmd.savedItemId}: started…`);
       await follow(message, started.runId, cmd.savedItemId, where);
     },
-    gumloop: async (cmd: Extract<SyncCommand, { kind: 'gumloop' }>, where: Where) => {
+    gumloop: async (cmd: Extract<SyncCommand, { kind: 'gumloop' }>, where: CommandPlace) => {
       const message = await openThread(where, `<@${where.user}> asked for the quotes of Gumloop run ${cmd.runId}. Reading it…`, context);
       if (message) await follow(message, cmd.runId, undefined, where);
     },

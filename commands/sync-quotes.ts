@@ -4,27 +4,19 @@
  * reply when it is quick to make) and does the slow part after.
  */
 import type { App, RespondFn, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { QuoteSyncError, slackErrorCode, slackFailure } from '../src/errors.js';
 import type { AppContext } from '../src/slack/app.js';
 import { refusal } from '../src/slack/access.js';
 import { HELP_TEXT, parseCommandText, type SyncCommand } from '../src/slack/command-text.js';
-import type { JobMessage } from '../src/slack/jobs.js';
 import { fetchQuotesFile } from '../src/sources/url.js';
+import { openThread, problem, type CommandPlace } from './command-place.js';
 
 export const COMMAND = '/sync-quotes';
 
 /** Optional handlers for the subcommands another module provides (Gumloop runs, the digest). */
 export interface ExtraSubcommands {
-  run?: (cmd: Extract<SyncCommand, { kind: 'run' }>, where: Where, context: AppContext) => Promise<void>;
-  gumloop?: (cmd: Extract<SyncCommand, { kind: 'gumloop' }>, where: Where, context: AppContext) => Promise<void>;
-  digest?: (where: Where, context: AppContext) => Promise<string>;
-}
-
-/** Who typed the command, where, and how to answer them privately. */
-export interface Where {
-  channel: string;
-  user: string;
-  respond: (text: string) => Promise<void>;
+  run?: (cmd: Extract<SyncCommand, { kind: 'run' }>, where: CommandPlace, context: AppContext) => Promise<void>;
+  gumloop?: (cmd: Extract<SyncCommand, { kind: 'gumloop' }>, where: CommandPlace, context: AppContext) => Promise<void>;
+  digest?: (where: CommandPlace, context: AppContext) => Promise<string>;
 }
 
 export function register(app: App, context: AppContext, extra: ExtraSubcommands = {}): void {
@@ -39,7 +31,7 @@ export async function handleSyncQuotes(
   const { jobs, config } = context;
   const request = parseCommandText(command.text);
   const privately = (text: string) => ack({ response_type: 'ephemeral', text });
-  const where: Where = { channel: command.channel_id, user: command.user_id, respond: ephemeral(respond, context.logger) };
+  const where: CommandPlace = { channel: command.channel_id, user: command.user_id, respond: ephemeral(respond, context.logger) };
   if (request.kind === 'help') return privately(request.problem ? `${request.problem}\n\n${HELP_TEXT}` : HELP_TEXT);
   if (request.kind === 'status') return privately(jobs.status(request.jobId));
   const refused = refusal(config.access, { userId: command.user_id, channelId: command.channel_id });
@@ -55,7 +47,7 @@ export async function handleSyncQuotes(
       return syncFromUrl(request.url, where, context);
     case 'run':
     case 'gumloop': {
-      const handler = extra[request.kind] as ((c: typeof request, w: Where, x: AppContext) => Promise<void>) | undefined;
+      const handler = extra[request.kind] as ((c: typeof request, w: CommandPlace, x: AppContext) => Promise<void>) | undefined;
       if (!handler) return privately('Gumloop is not set up here: set GUMLOOP_API_KEY and GUMLOOP_USER_ID.');
       await privately(request.kind === 'run' ? `Starting the Gumloop flow ${request.savedItemId} …` : `Reading Gumloop run ${request.runId} …`);
       return handler(request, where, context);
@@ -68,7 +60,7 @@ export async function handleSyncQuotes(
 }
 
 /** Fetches the file behind a link and starts its job, narrated in a new thread in the channel. */
-async function syncFromUrl(url: string, where: Where, context: AppContext): Promise<void> {
+async function syncFromUrl(url: string, where: CommandPlace, context: AppContext): Promise<void> {
   const { config, jobs, logger } = context;
   const message = await openThread(where, `<@${where.user}> asked for a sync of ${url}. Fetching the file…`, context);
   if (!message) return;
@@ -89,29 +81,6 @@ async function syncFromUrl(url: string, where: Where, context: AppContext): Prom
   } catch (error) {
     await jobs.say(message, `:x: ${problem(error, logger)}`);
   }
-}
-
-/** A new thread in the channel for a job; when the bot cannot post there, the person is told privately. */
-export async function openThread(where: Where, text: string, context: AppContext): Promise<JobMessage | undefined> {
-  try {
-    return await context.jobs.openMessage(where.channel, text);
-  } catch (error) {
-    const code = slackErrorCode(error);
-    context.logger.warn({ channel: where.channel, error: slackFailure(error) }, 'cannot post in the channel');
-    await where.respond(
-      code === 'not_in_channel' || code === 'channel_not_found'
-        ? 'I am not in this channel, so I cannot start a thread here: invite me with `/invite @Quote Sync`, then try again.'
-        : `Slack did not let me post in this channel (${code ?? 'no answer'}). Try again in a minute.`,
-    );
-    return undefined;
-  }
-}
-
-/** The sentence for a person: our errors carry one; anything else is logged and summarised. */
-export function problem(error: unknown, logger: AppContext['logger']): string {
-  if (error instanceof QuoteSyncError) return error.message;
-  logger.error({ err: error }, 'unexpected error in a trigger');
-  return 'Something unexpected went wrong on our side; the details are in the app log. Nothing was written.';
 }
 
 /** Replies through the command's response_url; one that fails (it expires after 30 minutes) is logged. */

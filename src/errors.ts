@@ -2,6 +2,7 @@
  * Every failure the app reports, as a code and a class that carries its data. Messages are
  * sentences a person can act on; they never contain secrets.
  */
+import { durationInWords } from './time/duration.js';
 
 export type QuoteSyncErrorCode =
   | 'config_invalid'
@@ -195,8 +196,8 @@ export class GumloopTimeoutError extends GumloopError {
     readonly lastState: string | undefined,
   ) {
     const what = lastState
-      ? `The Gumloop run ${runId} was still ${lastState} after ${describeDuration(timeoutMs)}`
-      : `Gumloop did not report the state of run ${runId} within ${describeDuration(timeoutMs)}`;
+      ? `The Gumloop run ${runId} was still ${lastState} after ${durationInWords(timeoutMs)}`
+      : `Gumloop did not report the state of run ${runId} within ${durationInWords(timeoutMs)}`;
     super(`${what}, so Quote Sync stopped waiting. When it is done in Gumloop, sync it with \`/sync-quotes gumloop ${runId}\`.`);
   }
 }
@@ -214,14 +215,6 @@ export class GumloopOutputError extends GumloopError {
   ) {
     super(message);
   }
-}
-
-/** "45 seconds", "10 minutes": for messages about waits. */
-function describeDuration(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 120) return `${seconds} second${seconds === 1 ? '' : 's'}`;
-  const minutes = Math.round(seconds / 60);
-  return `${minutes} minutes`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 /** The command line's reporter: a redrawn progress bar on a terminal, plain lines otherwise. */
 import type { JobProgress, JobReporter } from '../sync/engine.js';
 import type { SyncReport } from '../sync/report.js';
+import { terminalDuration } from '../time/duration.js';
 
 export interface TerminalOutput {
   write(text: string): void;
@@ -11,22 +12,13 @@ const BAR_WIDTH = 24;
 /** Plain-line mode prints at most this often. */
 const LINE_INTERVAL_MS = 5000;
 
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
-
 export function progressLine(p: JobProgress): string {
   const fraction = p.toWrite === 0 ? 1 : Math.min(1, p.settled / p.toWrite);
   const filled = Math.round(fraction * BAR_WIDTH);
   const bar = '#'.repeat(filled) + '.'.repeat(BAR_WIDTH - filled);
   const c = p.counts;
   const retries = p.retries.conflict + p.retries.rateLimited + p.retries.server;
-  const eta = p.etaSeconds === undefined ? '' : ` · ETA ${formatDuration(p.etaSeconds)}`;
+  const eta = p.etaSeconds === undefined ? '' : ` · ETA ${terminalDuration(p.etaSeconds)}`;
   return (
     `[${bar}] ${Math.floor(fraction * 100)}% ${p.settled}/${p.toWrite} · written ${c.written} · present ${c.alreadyPresent}` +
     ` · failed ${c.failed} · retries ${retries} · ${p.ratePerSecond.toFixed(1)}/s${eta}`
@@ -59,7 +51,7 @@ export function terminalReporter(out: TerminalOutput, now: () => number = Date.n
         out.write(`${e.message}\n`);
       } else if (e.kind === 'rate_limited' || e.kind === 'overloaded') {
         clearBar();
-        out.write(`notion: ${e.message}; waiting ${formatDuration((e.waitMs ?? 0) / 1000)}\n`);
+        out.write(`notion: ${e.message}; waiting ${terminalDuration((e.waitMs ?? 0) / 1000)}\n`);
       } else if (e.kind === 'breaker_open' || e.kind === 'breaker_closed' || e.kind === 'recovered') {
         clearBar();
         out.write(`${e.message}\n`);
@@ -85,7 +77,7 @@ export function summaryText(report: SyncReport): string {
     `  ${report.total} row(s): ${report.written} written, ${report.alreadyPresent} already in Notion, ` +
       `${report.duplicates} duplicate(s), ${report.rejected.length} rejected, ${report.failed.length} failed` +
       (report.pending ? `, ${report.pending} still to write` : ''),
-    `  ${report.requests} Notion request(s) in ${formatDuration(report.durationMs / 1000)}; retries: ` +
+    `  ${report.requests} Notion request(s) in ${terminalDuration(report.durationMs / 1000)}; retries: ` +
       `${report.retries.conflict} conflict, ${report.retries.rateLimited} rate-limited, ${report.retries.server} server/network ` +
       `(${report.retries.ambiguous} looked up)`,
   ];

@@ -16,6 +16,8 @@ import {
   GumloopRunFailedError,
   GumloopTimeoutError,
 } from '../errors.js';
+import { parseRetryAfterMs } from '../time/retry-after.js';
+import { sleepRejectingOnAbort } from '../time/sleep.js';
 
 /**
  * The states the docs list for a run. QUEUED (a newer spec) and STARTED (the getting-started
@@ -85,29 +87,6 @@ export function isRetryablePollError(error: unknown): error is GumloopRequestErr
   if (!(error instanceof GumloopRequestError)) return false;
   return error.status === undefined || error.status === 429 || error.status >= 500;
 }
-
-/** Retry-After in milliseconds: whole seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfterMs(header: string | null, nowMs: number): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
-}
-
-const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason as Error);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 
 export class GumloopClient {
   private readonly apiUrl: string;
@@ -185,7 +164,7 @@ export class GumloopClient {
         throw new TypeError(`waitForRun's ${name} must be a positive number of milliseconds, got ${String(value)} (${typeof value}).`);
       }
     }
-    const sleep = options.sleep ?? defaultSleep;
+    const sleep = options.sleep ?? sleepRejectingOnAbort;
     const now = options.now ?? Date.now;
     const deadline = now() + timeoutMs;
     let delayMs = initialDelayMs;
@@ -267,7 +246,7 @@ export class GumloopClient {
     const detail = this.redact(gumloopErrorText(body) ?? text.slice(0, 200)).trim();
     const said = detail ? ` Gumloop said: "${detail}".` : '';
     if (status === 429) {
-      const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), Date.now());
+      const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'));
       throw new GumloopRequestError(
         `Gumloop is busy: it is already running as many flows as the plan allows (HTTP 429).${said} Wait for a run to finish and try again.`,
         status,

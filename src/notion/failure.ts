@@ -3,6 +3,7 @@
  * Pure: no I/O. The SDK's errors carry status, headers and code; network errors are plain.
  */
 import { APIResponseError, RequestTimeoutError, UnknownHTTPResponseError, isNotionClientError } from '@notionhq/client';
+import { parseRetryAfterMs } from '../time/retry-after.js';
 import type { Refusal } from './pacer.js';
 
 export type NotionFailure =
@@ -53,7 +54,7 @@ export function classifyNotionError(error: unknown): NotionFailure | undefined {
   if (APIResponseError.isAPIResponseError(error) || UnknownHTTPResponseError.isUnknownHTTPResponseError(error)) {
     const status = error.status;
     const message = error.message;
-    const retryAfterMs = parseRetryAfter(headerOf(error.headers, 'retry-after'));
+    const retryAfterMs = parseRetryAfterMs(headerOf(error.headers, 'retry-after'));
     if (status === 429) return { kind: 'rate_limited', status, retryAfterMs, limit: rateLimitKind(error), message };
     if (status === 529) return { kind: 'overloaded', status, retryAfterMs, message };
     if (status === 409) return { kind: 'conflict', status, message };
@@ -89,18 +90,6 @@ function rateLimitKind(error: { additional_data?: unknown }): RateLimitKind {
 /** A create that failed this way may have been applied by Notion: look it up before writing it again. */
 export function mayHaveBeenApplied(failure: NotionFailure): boolean {
   return failure.kind === 'server' || failure.kind === 'timeout' || failure.kind === 'network';
-}
-
-/** Retry-After in delta-seconds (whole or fractional) or an HTTP date; undefined if absent or unreadable. */
-export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  // An HTTP date names its day and month in letters; Date.parse alone would take "-3" as a year.
-  if (!/[a-z]/i.test(trimmed)) return undefined;
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now);
 }
 
 function headerOf(headers: unknown, name: string): string | undefined {

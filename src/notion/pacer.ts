@@ -15,7 +15,7 @@
  * middle of a pause); `close()` clears them.
  */
 import PQueue from 'p-queue';
-import { abortableSleep } from '../sleep.js';
+import { sleepEndingOnAbort } from '../time/sleep.js';
 import { AdaptiveRate, DEFAULT_RATE_RECOVERY_MS } from './adaptive-rate.js';
 import { DEFAULT_WINDOW_MS, WindowBudget, type LearnedWindow } from './window-budget.js';
 
@@ -98,7 +98,7 @@ export class RequestPacer {
     this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = options.clearTimer ?? ((handle) => clearTimeout(handle as NodeJS.Timeout));
     this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? abortableSleep;
+    this.sleep = options.sleep ?? sleepEndingOnAbort;
   }
 
   /** The rate requests are sent at now (requests per second). */

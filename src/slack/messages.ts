@@ -2,15 +2,9 @@
 import type { JobProgress } from '../sync/engine.js';
 import type { SyncReport } from '../sync/report.js';
 import type { WriterEvent } from '../sync/writer.js';
+import { slackDuration } from '../time/duration.js';
 
 const BAR_CELLS = 20;
-
-function duration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m ${s % 60}s` : `${Math.floor(m / 60)}h ${m % 60}m`;
-}
 
 export function introText(input: {
   jobId?: string;
@@ -30,7 +24,7 @@ export function progressText(intro: string, p: JobProgress): string {
   const fraction = p.toWrite === 0 ? 1 : Math.min(1, p.settled / p.toWrite);
   const filled = Math.round(fraction * BAR_CELLS);
   const c = p.counts;
-  const eta = p.etaSeconds === undefined ? '' : ` · about ${duration(p.etaSeconds)} left`;
+  const eta = p.etaSeconds === undefined ? '' : ` · about ${slackDuration(p.etaSeconds)} left`;
   return [
     intro,
     `\`${'█'.repeat(filled)}${'░'.repeat(BAR_CELLS - filled)}\` ${Math.floor(fraction * 100)}% (${p.settled}/${p.toWrite})`,
@@ -52,7 +46,7 @@ export function summaryText(intro: string, r: SyncReport): string {
     ...(intro ? [intro] : []),
     `${head} ${r.written} written, ${r.alreadyPresent} already there, ${r.duplicates} duplicate(s), ` +
       `${r.rejected.length} rejected, ${r.failed.length} not written.`,
-    `${r.requests} Notion requests in ${duration(r.durationMs / 1000)}; retries: ${r.retries.conflict} conflict, ` +
+    `${r.requests} Notion requests in ${slackDuration(r.durationMs / 1000)}; retries: ${r.retries.conflict} conflict, ` +
       `${r.retries.rateLimited} rate-limited, ${r.retries.server} server` +
       (r.breakerTrips ? `; the circuit breaker opened ${r.breakerTrips} time(s)` : '') +
       '.',

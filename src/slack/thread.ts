@@ -11,6 +11,7 @@ import type { Logger } from '../logger.js';
 import type { JobProgress, JobReporter } from '../sync/engine.js';
 import type { SyncReport } from '../sync/report.js';
 import type { WriterEvent } from '../sync/writer.js';
+import { sleepEndingOnAbort } from '../time/sleep.js';
 import { alertText, fallbackComment, introText, progressText, summaryText } from './messages.js';
 
 /** chat.update is Tier 3 (about 50 a minute); one edit per 2 s leaves room for the rest. */
@@ -127,7 +128,7 @@ export class SlackThreadReporter implements JobReporter {
   /** Waits until one interval has passed since the last edit was sent, and stamps this one. */
   private async untilEditAllowed(): Promise<void> {
     const wait = this.lastEdit + this.interval - this.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (wait > 0) await sleepEndingOnAbort(wait);
     this.lastEdit = this.now();
   }
 

@@ -11,7 +11,7 @@ import type { Logger } from '../logger.js';
 import { refusalOf } from '../notion/failure.js';
 import { NotionGateway } from '../notion/gateway.js';
 import { RequestPacer } from '../notion/pacer.js';
-import { abortableSleep } from '../sleep.js';
+import { sleepEndingOnAbort } from '../time/sleep.js';
 import { parseQuotes } from '../quotes/parse.js';
 import type { JobCounts, JobStore, JobTarget, StoredQuote, SyncJob } from '../store.js';
 import { buildReport, retryCounts, type SyncReport } from './report.js';
@@ -108,7 +108,7 @@ export class SyncEngine {
     this.pacer = deps.pacer ?? integrationPacer(deps.config, deps.store);
     this.random = deps.random ?? Math.random;
     this.now = deps.now ?? Date.now;
-    this.sleep = deps.sleep ?? abortableSleep;
+    this.sleep = deps.sleep ?? sleepEndingOnAbort;
   }
 
   get store(): JobStore {

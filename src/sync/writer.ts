@@ -10,6 +10,7 @@ import { classifyNotionError, mayHaveBeenApplied, type NotionFailure } from '../
 import type { NotionGateway } from '../notion/gateway.js';
 import { quoteToPage } from '../notion/page.js';
 import type { JobStore, StoredQuote } from '../store.js';
+import { waitInSeconds } from '../time/duration.js';
 import type { BreakerTrip, CircuitBreaker, WriteOutcome } from './breaker.js';
 import { findPagesByQuoteId, LOOKUP_BATCH_SIZE } from './lookup.js';
 import type { RetryRuntime } from './requests.js';
@@ -340,7 +341,7 @@ function describeTrip(trip: BreakerTrip): string {
       : trip.reason === 'failures'
         ? `${trip.consecutiveFailures} writes in a row failed (5xx, timeouts or dropped connections)`
         : 'the probe write failed';
-  return `Circuit breaker opened (trip ${trip.trip}): ${why}. Writing pauses; one probe quote in ${seconds(trip.cooldownMs)}.`;
+  return `Circuit breaker opened (trip ${trip.trip}): ${why}. Writing pauses; one probe quote in ${waitInSeconds(trip.cooldownMs)}.`;
 }
 
 function takeDue(waiting: Pending[], now: number): Pending | undefined {
@@ -359,7 +360,7 @@ export function failureEvent(failure: NotionFailure, quoteId: string | undefined
       ...(quoteId ? { quoteId } : {}),
       waitMs,
       ambiguous: false,
-      message: `${describeFailure(failure)}: waiting ${seconds(waitMs)}`,
+      message: `${describeFailure(failure)}: waiting ${waitInSeconds(waitMs)}`,
     };
   }
   const kind: WriterEventKind =
@@ -376,10 +377,4 @@ export function failureEvent(failure: NotionFailure, quoteId: string | undefined
     ambiguous: quoteId !== undefined && mayHaveBeenApplied(failure),
     message: describeFailure(failure),
   };
-}
-
-/** "30 s", "1.5 s", "0.2 s": whole seconds once they are many, tenths below ten. */
-function seconds(ms: number): string {
-  const s = ms / 1000;
-  return `${s >= 10 ? Math.round(s) : Math.round(s * 10) / 10} s`;
 }

@@ -11,7 +11,6 @@ import {
 import {
   GumloopClient,
   isRetryablePollError,
-  parseRetryAfterMs,
   runOutcome,
   type WaitForRunOptions,
 } from '../../src/gumloop/client.js';
@@ -263,13 +262,6 @@ describe('decisions', () => {
     expect(statuses.map((s) => isRetryablePollError(new GumloopRequestError('x', s)))).toEqual([true, true, true, true, false, false]);
     expect(isRetryablePollError(new GumloopAuthError(401))).toBe(false);
     expect(isRetryablePollError(new Error('x'))).toBe(false);
-  });
-
-  it('parseRetryAfterMs reads seconds and HTTP dates, and ignores nonsense', () => {
-    const now = Date.parse('2025-01-06T10:00:00Z');
-    expect(parseRetryAfterMs('3', now)).toBe(3_000);
-    expect(parseRetryAfterMs('Mon, 06 Jan 2025 10:00:05 GMT', now)).toBe(5_000);
-    expect([null, '', 'soon', '-1'].map((h) => parseRetryAfterMs(h, now))).toEqual([undefined, undefined, undefined, undefined]);
   });
 });
 

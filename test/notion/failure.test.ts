@@ -1,7 +1,7 @@
 import { APIResponseError, RequestTimeoutError, UnknownHTTPResponseError } from '@notionhq/client';
 import { APIErrorCode } from '@notionhq/client';
 import { describe, expect, it } from 'vitest';
-import { classifyNotionError, mayHaveBeenApplied, parseRetryAfter } from '../../src/notion/failure.js';
+import { classifyNotionError, mayHaveBeenApplied } from '../../src/notion/failure.js';
 
 function apiError(status: number, code: APIErrorCode, headers: Record<string, string> = {}) {
   return new APIResponseError({
@@ -54,21 +54,5 @@ describe('classifyNotionError', () => {
   it('leaves programming errors alone', () => {
     expect(classifyNotionError(new RangeError('bug'))).toBeUndefined();
     expect(classifyNotionError('string')).toBeUndefined();
-  });
-});
-
-describe('parseRetryAfter', () => {
-  it('reads seconds, fractions and HTTP dates', () => {
-    expect(parseRetryAfter('2')).toBe(2000);
-    expect(parseRetryAfter('0.25')).toBe(250);
-    const now = Date.parse('2026-01-01T00:00:00Z');
-    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000);
-    expect(parseRetryAfter('Thu, 01 Jan 2025 00:00:30 GMT', now)).toBe(0);
-  });
-  it('ignores what it cannot read', () => {
-    expect(parseRetryAfter(undefined)).toBeUndefined();
-    expect(parseRetryAfter('')).toBeUndefined();
-    expect(parseRetryAfter('soon')).toBeUndefined();
-    expect(parseRetryAfter('-3')).toBeUndefined();
   });
 });
