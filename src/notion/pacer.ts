@@ -191,7 +191,7 @@ export class RequestPacer {
     // Notion does nothing with a request over a rate limit: it used no budget.
     if (refusal.limit !== 'overloaded') this.window.unsend(sentAt);
     if (refusal.limit === 'connection' && refusal.retryAfterMs !== undefined) {
-      const outcome = this.window.refused(now, refusal.retryAfterMs);
+      const outcome = this.window.refused(sentAt, refusal.retryAfterMs);
       if (outcome.kind === 'learned') this.remember();
       // A second refusal that does not fit a window, or one within a known budget: the older,
       // average-rate limit (or a neighbour on this connection); slow down.

@@ -29,6 +29,8 @@ export type RefusalOutcome =
   | { kind: 'unexpected' };
 
 export const DEFAULT_WINDOW_MS = 60_000;
+/** A request sent this long before a window opened may still arrive after it. */
+const SEND_SKEW_MS = 2;
 /** Retry-After is whole seconds: a reset time read from it is up to a second late. */
 const RETRY_AFTER_RESOLUTION_MS = 1000;
 
@@ -95,8 +97,15 @@ export class WindowBudget {
     return Math.max(0, oldest + span - now);
   }
 
-  /** Notion refused a request at `now` (per-connection limit); the window resets in `retryAfterMs`. */
-  refused(now: number, retryAfterMs: number): RefusalOutcome {
+  /**
+   * Notion refused the request sent at `sentAt` (per-connection limit); the window resets
+   * `retryAfterMs` after Notion answered. Notion answered at or after `sentAt`, so the reset read
+   * from the send time is never later than the true one: the window's opening is not missed
+   * however slow the answer or this process was (a send just before an opening that arrived just
+   * after it is still counted, within SEND_SKEW_MS).
+   */
+  refused(sentAt: number, retryAfterMs: number): RefusalOutcome {
+    const now = sentAt;
     const reset = now + retryAfterMs;
     const windowStart = reset - this.windowMs;
     if (this.budgetValue !== undefined) {
@@ -138,7 +147,7 @@ export class WindowBudget {
   }
 
   private countSince(start: number): number {
-    return this.sends.filter((t) => t >= start).length;
+    return this.sends.filter((t) => t >= start - SEND_SKEW_MS).length;
   }
 
   private prune(now: number): void {
