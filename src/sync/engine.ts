@@ -12,7 +12,7 @@ import { refusalOf } from '../notion/failure.js';
 import { NotionGateway } from '../notion/gateway.js';
 import { RequestPacer } from '../notion/pacer.js';
 import { abortableSleep } from '../sleep.js';
-import { parseQuotes } from '../quotes/parse.js';
+import { parseQuotes } from '../quotes/parse/index.js';
 import type { JobCounts, JobStore, JobTarget, StoredQuote, SyncJob } from '../store.js';
 import { buildReport, retryCounts, type SyncReport } from './report.js';
 import { withRetries, type RetryRuntime } from './requests.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseQuotes } from '../../src/quotes/parse.js';
+import { parseQuotes } from '../../src/quotes/parse/index.js';
 import { makeQuoteRecords, recordsToCsv } from '../support/quote-factory.js';
 
 describe('a 100,000-row CSV', () => {

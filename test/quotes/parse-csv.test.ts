@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { INPUT_WARNING_ROW, parseQuotes } from '../../src/quotes/parse.js';
+import { INPUT_WARNING_ROW, parseQuotes } from '../../src/quotes/parse/index.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/quotes/${name}`, import.meta.url));
 const parseFixture = (name: string) => parseQuotes(fixture(name), { filename: `uploads/${name}` });

@@ -8,8 +8,8 @@
 import { isUtf8 } from 'node:buffer';
 import { basename, extname } from 'node:path';
 import Papa from 'papaparse';
-import { InputError } from '../errors.js';
-import { unescapeCell } from './cells.js';
+import { InputError } from '../../errors.js';
+import { unescapeCell } from '../cells.js';
 import {
   FIELD_LABELS,
   TEXT_COLUMN_NAMES,
@@ -30,9 +30,9 @@ import {
   subredditFromUrl,
   type Normalised,
   type QuoteField,
-} from './fields.js';
-import { quoteId } from './id.js';
-import type { DuplicateRow, FieldWarning, ParsedQuotes, Quote, QuoteRow, RejectedRow } from './model.js';
+} from '../fields.js';
+import { quoteId } from '../id.js';
+import type { DuplicateRow, FieldWarning, ParsedQuotes, Quote, QuoteRow, RejectedRow } from '../model.js';
 
 export interface ParseQuotesOptions {
   /** Used to pick the format from the extension and to name the input in messages. */
