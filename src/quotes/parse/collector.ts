@@ -23,12 +23,10 @@ import {
 import { quoteId } from '../id.js';
 import type { DuplicateRow, FieldWarning, ParsedQuotes, Quote, QuoteRow, RejectedRow } from '../model.js';
 import type { InputFormat } from './decode.js';
+import { listReasons } from './input-warnings.js';
 
 /** Warnings about the input as a whole (ignored columns, …) carry this row number. */
 export const INPUT_WARNING_ROW = 0;
-
-/** How many reasons an "every row was rejected" message quotes. */
-const REASONS_IN_SUMMARY = 3;
 
 /** A row's values as read, by the field each one holds. */
 export type FieldValues = Partial<Record<QuoteField, unknown>>;
@@ -114,10 +112,9 @@ export class QuoteCollector {
   finish(format: InputFormat, name: string): ParsedQuotes {
     if (this.quotes.length === 0) {
       if (this.rejected.length === 0) throw new InputError(`${name} ${this.emptyMessage}.`);
-      const shown = this.rejected.slice(0, REASONS_IN_SUMMARY).map((r) => r.reason);
-      const more = this.rejected.length - shown.length;
+      const reasons = listReasons(this.rejected.map((r) => r.reason));
       throw new InputError(
-        `${name} has no valid quote: ${this.rejected.length === 1 ? 'its only row was' : `all ${this.rejected.length} rows were`} rejected (${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}).`,
+        `${name} has no valid quote: ${this.rejected.length === 1 ? 'its only row was' : `all ${this.rejected.length} rows were`} rejected (${reasons}).`,
       );
     }
     return {

@@ -5,9 +5,9 @@
 import Papa from 'papaparse';
 import { InputError } from '../../errors.js';
 import { unescapeCell } from '../cells.js';
-import { FIELD_LABELS, TEXT_COLUMN_NAMES, fieldForKey, type QuoteField } from '../fields.js';
+import { TEXT_COLUMN_NAMES, fieldForKey, type QuoteField } from '../fields.js';
 import type { FieldValues, QuoteCollector, RawRow } from './collector.js';
-import { describeName, listNames } from './input-warnings.js';
+import { describeName, keyWarnings, listNames } from './input-warnings.js';
 
 const FIRST_NON_SPACE = /\S/;
 
@@ -139,15 +139,6 @@ function mapColumns(names: readonly string[], name: string, collector: QuoteColl
     namesByField.set(field, [columnName]);
     columns.push([field, index]);
   });
-  if (unknown.length > 0) {
-    collector.warnInput(`${name} has columns Quote Sync does not use, which were ignored: ${listNames(unknown)}.`);
-  }
-  for (const [field, seen] of namesByField) {
-    if (seen.length > 1) {
-      collector.warnInput(
-        `${name} has more than one column for ${FIELD_LABELS[field]} (${listNames(seen)}); the first, ${seen[0]}, was used.`,
-      );
-    }
-  }
+  for (const warning of keyWarnings(name, 'column', { unknown, keysByField: namesByField })) collector.warnInput(warning);
   return columns;
 }

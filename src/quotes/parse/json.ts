@@ -3,9 +3,9 @@
  * holds which field, and hands each record to the collector as field values.
  */
 import { InputError } from '../../errors.js';
-import { FIELD_LABELS, TEXT_COLUMN_NAMES, describeValue, fieldForKey, kindOf, normaliseKey, postFieldForKey, type QuoteField } from '../fields.js';
+import { TEXT_COLUMN_NAMES, describeValue, fieldForKey, kindOf, normaliseKey, postFieldForKey, type QuoteField } from '../fields.js';
 import type { FieldValues, QuoteCollector } from './collector.js';
-import { listNames } from './input-warnings.js';
+import { keyWarnings, listNames } from './input-warnings.js';
 import { jsonSyntaxMessage } from './json-error.js';
 
 const POST_KEY = 'post';
@@ -76,13 +76,7 @@ export function readJson(text: string, name: string, collector: QuoteCollector):
       `${name} has no text field (${TEXT_COLUMN_NAMES.join(' or ')}) in ${records.length === 1 ? 'its one record' : `any of its ${records.length} records`}; the fields found are: ${listNames([...seenKeys])}.`,
     );
   }
-  if (unknownKeys.size > 0) {
-    collector.warnInput(`${name} has fields Quote Sync does not use, which were ignored: ${listNames([...unknownKeys])}.`);
-  }
-  for (const [field, keys] of repeatedFields) {
-    const [first] = keys;
-    collector.warnInput(`${name} has more than one field for ${FIELD_LABELS[field]} (${listNames([...keys])}); the first, ${first}, was used.`);
-  }
+  for (const warning of keyWarnings(name, 'field', { unknown: unknownKeys, keysByField: repeatedFields })) collector.warnInput(warning);
 }
 
 /** Fills fields from the nested post where the record has no flat value for them. */
