@@ -109,6 +109,7 @@ export class QuoteCollector {
     return verdict.value;
   }
 
+  /** What became of every row; an InputError when no row gave a quote (the input is unusable as a whole). */
   finish(format: InputFormat, name: string): ParsedQuotes {
     if (this.quotes.length === 0) {
       if (this.rejected.length === 0) throw new InputError(`${name} ${this.emptyMessage}.`);

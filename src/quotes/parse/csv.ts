@@ -9,8 +9,6 @@ import { TEXT_COLUMN_NAMES, fieldForKey, type QuoteField } from '../fields.js';
 import type { FieldValues, QuoteCollector, RawRow } from './collector.js';
 import { describeName, keyWarnings, listNames } from './input-warnings.js';
 
-const FIRST_NON_SPACE = /\S/;
-
 /**
  * Rows are numbered as a spreadsheet shows them: every record papaparse reads is one row (a
  * quoted cell over several lines stays one row), blank lines included, so the header is row 1
@@ -78,6 +76,8 @@ export function readCsv(text: string, name: string, tsv: boolean, collector: Quo
 function isBlankRow(cells: readonly string[]): boolean {
   return cells.every((cell) => cell.trim() === '');
 }
+
+const FIRST_NON_SPACE = /\S/;
 
 /** The delimiter the header line uses most: comma, tab or semicolon (comma when none). */
 function sniffDelimiter(text: string): string {
