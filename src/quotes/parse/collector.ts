@@ -5,8 +5,8 @@
  * reader could not use), with a warning for each field left out or changed.
  */
 import { InputError } from '../../errors.js';
+import { FIELD_LABELS, type QuoteField } from '../field-names.js';
 import {
-  FIELD_LABELS,
   describeValue,
   normaliseCategory,
   normaliseDate,
@@ -18,8 +18,7 @@ import {
   normaliseUrl,
   subredditFromUrl,
   type Normalised,
-  type QuoteField,
-} from '../fields.js';
+} from '../field-values.js';
 import { quoteId } from '../id.js';
 import type { DuplicateRow, FieldWarning, ParsedQuotes, Quote, QuoteRow, RejectedRow } from '../model.js';
 import type { InputFormat } from './decode.js';

@@ -5,7 +5,7 @@
 import Papa from 'papaparse';
 import { InputError } from '../../errors.js';
 import { unescapeCell } from '../cells.js';
-import { TEXT_COLUMN_NAMES, fieldForKey, type QuoteField } from '../fields.js';
+import { TEXT_COLUMN_NAMES, fieldForKey, type QuoteField } from '../field-names.js';
 import type { FieldValues, QuoteCollector, RawRow } from './collector.js';
 import { describeName, keyWarnings, listNames } from './input-warnings.js';
 

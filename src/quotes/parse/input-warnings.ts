@@ -4,7 +4,8 @@
  * lists of names and reasons such messages show. A key is a CSV column or a JSON record's field;
  * each reader gathers its keys its own way and hands them here.
  */
-import { FIELD_LABELS, cutToLength, type QuoteField } from '../fields.js';
+import { FIELD_LABELS, type QuoteField } from '../field-names.js';
+import { cutToLength } from '../field-values.js';
 
 /** What a key is called in messages: a CSV has columns, a JSON record has fields. */
 export type KeyNoun = 'column' | 'field';

@@ -3,7 +3,8 @@
  * holds which field, and hands each record to the collector as field values.
  */
 import { InputError } from '../../errors.js';
-import { TEXT_COLUMN_NAMES, describeValue, fieldForKey, kindOf, normaliseKey, postFieldForKey, type QuoteField } from '../fields.js';
+import { TEXT_COLUMN_NAMES, fieldForKey, normaliseKey, postFieldForKey, type QuoteField } from '../field-names.js';
+import { describeValue, kindOf } from '../field-values.js';
 import type { FieldValues, QuoteCollector } from './collector.js';
 import { keyWarnings, listNames } from './input-warnings.js';
 import { jsonSyntaxMessage } from './json-error.js';
