@@ -1,6 +1,6 @@
 /** Child process of the benchmark: parses one CSV file and reports its time and peak memory. */
 import { readFileSync } from 'node:fs';
-import { parseQuotes } from '../src/quotes/parse.js';
+import { parseQuotes } from '../src/quotes/parse/index.js';
 
 const file = process.argv[2]!;
 const started = performance.now();

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../src/cli/run.js';
 import { quoteToPage } from '../src/notion/page.js';
-import { parseQuotes } from '../src/quotes/parse.js';
+import { parseQuotes } from '../src/quotes/parse/index.js';
 import type { SyncReport } from '../src/sync/report.js';
 import type { LocalNotionOptions, RecordedRequest } from '../test/fakes/local-notion.js';
 import { makeQuoteRecords, recordsToCsv } from '../test/support/quote-factory.js';

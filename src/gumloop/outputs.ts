@@ -5,7 +5,8 @@
  * arrive), or CSV text. Validating the quotes themselves is left to the parser.
  */
 import { GumloopOutputError } from '../errors.js';
-import { kindOf, normaliseKey } from '../quotes/fields.js';
+import { normaliseKey } from '../quotes/field-names.js';
+import { kindOf } from '../quotes/field-values.js';
 import type { SyncSource } from '../sync/engine.js';
 import type { GumloopRun } from './client.js';
 

@@ -7,7 +7,7 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import { escapeCell } from '../quotes/cells.js';
-import { FIELD_LABELS, fieldForKey, postFieldForKey, type QuoteField } from '../quotes/fields.js';
+import { FIELD_LABELS, fieldForKey, postFieldForKey, type QuoteField } from '../quotes/field-names.js';
 import { QUOTE_CSV_COLUMNS, type Quote, type QuoteCsvColumn } from '../quotes/model.js';
 import type { JobStore } from '../store.js';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { GumloopOutputError } from '../../src/errors.js';
 import type { GumloopRun } from '../../src/gumloop/client.js';
 import { quotesFromOutputs } from '../../src/gumloop/outputs.js';
-import { parseQuotes } from '../../src/quotes/parse.js';
+import { parseQuotes } from '../../src/quotes/parse/index.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/quotes/${name}`, import.meta.url), 'utf8');
 const sampleText = fixture('sample-gumloop.json');

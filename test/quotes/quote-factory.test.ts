@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseQuotes } from '../../src/quotes/parse.js';
+import { parseQuotes } from '../../src/quotes/parse/index.js';
 import { makeQuoteRecords, recordsToCsv } from '../support/quote-factory.js';
 
 describe('makeQuoteRecords', () => {

@@ -7,7 +7,7 @@ import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { escapeCell } from '../../src/quotes/cells.js';
 import { QUOTE_CSV_COLUMNS, type Quote, type QuoteRow } from '../../src/quotes/model.js';
-import { parseQuotes } from '../../src/quotes/parse.js';
+import { parseQuotes } from '../../src/quotes/parse/index.js';
 import { makeQuoteRecords } from '../support/quote-factory.js';
 
 /** What the fallback writer does with a quote that was not written. */

@@ -2,7 +2,7 @@ import { WebClient, LogLevel } from '@slack/web-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { SlackThreadReporter } from '../../src/slack/thread.js';
-import { parseQuotes } from '../../src/quotes/parse.js';
+import { parseQuotes } from '../../src/quotes/parse/index.js';
 import { startSlackServer, type LocalSlack } from '../fakes/local-slack.js';
 import { makeQuoteRecords } from '../support/quote-factory.js';
 import { startHarness, type Harness } from '../support/harness.js';

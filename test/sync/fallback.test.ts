@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseQuotes } from '../../src/quotes/parse.js';
+import { parseQuotes } from '../../src/quotes/parse/index.js';
 import { JobStore } from '../../src/store.js';
 import { fallbackCsv, fallbackRows, writeFallbackCsv } from '../../src/sync/fallback.js';
 import { mkdtempSync } from 'node:fs';

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { quoteToPage } from '../../src/notion/page.js';
-import { parseQuotes } from '../../src/quotes/parse.js';
+import { parseQuotes } from '../../src/quotes/parse/index.js';
 import { multiplicity, startHarness, type Harness } from '../support/harness.js';
 import { makeQuoteRecords, type QuoteRecord } from '../support/quote-factory.js';
 

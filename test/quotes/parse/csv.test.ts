@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
-import { INPUT_WARNING_ROW, parseQuotes } from '../../src/quotes/parse.js';
+import { InputError } from '../../../src/errors.js';
+import { INPUT_WARNING_ROW, parseQuotes } from '../../../src/quotes/parse/index.js';
 
-const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/quotes/${name}`, import.meta.url));
+const fixture = (name: string): Buffer => readFileSync(new URL(`../../fixtures/quotes/${name}`, import.meta.url));
 const parseFixture = (name: string) => parseQuotes(fixture(name), { filename: `uploads/${name}` });
 const unusable = (name: string): InputError => {
   try {
@@ -306,24 +306,5 @@ describe('CSV headers and encodings', () => {
   it('reads a .tsv file as tab-separated even with commas in its header', () => {
     const parsed = parseQuotes('text\tcategory, more\nTabbed\tPricing\n', { filename: 'q.tsv' });
     expect(parsed.quotes[0]!.quote.text).toBe('Tabbed');
-  });
-});
-
-describe('format', () => {
-  it('comes from options, else the extension, else the first character', () => {
-    expect(parseQuotes('[{"text":"a"}]').format).toBe('json');
-    expect(parseQuotes('  {"text":"a"}').format).toBe('json');
-    expect(parseQuotes('text\na').format).toBe('csv');
-    expect(parseQuotes('text\na', { filename: 'quotes.txt' }).format).toBe('csv');
-    expect(parseQuotes('text\n[a]', { filename: 'quotes.csv' }).format).toBe('csv');
-    expect(() => parseQuotes('text\na', { filename: 'quotes.json' })).toThrow(/quotes\.json is not valid JSON/);
-    expect(parseQuotes('text\n[a]', { filename: 'quotes.json', format: 'csv' }).format).toBe('csv');
-  });
-
-  it('accepts a string as well as a Buffer', () => {
-    const fromString = parseQuotes('\uFEFFtext\nhello');
-    const fromBuffer = parseQuotes(Buffer.from('\uFEFFtext\nhello'));
-    expect(fromString).toEqual(fromBuffer);
-    expect(fromString.quotes[0]!.quote.text).toBe('hello');
   });
 });

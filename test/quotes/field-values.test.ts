@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   cutToLength,
   describeValue,
-  fieldForKey,
   normaliseDate,
   normaliseRelevance,
   normaliseSelectName,
@@ -12,37 +11,9 @@ import {
   normaliseUrl,
   subredditFromUrl,
   type Normalised,
-} from '../../src/quotes/fields.js';
+} from '../../src/quotes/field-values.js';
 
 const value = <T>(n: Normalised<T>): T | undefined => (n.kind === 'ok' ? n.value : undefined);
-
-describe('fieldForKey', () => {
-  it.each([
-    ['text', 'text'],
-    [' Quote ', 'text'],
-    ['QUOTE', 'text'],
-    ['Relevance Score', 'relevanceScore'],
-    ['relevance-score', 'relevanceScore'],
-    ['score', 'relevanceScore'],
-    ['Justification', 'relevanceJustification'],
-    ['Reddit URL', 'redditUrl'],
-    ['post_url', 'redditUrl'],
-    ['url', 'redditUrl'],
-    ['Post Title', 'postTitle'],
-    ['title', 'postTitle'],
-    ['Date Added', 'insertedAt'],
-    ['inserted_at', 'insertedAt'],
-    ['date', 'insertedAt'],
-    ['Quote ID', 'id'],
-    ['id', 'id'],
-    ['Sub_Reddit', 'subreddit'],
-    ['reason', 'ignored'],
-    ['Row', 'ignored'],
-    ['upvotes', undefined],
-  ])('%j holds %s', (name, field) => {
-    expect(fieldForKey(name)).toBe(field);
-  });
-});
 
 describe('normaliseText', () => {
   it('trims and otherwise keeps the text exactly', () => {

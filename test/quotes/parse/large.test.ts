@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseQuotes } from '../../src/quotes/parse.js';
-import { makeQuoteRecords, recordsToCsv } from '../support/quote-factory.js';
+import { parseQuotes } from '../../../src/quotes/parse/index.js';
+import { makeQuoteRecords, recordsToCsv } from '../../support/quote-factory.js';
 
 describe('a 100,000-row CSV', () => {
   it('parses with every row accounted for', () => {

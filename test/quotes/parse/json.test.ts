@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
-import { jsonErrorOffset, parseQuotes } from '../../src/quotes/parse.js';
+import { InputError } from '../../../src/errors.js';
+import { parseQuotes } from '../../../src/quotes/parse/index.js';
 
-const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/quotes/${name}`, import.meta.url));
+const fixture = (name: string): Buffer => readFileSync(new URL(`../../fixtures/quotes/${name}`, import.meta.url));
 const parseFixture = (name: string) => parseQuotes(fixture(name), { filename: name });
 const unusable = (run: () => unknown): InputError => {
   try {
@@ -184,23 +184,5 @@ describe('JSON values', () => {
     );
     expect(parsed.quotes).toHaveLength(1);
     expect(parsed.duplicates).toEqual([{ row: 2, id: parsed.quotes[0]!.quote.id, firstRow: 1 }]);
-  });
-});
-
-describe('jsonErrorOffset', () => {
-  it.each([
-    ['[]', -1],
-    ['{"a": [1, -2.5e3, true, null, "x\\u00e9"]}', -1],
-    ['[1,]', 3],
-    ['{"a" 1}', 5],
-    ['{a: 1}', 1],
-    ['[01]', 2],
-    ['"\\x"', 2],
-    ['"tab\there"', 4],
-    ['[1] 2', 4],
-    ['[1, 2', 5],
-    ['', 0],
-  ])('%j → %d', (text, offset) => {
-    expect(jsonErrorOffset(text)).toBe(offset);
   });
 });

@@ -1,0 +1,141 @@
+/**
+ * The JSON reader: finds the list of records in the document, says which key of each record
+ * holds which field, and hands each record to the collector as field values.
+ */
+import { InputError } from '../../errors.js';
+import { TEXT_COLUMN_NAMES, fieldForKey, normaliseKey, postFieldForKey, type QuoteField } from '../field-names.js';
+import { describeValue, kindOf } from '../field-values.js';
+import type { FieldValues, QuoteCollector } from './collector.js';
+import { keyWarnings, listNames } from './input-warnings.js';
+import { jsonSyntaxMessage } from './json-error.js';
+
+const POST_KEY = 'post';
+
+/**
+ * An array of quotes, `{ "quotes": [...] }`, or one quote object. Records may be flat or
+ * Gumloop-shaped with a nested `post: { url, title, subreddit }`; a flat field wins over the
+ * nested one (with a warning when they differ). Records are numbered from 1.
+ */
+export function readJson(text: string, name: string, collector: QuoteCollector): void {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InputError(jsonSyntaxMessage(text, name, error));
+  }
+  const records = recordsIn(value, name);
+  collector.noRows('has no quotes: its list is empty');
+
+  const fieldByKey = new Map<string, QuoteField | 'ignored' | typeof POST_KEY | undefined>();
+  const lookup = (key: string) => {
+    if (!fieldByKey.has(key)) fieldByKey.set(key, normaliseKey(key) === POST_KEY ? POST_KEY : fieldForKey(key));
+    return fieldByKey.get(key);
+  };
+  const unknownKeys = new Set<string>();
+  const repeatedFields = new Map<QuoteField, Set<string>>();
+  const seenKeys = new Set<string>();
+  let hasTextKey = false;
+
+  records.forEach((record, index) => {
+    const row = index + 1;
+    if (!isPlainObject(record)) {
+      collector.reject(row, `expected a quote object, found ${kindOf(record)}`, { value: record });
+      return;
+    }
+    const values: FieldValues = {};
+    const keyOf: Partial<Record<QuoteField, string>> = {};
+    let post: unknown;
+    for (const key of Object.keys(record)) {
+      seenKeys.add(key);
+      const field = lookup(key);
+      if (field === undefined) unknownKeys.add(key);
+      if (field === undefined || field === 'ignored') continue;
+      if (field === POST_KEY) {
+        post ??= record[key];
+        continue;
+      }
+      if (field === 'text') hasTextKey = true;
+      const first = keyOf[field];
+      if (first !== undefined) {
+        const names = repeatedFields.get(field) ?? new Set([first]);
+        repeatedFields.set(field, names.add(key));
+        continue;
+      }
+      keyOf[field] = key;
+      values[field] = record[key];
+    }
+    if (isPlainObject(post)) {
+      mergePost(row, post, values, keyOf, unknownKeys, collector);
+    } else if (post !== undefined && post !== null) {
+      collector.warnRow(row, `post ${describeValue(post)} is not an object, so it was left out.`);
+    }
+    collector.add(row, values, () => record);
+  });
+
+  if (!hasTextKey && records.some(isPlainObject)) {
+    throw new InputError(
+      `${name} has no text field (${TEXT_COLUMN_NAMES.join(' or ')}) in ${records.length === 1 ? 'its one record' : `any of its ${records.length} records`}; the fields found are: ${listNames([...seenKeys])}.`,
+    );
+  }
+  for (const warning of keyWarnings(name, 'field', { unknown: unknownKeys, keysByField: repeatedFields })) collector.warnInput(warning);
+}
+
+/** Fills fields from the nested post where the record has no flat value for them. */
+function mergePost(
+  row: number,
+  post: Record<string, unknown>,
+  values: FieldValues,
+  keyOf: Partial<Record<QuoteField, string>>,
+  unknownKeys: Set<string>,
+  collector: QuoteCollector,
+): void {
+  const taken = new Set<QuoteField>();
+  for (const key of Object.keys(post)) {
+    const field = postFieldForKey(key);
+    if (field === undefined) {
+      unknownKeys.add(`${POST_KEY}.${key}`);
+      continue;
+    }
+    if (taken.has(field)) continue;
+    taken.add(field);
+    const nested = post[key];
+    if (isBlank(nested)) continue;
+    const flat = values[field];
+    if (isBlank(flat)) {
+      values[field] = nested;
+    } else if (String(flat).trim() !== String(nested).trim()) {
+      collector.warnRow(
+        row,
+        `${keyOf[field]} ${describeValue(flat)} and ${POST_KEY}.${key} ${describeValue(nested)} differ; ${keyOf[field]} was used.`,
+      );
+    }
+  }
+}
+
+function isBlank(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function recordsIn(value: unknown, name: string): unknown[] {
+  if (Array.isArray(value)) return value;
+  const expected =
+    'a list of quotes, an object with a "quotes" list, or a single quote object with a "text" field';
+  if (isPlainObject(value)) {
+    const keys = Object.keys(value);
+    const quotesKey = keys.find((key) => normaliseKey(key) === 'quotes');
+    if (quotesKey !== undefined) {
+      const quotes = value[quotesKey];
+      if (Array.isArray(quotes)) return quotes;
+      throw new InputError(`${name} is JSON of an unknown shape: its "${quotesKey}" field is ${kindOf(quotes)}, not a list of quotes.`);
+    }
+    if (keys.some((key) => fieldForKey(key) === 'text')) return [value];
+    throw new InputError(
+      `${name} is JSON of an unknown shape: expected ${expected}; found an object with ${keys.length === 0 ? 'no keys' : `the keys ${listNames(keys)}`}.`,
+    );
+  }
+  throw new InputError(`${name} is JSON of an unknown shape: expected ${expected}; found ${kindOf(value)}.`);
+}
