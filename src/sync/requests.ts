@@ -5,7 +5,7 @@
 import { NotionRequestError, NotionTargetError, NotionUnauthorizedError } from '../errors.js';
 import { classifyNotionError, type NotionFailure } from '../notion/failure.js';
 import type { NotionGateway } from '../notion/gateway.js';
-import { countsAsRateLimitWait, decideRetry, describeFailure, type RetryPolicy } from './retry.js';
+import { applyRetryDecision, describeFailure, type RetryCounters, type RetryPolicy } from './retry.js';
 
 export interface RetryRuntime {
   gateway: NotionGateway;
@@ -19,26 +19,16 @@ export interface RetryRuntime {
 
 /** Runs a read or set-up call until it succeeds; throws a QuoteSyncError when it cannot. */
 export async function withRetries<T>(what: string, call: () => Promise<T>, runtime: RetryRuntime, targetId = ''): Promise<T> {
-  let attempt = 0;
-  let rateLimitWaits = 0;
+  const counters: RetryCounters = { attempts: 0, rateLimitWaits: 0 };
   for (;;) {
     try {
       return await call();
     } catch (error) {
       const failure = classifyNotionError(error);
       if (!failure) throw error;
-      const isRateLimit = failure.kind === 'rate_limited' || failure.kind === 'overloaded';
-      if (!isRateLimit) attempt += 1;
-      const decision = decideRetry(failure, {
-        operation: 'read',
-        attempt,
-        rateLimitWaits,
-        policy: runtime.policy,
-        random: runtime.random,
-      });
+      const decision = applyRetryDecision(failure, counters, { operation: 'read', policy: runtime.policy, random: runtime.random });
       switch (decision.action) {
         case 'pause_all':
-          if (countsAsRateLimitWait(failure)) rateLimitWaits += 1;
           runtime.onFailure?.(failure, what, runtime.gateway.pacer.pause?.ms ?? 0);
           break;
         case 'retry':

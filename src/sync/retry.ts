@@ -84,6 +84,36 @@ export function decideRetry(
   }
 }
 
+/** How often one request has failed so far, in the two counts the policy limits. */
+export interface RetryCounters {
+  /** Failed attempts (409, 5xx, timeouts, dropped connections). */
+  attempts: number;
+  /** Rate-limit answers in a row. */
+  rateLimitWaits: number;
+}
+
+/**
+ * Counts a failure of one request and decides what to do about it: the one place the counters
+ * move, for creates and reads alike. A rate-limit answer is no failed attempt (it is Notion's
+ * pace) and the workspace-wide one does not count at all; a retry for another reason ends a run
+ * of rate-limit answers.
+ */
+export function applyRetryDecision(
+  failure: NotionFailure,
+  counters: RetryCounters,
+  context: { operation: Operation; policy: RetryPolicy; random: () => number },
+): RetryDecision {
+  if (failure.kind !== 'rate_limited' && failure.kind !== 'overloaded') counters.attempts += 1;
+  const decision = decideRetry(failure, {
+    ...context,
+    attempt: counters.attempts,
+    rateLimitWaits: counters.rateLimitWaits,
+  });
+  if (decision.action === 'pause_all' && countsAsRateLimitWait(failure)) counters.rateLimitWaits += 1;
+  if (decision.action === 'retry') counters.rateLimitWaits = 0;
+  return decision;
+}
+
 /**
  * Whether a rate-limit answer counts towards the ones a request may meet before it fails. The
  * workspace-wide limit does not: other integrations spent it, and waiting it out always works.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NotionFailure } from '../../src/notion/failure.js';
-import { backoffMs, countsAsRateLimitWait, decideRetry, describeFailure, type RetryPolicy } from '../../src/sync/retry.js';
+import { applyRetryDecision, backoffMs, countsAsRateLimitWait, decideRetry, describeFailure, type RetryPolicy } from '../../src/sync/retry.js';
 
 const policy: RetryPolicy = { baseMs: 100, maxMs: 1000, maxAttempts: 4, maxRateLimitWaits: 3 };
 const ctx = (over: Partial<Parameters<typeof decideRetry>[1]> = {}) => ({
@@ -70,5 +70,36 @@ describe('decideRetry', () => {
   it('fails one quote on a validation error, but stops on a bad read', () => {
     expect(decideRetry(f('invalid', { code: 'validation_error' }), ctx()).action).toBe('give_up');
     expect(decideRetry(f('invalid', { code: 'validation_error' }), ctx({ operation: 'read' })).action).toBe('stop_job');
+  });
+});
+
+describe('applyRetryDecision', () => {
+  const context = { operation: 'create' as const, policy, random: () => 0.5 };
+
+  it('counts a failed attempt, not a rate-limit answer', () => {
+    const counters = { attempts: 0, rateLimitWaits: 0 };
+    applyRetryDecision(f('conflict'), counters, context);
+    applyRetryDecision(f('overloaded', { retryAfterMs: 10 }), counters, context);
+    expect(counters).toEqual({ attempts: 1, rateLimitWaits: 1 });
+  });
+
+  it('never counts the workspace-wide limit', () => {
+    const counters = { attempts: 0, rateLimitWaits: 0 };
+    for (let i = 0; i < 10; i++) {
+      expect(applyRetryDecision(f('rate_limited', { limit: 'workspace' }), counters, context)).toEqual({ action: 'pause_all' });
+    }
+    expect(counters).toEqual({ attempts: 0, rateLimitWaits: 0 });
+  });
+
+  it('ends a run of rate-limit answers when it retries for another reason', () => {
+    const counters = { attempts: 0, rateLimitWaits: 2 };
+    expect(applyRetryDecision(f('server', { status: 502 }), counters, context).action).toBe('retry');
+    expect(counters).toEqual({ attempts: 1, rateLimitWaits: 0 });
+  });
+
+  it('gives up at the attempt limit, counting the last attempt', () => {
+    const counters = { attempts: 3, rateLimitWaits: 0 };
+    expect(applyRetryDecision(f('conflict'), counters, context).action).toBe('give_up');
+    expect(counters.attempts).toBe(4);
   });
 });
