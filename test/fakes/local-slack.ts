@@ -49,6 +49,110 @@ export interface SlackFileRecord {
   created: number;
 }
 
+/** Where a file was shared, as Slack's file object lists it under `shares`. */
+export interface SlackFileShare {
+  ts: string;
+  channel_name: string;
+  team_id: string;
+  reply_count: number;
+  thread_ts?: string;
+}
+
+/** Slack's file object, as files.info and events carry it (the fields this server fills in). */
+export interface SlackFileObject {
+  id: string;
+  created: number;
+  timestamp: number;
+  name: string;
+  title: string;
+  mimetype: string;
+  filetype: string;
+  pretty_type: string;
+  user: string;
+  mode: 'hosted';
+  editable: boolean;
+  is_external: boolean;
+  external_type: string;
+  size: number;
+  url_private: string;
+  url_private_download: string;
+  permalink: string;
+  shares: { public: Record<string, SlackFileShare[]> };
+  channels: string[];
+}
+
+/** What a message event carries instead of the file when the app must ask files.info. */
+export interface SlackFileStub {
+  id: string;
+  file_access: 'check_file_info';
+}
+
+/** The `message` event (subtype `file_share`) of a person's upload. */
+export interface FileShareMessageEvent {
+  type: 'message';
+  subtype: 'file_share';
+  text: string;
+  files: (SlackFileObject | SlackFileStub)[];
+  upload: boolean;
+  user: string;
+  display_as_bot: boolean;
+  ts: string;
+  thread_ts?: string;
+  channel: string;
+  channel_type: 'channel';
+  event_ts: string;
+}
+
+/** The `file_shared` event: only the file's id; the details come from files.info. */
+export interface FileSharedEvent {
+  type: 'file_shared';
+  file_id: string;
+  user_id: string;
+  file: { id: string };
+  channel_id: string;
+  event_ts: string;
+}
+
+/** The events this server makes for the app. */
+export type SlackEvent = FileShareMessageEvent | FileSharedEvent;
+
+/** A person's upload: the file, and the two events Slack delivers for it. */
+export interface UserUpload {
+  file: SlackFileObject;
+  message: FileShareMessageEvent;
+  fileShared: FileSharedEvent;
+}
+
+/**
+ * A message for the person who typed a slash command: the body of the command's acknowledgement,
+ * or of a POST to its response_url.
+ */
+export interface SlashCommandMessage {
+  text: string;
+  /** Slack's default is `ephemeral`. */
+  response_type?: 'ephemeral' | 'in_channel';
+}
+
+export function isSlashCommandMessage(value: unknown): value is SlashCommandMessage {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'text' in value &&
+    typeof value.text === 'string' &&
+    (!('response_type' in value) || value.response_type === 'ephemeral' || value.response_type === 'in_channel')
+  );
+}
+
+/** The slash-command message in a JSON body, or undefined when the body is not one. */
+export function readSlashCommandMessage(json: string): SlashCommandMessage | undefined {
+  try {
+    const value: unknown = JSON.parse(json);
+    return isSlashCommandMessage(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface SlackEphemeral {
   channel: string;
   user: string;
@@ -92,8 +196,10 @@ export class LocalSlack {
   private tsCounter = 0;
   readonly files = new Map<string, SlackFileRecord>();
   readonly ephemerals: SlackEphemeral[] = [];
-  /** Bodies posted to response_urls, by the id in the URL. */
-  readonly responses: { id: string; body: Record<string, unknown> }[] = [];
+  /** Messages posted to response_urls, by the id in the URL. */
+  readonly responses: { id: string; body: SlashCommandMessage }[] = [];
+  /** Bodies posted to response_urls that are not a message (no text, or not JSON). */
+  readonly unreadableResponses: { id: string; body: string }[] = [];
   /** Downloads of file bytes: which file, with which token. */
   readonly downloads: { fileId: string; authorized: boolean }[] = [];
   readonly teamId = 'T0LOCAL';
@@ -218,6 +324,18 @@ export class LocalSlack {
     }
   }
 
+  /**
+   * Resolves with the first message the app posted to the response_url with this id; rejects when
+   * what it posted there is not a message.
+   */
+  async commandResponse(id: string): Promise<SlashCommandMessage> {
+    const posted = () => this.responses.find((r) => r.id === id) ?? this.unreadableResponses.find((r) => r.id === id);
+    await this.waitFor(() => posted() !== undefined, `a message at response_url ${id}`);
+    const response = posted()!;
+    if (typeof response.body === 'string') throw new Error(`the app posted something other than a message to response_url ${id}: ${response.body.slice(0, 200)}`);
+    return response.body;
+  }
+
   /** A response_url for one slash command. */
   responseUrl(): string {
     this.responseCounter += 1;
@@ -242,7 +360,7 @@ export class LocalSlack {
     size?: number;
     /** The message event carries only a stub of the file (`file_access: "check_file_info"`). */
     stubInEvent?: boolean;
-  }): { file: Record<string, unknown>; message: Record<string, unknown>; fileShared: Record<string, unknown> } {
+  }): UserUpload {
     const channel = this.channel(input.channel);
     const ts = this.nextTs();
     const id = `F${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`;
@@ -264,7 +382,7 @@ export class LocalSlack {
     };
     this.files.set(id, record);
     this.messages.push({ channel, ts, threadTs: input.threadTs, text: '', blocks: undefined, history: [''], files: [{ id, title: record.title, name: record.name, content: content.toString('utf8') }] });
-    const file = { ...this.fileObject(record), ...(input.downloadUrl ? { url_private: input.downloadUrl, url_private_download: input.downloadUrl } : {}) };
+    const file: SlackFileObject = { ...this.fileObject(record), ...(input.downloadUrl ? { url_private: input.downloadUrl, url_private_download: input.downloadUrl } : {}) };
     return {
       file,
       message: {
@@ -286,14 +404,14 @@ export class LocalSlack {
   }
 
   /** The `file_shared` event Slack sends for a file the bot itself uploaded (the fallback CSV). */
-  fileSharedEventFor(fileId: string): Record<string, unknown> {
+  fileSharedEventFor(fileId: string): FileSharedEvent {
     const f = this.files.get(fileId);
     if (!f) throw new Error(`no file ${fileId}`);
     return { type: 'file_shared', file_id: f.id, user_id: f.user, file: { id: f.id }, channel_id: f.channel, event_ts: f.ts };
   }
 
   /** Slack's file object, as files.info and events carry it. */
-  private fileObject(f: SlackFileRecord): Record<string, unknown> {
+  private fileObject(f: SlackFileRecord): SlackFileObject {
     const path = `${this.url}/files-pri/${this.teamId}-${f.id}`;
     return {
       id: f.id,
@@ -350,7 +468,10 @@ export class LocalSlack {
     if (url.pathname.startsWith('/commands/') && req.method === 'POST') {
       // response_url: JSON bodies, answered with a plain "ok" as Slack does.
       const id = url.pathname.split('/')[3] ?? '';
-      this.responses.push({ id, body: JSON.parse(raw.toString('utf8') || '{}') as Record<string, unknown> });
+      const body = raw.toString('utf8');
+      const message = readSlashCommandMessage(body);
+      if (message) this.responses.push({ id, body: message });
+      else this.unreadableResponses.push({ id, body });
       res.writeHead(200, { 'content-type': 'text/html' }).end('ok');
       return;
     }

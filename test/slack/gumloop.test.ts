@@ -2,9 +2,7 @@
  * Gumloop and the digest through the running app: the real Bolt app, the local Slack, Notion and
  * Gumloop. Runs are polled with the delays scaled down (GUMLOOP_POLL_MS=1).
  */
-import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SyncJob } from '../../src/store.js';
 import { startGumloopServer, type LocalGumloop } from '../fakes/local-gumloop.js';
 import { multiplicity } from '../support/harness.js';
 import { makeQuoteRecords, recordsToCsv } from '../support/quote-factory.js';
@@ -44,10 +42,6 @@ function pageIds(harness: SlackAppHarness): string[] {
   return harness.notion.databaseIds().flatMap((id) => harness.notion.propertyTexts(harness.notion.dataSourceOf(id), 'Quote ID'));
 }
 
-function nextJob(harness: SlackAppHarness): Promise<SyncJob> {
-  return once(harness.app.context.jobs.events, 'submitted').then(([job]) => job as SyncJob);
-}
-
 function push(harness: SlackAppHarness, body: string, headers: Record<string, string>): Promise<Response> {
   return fetch(`${harness.driver.appUrl}/gumloop/quotes`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 }
@@ -57,9 +51,9 @@ describe('/sync-quotes run and gumloop', () => {
     const app = await start();
     const records = makeQuoteRecords(25, 61);
     gumloop!.defineFlow('flow-reddit', { outputs: { quotes: JSON.stringify(records), summary: 'ok' }, pollsUntilDone: 3 });
-    const submitted = nextJob(app);
+    const submitted = app.nextJob();
     const ack = await app.driver.command('run flow-reddit subreddit=startups "topic=pricing pain"');
-    expect(JSON.parse(ack.body).text).toBe('Starting the Gumloop flow flow-reddit …');
+    expect(ack.reply().text).toBe('Starting the Gumloop flow flow-reddit …');
     const job = await submitted;
     expect(await app.app.context.jobs.finished(job.id)).toMatchObject({ state: 'done', written: 25 });
     const started = gumloop!.requests.find((r) => r.path.endsWith('/start_pipeline'))!;
@@ -92,11 +86,11 @@ describe('/sync-quotes run and gumloop', () => {
     const app = await start();
     const records = makeQuoteRecords(12, 62);
     gumloop!.defineFlow('flow-csv', { outputs: { Quotes: recordsToCsv(records) }, pollsUntilDone: 1 });
-    const first = nextJob(app);
+    const first = app.nextJob();
     await app.driver.command('run flow-csv');
     await app.app.context.jobs.finished((await first).id);
     const runId = gumloop!.runs[0]!.runId;
-    const second = nextJob(app);
+    const second = app.nextJob();
     await app.driver.command(`gumloop ${runId}`);
     const report = await app.app.context.jobs.finished((await second).id);
     expect(report).toMatchObject({ state: 'done', written: 0, alreadyPresent: 12 });
@@ -107,7 +101,7 @@ describe('/sync-quotes run and gumloop', () => {
   it('says how to set Gumloop up when it is not configured', async () => {
     const app = await start({ GUMLOOP_API_KEY: '', GUMLOOP_USER_ID: '' });
     const ack = await app.driver.command('run flow-reddit');
-    expect(JSON.parse(ack.body)).toEqual({ response_type: 'ephemeral', text: 'Gumloop is not set up here: set GUMLOOP_API_KEY and GUMLOOP_USER_ID.' });
+    expect(ack.reply()).toEqual({ response_type: 'ephemeral', text: 'Gumloop is not set up here: set GUMLOOP_API_KEY and GUMLOOP_USER_ID.' });
     expect(gumloop!.requests).toEqual([]);
   });
 
@@ -132,7 +126,7 @@ describe('POST /gumloop/quotes', () => {
   it('takes a batch with the right secret, narrates it in GUMLOOP_CHANNEL_ID, and writes a repeated push once', async () => {
     const app = await start();
     const body = JSON.stringify({ quotes: makeQuoteRecords(20, 63) });
-    const submitted = nextJob(app);
+    const submitted = app.nextJob();
     const res = await push(app, body, { authorization: `Bearer ${SECRET}`, 'x-gumloop-run-id': 'run-42' });
     expect(res.status).toBe(202);
     const answer = (await res.json()) as { ok: boolean; job_id: string; quotes: number };
@@ -144,7 +138,7 @@ describe('POST /gumloop/quotes', () => {
     expect(root.history[0]).toBe('Gumloop pushed quotes from run run-42. Reading them…');
     expect(root.text).toContain(':white_check_mark: Done. 20 written');
 
-    const again = nextJob(app);
+    const again = app.nextJob();
     expect((await push(app, body, { authorization: `Bearer ${SECRET}` })).status).toBe(202);
     expect(await app.app.context.jobs.finished((await again).id)).toMatchObject({ written: 0, alreadyPresent: 20 });
     expect(pageIds(app)).toHaveLength(20);
@@ -174,12 +168,11 @@ describe('POST /gumloop/quotes', () => {
 describe('/sync-quotes digest', () => {
   it('posts the digest of the last 24 hours in the channel, with the synced job in it', async () => {
     const app = await start();
-    const submitted = nextJob(app);
+    const submitted = app.nextJob();
     await push(app, JSON.stringify(makeQuoteRecords(6, 65)), { authorization: `Bearer ${SECRET}` });
     await app.app.context.jobs.finished((await submitted).id);
     const ack = await app.driver.command('digest');
-    await app.slack.waitFor(() => app.slack.responses.some((r) => r.id === ack.responseId), 'the answer');
-    expect(app.slack.responses.find((r) => r.id === ack.responseId)!.body.text).toBe('Posted the digest of the last 24 hours in this channel.');
+    expect((await app.slack.commandResponse(ack.responseId)).text).toBe('Posted the digest of the last 24 hours in this channel.');
     const digest = app.slack.messages.find((m) => m.channel === CHANNEL && m.blocks)!;
     expect(digest.blocks!.length).toBeLessThanOrEqual(50);
     expect(JSON.stringify(digest.blocks)).toContain('6');

@@ -3,9 +3,7 @@
  * greeted with `hello`, and receives slash commands and events as envelopes it acknowledges on
  * the socket. No HTTP request from Slack reaches it.
  */
-import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SyncJob } from '../../src/store.js';
 import { makeQuoteRecords, recordsToCsv } from '../support/quote-factory.js';
 import { CHANNEL, USER, startSlackApp, type SlackAppHarness } from '../support/slack-app.js';
 
@@ -25,15 +23,15 @@ describe('Socket Mode', () => {
     expect(help.payload).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('*/sync-quotes* moves quotes into Notion') });
 
     const upload = h.slack.userUpload({ channel: CHANNEL, user: USER, name: 'socket.csv', content: recordsToCsv(makeQuoteRecords(8, 71)) });
-    const submitted = once(h.app.context.jobs.events, 'submitted');
+    const submitted = h.nextJob();
     const acks = await Promise.all([
       h.slack.deliverOverSocket('events_api', h.driver.eventEnvelope(upload.message)),
       h.slack.deliverOverSocket('events_api', h.driver.eventEnvelope(upload.fileShared)),
     ]);
     expect(acks.map((a) => a.ms).every((ms) => ms < 3000)).toBe(true);
-    const [job] = (await submitted) as [SyncJob];
+    const job = await submitted;
     expect(await h.app.context.jobs.finished(job.id)).toMatchObject({ state: 'done', written: 8 });
-    expect(h.slack.thread(CHANNEL, upload.message.ts as string)[1]!.text).toContain(':white_check_mark: Done. 8 written');
+    expect(h.slack.thread(CHANNEL, upload.message.ts)[1]!.text).toContain(':white_check_mark: Done. 8 written');
     expect(h.app.context.store.listJobs()).toHaveLength(1);
   });
 });

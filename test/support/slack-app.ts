@@ -7,9 +7,17 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { startApp, type AppOptions, type RunningApp } from '../../src/slack/app.js';
+import type { Submitted } from '../../src/slack/jobs.js';
 import { register, routes } from '../../commands/index.js';
 import { startNotionServer, type LocalNotion, type LocalNotionOptions } from '../fakes/local-notion.js';
-import { startSlackServer, type LocalSlack, type LocalSlackOptions } from '../fakes/local-slack.js';
+import {
+  readSlashCommandMessage,
+  startSlackServer,
+  type LocalSlack,
+  type LocalSlackOptions,
+  type SlackEvent,
+  type SlashCommandMessage,
+} from '../fakes/local-slack.js';
 import { fastEnv, seededRandom, tempDbPath } from './harness.js';
 
 export const SIGNING_SECRET = 'local-signing-secret';
@@ -26,6 +34,13 @@ export interface Delivery {
   body: string;
   /** Time from sending the request to Slack having the whole answer. */
   ms: number;
+}
+
+export interface CommandDelivery extends Delivery {
+  /** The id in the command's response_url: `slack.commandResponse(responseId)` is what the app posted there. */
+  responseId: string;
+  /** The acknowledgement's body, the message Slack shows the person; throws when the body is not one. */
+  reply(): SlashCommandMessage;
 }
 
 export class SlackDriver {
@@ -72,14 +87,19 @@ export class SlackDriver {
   }
 
   /** A slash command over HTTP: form-encoded and signed. */
-  async command(text: string, options: { user?: string; channel?: string; headers?: Record<string, string> } = {}): Promise<Delivery & { responseId: string }> {
+  async command(text: string, options: { user?: string; channel?: string; headers?: Record<string, string> } = {}): Promise<CommandDelivery> {
     const fields = this.commandFields(text, options);
     const delivery = await this.post('/slack/events', new URLSearchParams(fields).toString(), 'application/x-www-form-urlencoded', options.headers);
-    return { ...delivery, responseId: fields.response_url!.split('/')[5]! };
+    const reply = (): SlashCommandMessage => {
+      const message = readSlashCommandMessage(delivery.body);
+      if (!message) throw new Error(`the ack of "/sync-quotes ${text}" (HTTP ${delivery.status}) is not a message: ${delivery.body.slice(0, 200)}`);
+      return message;
+    };
+    return { ...delivery, responseId: fields.response_url!.split('/')[5]!, reply };
   }
 
   /** The Events API envelope of one event. */
-  eventEnvelope(event: Record<string, unknown>, eventId?: string): Record<string, unknown> {
+  eventEnvelope(event: SlackEvent, eventId?: string): Record<string, unknown> {
     return {
       token: 'legacy-verification-token',
       team_id: this.slack.teamId,
@@ -94,7 +114,7 @@ export class SlackDriver {
   }
 
   /** An Events API delivery over HTTP; `retryNum` marks Slack's redelivery of the same event id. */
-  async event(event: Record<string, unknown>, options: { eventId?: string; retryNum?: number } = {}): Promise<Delivery> {
+  async event(event: SlackEvent, options: { eventId?: string; retryNum?: number } = {}): Promise<Delivery> {
     const headers: Record<string, string> =
       options.retryNum !== undefined ? { 'x-slack-retry-num': String(options.retryNum), 'x-slack-retry-reason': 'http_timeout' } : {};
     return this.post('/slack/events', JSON.stringify(this.eventEnvelope(event, options.eventId)), 'application/json', headers);
@@ -107,6 +127,8 @@ export interface SlackAppHarness {
   app: RunningApp;
   driver: SlackDriver;
   env: Record<string, string>;
+  /** Resolves with the next job a trigger (command, upload, Gumloop) submits to the running app. */
+  nextJob(): Promise<Submitted['job']>;
   /** Stops the app (as SIGTERM does) and starts a new one on the same store, Slack and Notion. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -149,6 +171,9 @@ export async function startSlackApp(
     app,
     driver: new SlackDriver(`http://127.0.0.1:${app.port}`, slack),
     env,
+    nextJob() {
+      return new Promise((resolve) => harness.app.context.jobs.events.once('submitted', resolve));
+    },
     async restart() {
       await harness.app.stop();
       harness.app = await launch();
