@@ -4,7 +4,7 @@
  * Notion at its rate budget. Slack gives an app 3 s before it shows the person an error.
  */
 import { once } from 'node:events';
-import type { SyncJob } from '../src/store.js';
+import type { SyncJob } from '../src/store/index.js';
 import { makeQuoteRecords, recordsToCsv } from '../test/support/quote-factory.js';
 import { CHANNEL, USER, startSlackApp } from '../test/support/slack-app.js';
 

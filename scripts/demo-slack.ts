@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import Papa from 'papaparse';
-import type { SyncJob } from '../src/store.js';
+import type { SyncJob } from '../src/store/index.js';
 import { startSlackApp, CHANNEL, USER } from '../test/support/slack-app.js';
 
 const sample = fileURLToPath(new URL('../test/fixtures/quotes/sample-gumloop.json', import.meta.url));

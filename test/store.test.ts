@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ParsedQuotes } from '../src/quotes/model.js';
-import { JobStore } from '../src/store.js';
+import { JobStore } from '../src/store/index.js';
 
 const parsed: ParsedQuotes = {
   format: 'csv',

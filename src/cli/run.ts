@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, parseNotionId, type Config } from '../config.js';
 import { ConfigError, InputError, JobNotFoundError, QuoteSyncError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { JobStore } from '../store.js';
+import { JobStore } from '../store/index.js';
 import { SyncEngine, type JobReporter } from '../sync/engine.js';
 import { isComplete, type SyncReport } from '../sync/report.js';
 import { summaryText, terminalReporter, type TerminalOutput } from './progress.js';

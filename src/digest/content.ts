@@ -10,7 +10,7 @@
  * notifications show, so it carries a one-line summary.
  */
 import type { KnownBlock, SectionBlock } from '@slack/web-api';
-import type { JobState, JobStore, SyncJob } from '../store.js';
+import type { JobState, JobStore, SyncJob } from '../store/index.js';
 
 export const SLACK_MAX_BLOCKS = 50;
 export const SLACK_MAX_SECTION_CHARS = 3000;

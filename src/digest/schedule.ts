@@ -15,7 +15,7 @@ import type { WebClient } from '@slack/web-api';
 import { schedule, validateDetailed } from 'node-cron';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { JobStore } from '../store.js';
+import type { JobStore } from '../store/index.js';
 import { collectDigest, digestMessage } from './content.js';
 
 export interface PostDigestOptions {

@@ -9,7 +9,7 @@ import PQueue from 'p-queue';
 import type { WebClient } from '@slack/web-api';
 import { JobBusyError, QuoteSyncError, slackFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { SyncJob } from '../store.js';
+import type { SyncJob } from '../store/index.js';
 import type { JobReporter, SyncEngine, SyncSource } from '../sync/engine.js';
 import type { SyncReport } from '../sync/report.js';
 import { jobLine, statusText } from './messages.js';

@@ -13,7 +13,7 @@ import { NotionGateway } from '../notion/gateway.js';
 import { RequestPacer } from '../notion/pacer.js';
 import { abortableSleep } from '../sleep.js';
 import { parseQuotes } from '../quotes/parse.js';
-import type { JobCounts, JobStore, JobTarget, StoredQuote, SyncJob } from '../store.js';
+import type { JobCounts, JobStore, JobTarget, StoredQuote, SyncJob } from '../store/index.js';
 import { buildReport, retryCounts, type SyncReport } from './report.js';
 import { withRetries, type RetryRuntime } from './requests.js';
 import type { RetryPolicy } from './retry.js';

@@ -9,7 +9,7 @@ import Papa from 'papaparse';
 import { escapeCell } from '../quotes/cells.js';
 import { FIELD_LABELS, fieldForKey, postFieldForKey, type QuoteField } from '../quotes/fields.js';
 import { QUOTE_CSV_COLUMNS, type Quote, type QuoteCsvColumn } from '../quotes/model.js';
-import type { JobStore } from '../store.js';
+import type { JobStore } from '../store/index.js';
 
 export type FallbackRow = Record<QuoteCsvColumn, string>;
 

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { JobBusyError } from '../errors.js';
-import type { JobStore } from '../store.js';
+import type { JobStore } from '../store/index.js';
 
 /** A lease lasts this long without renewal; it is renewed every third of it. */
 export const DEFAULT_LEASE_TTL_MS = 60_000;

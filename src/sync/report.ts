@@ -1,5 +1,5 @@
 /** The final report of a job, built from the store: the same whether the job ran once or was resumed. */
-import type { JobState, JobStore } from '../store.js';
+import type { JobState, JobStore } from '../store/index.js';
 
 export interface SyncReport {
   jobId: string;

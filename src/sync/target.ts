@@ -5,7 +5,7 @@
 import { NotionTargetError } from '../errors.js';
 import type { DatabaseInfo } from '../notion/gateway.js';
 import { planSchemaUpdate, quoteDatabaseProperties, QUOTE_PROPERTY } from '../notion/schema.js';
-import type { JobDatabase, JobStore, JobTarget } from '../store.js';
+import type { JobDatabase, JobStore, JobTarget } from '../store/index.js';
 import { withRetries, type RetryRuntime } from './requests.js';
 
 export interface ResolvedDatabase extends JobDatabase {

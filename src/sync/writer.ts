@@ -9,7 +9,7 @@ import type { CreatePageParameters } from '@notionhq/client';
 import { classifyNotionError, mayHaveBeenApplied, type NotionFailure } from '../notion/failure.js';
 import type { NotionGateway } from '../notion/gateway.js';
 import { quoteToPage } from '../notion/page.js';
-import type { JobStore, StoredQuote } from '../store.js';
+import type { JobStore, StoredQuote } from '../store/index.js';
 import type { BreakerTrip, CircuitBreaker, WriteOutcome } from './breaker.js';
 import { findPagesByQuoteId, LOOKUP_BATCH_SIZE } from './lookup.js';
 import type { RetryRuntime } from './requests.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { JobStore } from '../../src/store.js';
+import { JobStore } from '../../src/store/index.js';
 import { integrationKey } from '../../src/sync/engine.js';
 import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
 import { exited, spawnCli } from '../support/cli.js';

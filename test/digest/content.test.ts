@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectDigest, digestMessage, escapeMrkdwn, notionPageUrl, truncate, type DigestData } from '../../src/digest/content.js';
 import { silentLogger } from '../../src/logger.js';
 import type { ParsedQuotes, Quote } from '../../src/quotes/model.js';
-import { JobStore } from '../../src/store.js';
+import { JobStore } from '../../src/store/index.js';
 import { SyncEngine } from '../../src/sync/engine.js';
 import type { SyncReport } from '../../src/sync/report.js';
 import { makeQuoteRecords } from '../support/quote-factory.js';

@@ -5,7 +5,7 @@ import { dayIn, postDigest, scheduleDigest, type DigestSchedule, type PostDigest
 import { ConfigError } from '../../src/errors.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
 import type { Quote } from '../../src/quotes/model.js';
-import { JobStore } from '../../src/store.js';
+import { JobStore } from '../../src/store/index.js';
 import { startSlackServer, type LocalSlack } from '../fakes/local-slack.js';
 import { tempDbPath } from '../support/harness.js';
 

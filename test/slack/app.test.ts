@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { startApp } from '../../src/slack/app.js';
-import type { SyncJob } from '../../src/store.js';
+import type { SyncJob } from '../../src/store/index.js';
 import { register, routes } from '../../commands/index.js';
 import { multiplicity } from '../support/harness.js';
 import { makeQuoteRecords, recordsToCsv } from '../support/quote-factory.js';

@@ -4,7 +4,7 @@
  */
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SyncJob } from '../../src/store.js';
+import type { SyncJob } from '../../src/store/index.js';
 import { startGumloopServer, type LocalGumloop } from '../fakes/local-gumloop.js';
 import { multiplicity } from '../support/harness.js';
 import { makeQuoteRecords, recordsToCsv } from '../support/quote-factory.js';

@@ -5,7 +5,7 @@
  */
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SyncJob } from '../../src/store.js';
+import type { SyncJob } from '../../src/store/index.js';
 import { makeQuoteRecords, recordsToCsv } from '../support/quote-factory.js';
 import { CHANNEL, USER, startSlackApp, type SlackAppHarness } from '../support/slack-app.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseQuotes } from '../../src/quotes/parse.js';
-import { JobStore } from '../../src/store.js';
+import { JobStore } from '../../src/store/index.js';
 import { fallbackCsv, fallbackRows, writeFallbackCsv } from '../../src/sync/fallback.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobBusyError } from '../../src/errors.js';
-import { JobStore } from '../../src/store.js';
+import { JobStore } from '../../src/store/index.js';
 import { holdLease, isGoneOwner, newOwnerId } from '../../src/sync/lease.js';
 import { makeQuoteRecords } from '../support/quote-factory.js';
 import { startHarness, tempDbPath, type Harness } from '../support/harness.js';

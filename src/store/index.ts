@@ -7,8 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import type { LearnedWindow } from './notion/window-budget.js';
-import type { ParsedQuotes, Quote } from './quotes/model.js';
+import type { LearnedWindow } from '../notion/window-budget.js';
+import type { ParsedQuotes, Quote } from '../quotes/model.js';
 
 export type JobState = 'running' | 'interrupted' | 'done' | 'partial' | 'failed' | 'cancelled';
 /** Job states after which nothing is left to do unless a person asks for a retry. */
