@@ -9,180 +9,28 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { LearnedWindow } from '../notion/window-budget.js';
 import type { ParsedQuotes, Quote } from '../quotes/model.js';
+import { applySchema } from './schema.js';
+import {
+  targetKey,
+  type FailedEntry,
+  type JobCounts,
+  type JobDatabase,
+  type JobOptions,
+  type JobState,
+  type JobTarget,
+  type QuoteState,
+  type RejectedEntry,
+  type StoredQuote,
+  type SyncJob,
+} from './types.js';
 
-export type JobState = 'running' | 'interrupted' | 'done' | 'partial' | 'failed' | 'cancelled';
-/** Job states after which nothing is left to do unless a person asks for a retry. */
-export const FINISHED_JOB_STATES: readonly JobState[] = ['done', 'cancelled'];
-
-/**
- * pending: not yet sent. in_flight: a create was sent and no answer recorded (a crash here is
- * resolved by looking the id up). uncertain: a create failed in a way that may have written it.
- * written: this job created the page. present: the page was already in Notion.
- */
-export type QuoteState = 'pending' | 'in_flight' | 'uncertain' | 'written' | 'present' | 'rejected' | 'failed';
-
-export type JobTarget =
-  | { kind: 'database'; databaseId: string }
-  | { kind: 'parent'; parentPageId: string; title: string };
-
-export interface JobOptions {
-  chunkSize?: number;
-  /** The careful profile: a pause between quotes, long back-off after conflicts. */
-  careful?: boolean;
-}
-
-export interface SyncJob {
-  id: string;
-  createdAt: string;
-  updatedAt: string;
-  state: JobState;
-  source: string;
-  sourceSha256: string;
-  target: JobTarget;
-  options: JobOptions;
-  origin: unknown;
-  error: string | undefined;
-  requests: number;
-  activeMs: number;
-}
-
-export interface StoredQuote {
-  quote: Quote;
-  row: number;
-  position: number;
-  state: QuoteState;
-  pageId: string | undefined;
-  reason: string | undefined;
-  chunk: number;
-}
-
-export interface JobDatabase {
-  chunk: number;
-  databaseId: string;
-  dataSourceId: string;
-  url: string;
-  title: string;
-}
-
-export interface JobCounts {
-  /** Rows read: valid quotes + duplicates + rejected rows. */
-  total: number;
-  pending: number;
-  written: number;
-  alreadyPresent: number;
-  duplicates: number;
-  rejected: number;
-  failed: number;
-}
-
-export interface RejectedEntry {
-  row: number;
-  reason: string;
-  raw: Record<string, unknown>;
-}
-
-export interface FailedEntry {
-  id: string;
-  row: number;
-  reason: string;
-  quote: Quote;
-}
+export * from './types.js';
 
 export interface StoredEvent {
   at: string;
   kind: string;
   detail: Record<string, unknown>;
 }
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS jobs (
-  id TEXT PRIMARY KEY,
-  created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL,
-  state TEXT NOT NULL,
-  source TEXT NOT NULL,
-  source_sha256 TEXT NOT NULL,
-  target TEXT NOT NULL,
-  options TEXT NOT NULL,
-  origin TEXT,
-  error TEXT,
-  requests INTEGER NOT NULL DEFAULT 0,
-  active_ms INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS jobs_by_source ON jobs (source_sha256, state);
-CREATE TABLE IF NOT EXISTS job_quotes (
-  job_id TEXT NOT NULL REFERENCES jobs(id),
-  quote_id TEXT NOT NULL,
-  position INTEGER NOT NULL,
-  row INTEGER NOT NULL,
-  chunk INTEGER NOT NULL DEFAULT 0,
-  quote TEXT NOT NULL,
-  state TEXT NOT NULL,
-  page_id TEXT,
-  reason TEXT,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  updated_at TEXT NOT NULL,
-  PRIMARY KEY (job_id, quote_id)
-);
-CREATE INDEX IF NOT EXISTS job_quotes_by_state ON job_quotes (job_id, state, position);
-CREATE TABLE IF NOT EXISTS job_leases (
-  job_id TEXT PRIMARY KEY REFERENCES jobs(id),
-  owner TEXT NOT NULL,
-  expires_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS job_rejects (
-  job_id TEXT NOT NULL REFERENCES jobs(id),
-  row INTEGER NOT NULL,
-  reason TEXT NOT NULL,
-  raw TEXT NOT NULL,
-  PRIMARY KEY (job_id, row)
-);
-CREATE TABLE IF NOT EXISTS job_duplicates (
-  job_id TEXT NOT NULL REFERENCES jobs(id),
-  row INTEGER NOT NULL,
-  quote_id TEXT NOT NULL,
-  first_row INTEGER NOT NULL,
-  PRIMARY KEY (job_id, row)
-);
-CREATE TABLE IF NOT EXISTS job_databases (
-  job_id TEXT NOT NULL REFERENCES jobs(id),
-  chunk INTEGER NOT NULL,
-  database_id TEXT NOT NULL,
-  data_source_id TEXT NOT NULL,
-  url TEXT NOT NULL,
-  title TEXT NOT NULL,
-  PRIMARY KEY (job_id, chunk)
-);
-CREATE TABLE IF NOT EXISTS created_databases (
-  parent_page_id TEXT NOT NULL,
-  title TEXT NOT NULL,
-  database_id TEXT NOT NULL,
-  data_source_id TEXT NOT NULL,
-  url TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  PRIMARY KEY (parent_page_id, title)
-);
-CREATE TABLE IF NOT EXISTS triggers (
-  key TEXT PRIMARY KEY,
-  job_id TEXT,
-  claimed_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS events (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  job_id TEXT,
-  at TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  detail TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_by_job ON events (job_id, kind);
-CREATE TABLE IF NOT EXISTS rate_budgets (
-  integration TEXT PRIMARY KEY,
-  budget INTEGER NOT NULL,
-  window_ms INTEGER NOT NULL,
-  recent_sends TEXT NOT NULL,
-  updated_at TEXT NOT NULL
-);
-`;
 
 interface JobRow {
   id: string;
@@ -209,10 +57,6 @@ interface QuoteRowDb {
   chunk: number;
 }
 
-export function targetKey(target: JobTarget): string {
-  return target.kind === 'database' ? `database:${target.databaseId}` : `parent:${target.parentPageId}:${target.title}`;
-}
-
 export class JobStore {
   private readonly db: Database.Database;
   private readonly now: () => Date;
@@ -224,7 +68,7 @@ export class JobStore {
     // NORMAL keeps every commit across a killed process; only a power loss can drop the last ones.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    applySchema(this.db);
     this.now = options.now ?? (() => new Date());
   }
 
