@@ -26,10 +26,10 @@ function freshStore() {
 describe('JobStore', () => {
   it('creates its file and folder on first use and records a job with every row', () => {
     const { store } = freshStore();
-    const job = store.createJob({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
+    const job = store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
     expect(job.state).toBe('running');
     expect(job.target).toEqual(target);
-    expect(store.counts(job.id)).toEqual({
+    expect(store.quotes.counts(job.id)).toEqual({
       total: 5,
       pending: 3,
       written: 0,
@@ -38,34 +38,34 @@ describe('JobStore', () => {
       rejected: 1,
       failed: 0,
     });
-    expect(store.quotesToWrite(job.id).map((q) => q.quote.id)).toEqual(['q1', 'q2', 'q3']);
-    expect(store.quotesToWrite(job.id)[1]!.quote.category).toBe('Pricing');
+    expect(store.quotes.toWrite(job.id).map((q) => q.quote.id)).toEqual(['q1', 'q2', 'q3']);
+    expect(store.quotes.toWrite(job.id)[1]!.quote.category).toBe('Pricing');
   });
 
   it('keeps every state change across a reopen (a killed process)', () => {
     const { store, path } = freshStore();
-    const job = store.createJob({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
-    store.setQuoteState(job.id, 'q1', 'written', { pageId: 'page-1' });
-    store.setQuoteState(job.id, 'q2', 'in_flight', { attempt: true });
+    const job = store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
+    store.quotes.setState(job.id, 'q1', 'written', { pageId: 'page-1' });
+    store.quotes.setState(job.id, 'q2', 'in_flight', { attempt: true });
     store.addEvent(job.id, 'conflict', { quoteId: 'q2' });
     store.addEvent(job.id, 'network', { quoteId: 'q2', ambiguous: true });
     store.close();
     const reopened = new JobStore(path);
-    expect(reopened.quotesToWrite(job.id).map((q) => [q.quote.id, q.state])).toEqual([
+    expect(reopened.quotes.toWrite(job.id).map((q) => [q.quote.id, q.state])).toEqual([
       ['q2', 'in_flight'],
       ['q3', 'pending'],
     ]);
-    expect(reopened.quotes(job.id)[0]!.pageId).toBe('page-1');
+    expect(reopened.quotes.list(job.id)[0]!.pageId).toBe('page-1');
     expect(reopened.eventCounts(job.id)).toEqual({ conflict: 1, network: 1 });
     expect(reopened.ambiguousFailures(job.id)).toBe(1);
-    expect(reopened.unfinishedJobs().map((j) => j.id)).toEqual([job.id]);
+    expect(reopened.jobs.unfinished().map((j) => j.id)).toEqual([job.id]);
   });
 
   it('lists rejected rows by row, including quotes too large for Notion', () => {
     const { store } = freshStore();
-    const job = store.createJob({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
-    store.setQuoteState(job.id, 'q3', 'rejected', { reason: 'too long' });
-    expect(store.rejected(job.id).map((r) => [r.row, r.reason])).toEqual([
+    const job = store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
+    store.quotes.setState(job.id, 'q3', 'rejected', { reason: 'too long' });
+    expect(store.quotes.rejected(job.id).map((r) => [r.row, r.reason])).toEqual([
       [4, 'the text is empty'],
       [5, 'too long'],
     ]);
@@ -73,21 +73,21 @@ describe('JobStore', () => {
 
   it('finds the unfinished job of the same input and target, not another target', () => {
     const { store } = freshStore();
-    const job = store.createJob({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
-    expect(store.findResumableJob('sha', target)?.id).toBe(job.id);
-    expect(store.findResumableJob('sha', { kind: 'database', databaseId: 'd' })).toBeUndefined();
-    store.setJobState(job.id, 'done');
-    expect(store.findResumableJob('sha', target)).toBeUndefined();
+    const job = store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
+    expect(store.jobs.findResumable('sha', target)?.id).toBe(job.id);
+    expect(store.jobs.findResumable('sha', { kind: 'database', databaseId: 'd' })).toBeUndefined();
+    store.jobs.setState(job.id, 'done');
+    expect(store.jobs.findResumable('sha', target)).toBeUndefined();
   });
 
   it('puts failed quotes back for a retry', () => {
     const { store } = freshStore();
-    const job = store.createJob({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
-    store.setQuoteState(job.id, 'q1', 'failed', { reason: 'revoked' });
-    store.setQuoteState(job.id, 'q2', 'failed', { reason: 'revoked' });
-    expect(store.failed(job.id).map((f) => f.id)).toEqual(['q1', 'q2']);
-    expect(store.requeueFailed(job.id)).toBe(2);
-    expect(store.counts(job.id).pending).toBe(3);
+    const job = store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
+    store.quotes.setState(job.id, 'q1', 'failed', { reason: 'revoked' });
+    store.quotes.setState(job.id, 'q2', 'failed', { reason: 'revoked' });
+    expect(store.quotes.failed(job.id).map((f) => f.id)).toEqual(['q1', 'q2']);
+    expect(store.quotes.requeueFailed(job.id)).toBe(2);
+    expect(store.quotes.counts(job.id).pending).toBe(3);
   });
 
   it('remembers databases it created under a page', () => {
@@ -100,10 +100,10 @@ describe('JobStore', () => {
 
   it('adds up requests and time over several runs', () => {
     const { store } = freshStore();
-    const job = store.createJob({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
-    store.addUsage(job.id, 10, 1000.4);
-    store.addUsage(job.id, 5, 500);
-    expect(store.getJob(job.id)).toMatchObject({ requests: 15, activeMs: 1500 });
+    const job = store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
+    store.jobs.addUsage(job.id, 10, 1000.4);
+    store.jobs.addUsage(job.id, 5, 500);
+    expect(store.jobs.get(job.id)).toMatchObject({ requests: 15, activeMs: 1500 });
   });
 
   it('claims a trigger once, across two connections to the same file (two processes)', () => {
@@ -125,7 +125,7 @@ describe('JobStore', () => {
     let now = Date.parse('2026-11-30T12:00:00Z');
     const a = new JobStore(path, { now: () => new Date(now) });
     const b = new JobStore(path, { now: () => new Date(now) });
-    const job = a.createJob({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
+    const job = a.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
     expect(a.acquireLease(job.id, 'instance-a', 60_000)).toEqual({ ok: true });
     expect(b.acquireLease(job.id, 'instance-b', 60_000)).toEqual({ ok: false, expiresAt: now + 60_000 });
     now += 30_000;

@@ -125,7 +125,7 @@ export function collectDigest(store: JobStore, options: { now: Date; hours?: num
 }
 
 function digestJob(store: JobStore, job: SyncJob): DigestJob {
-  const counts = store.counts(job.id);
+  const counts = store.quotes.counts(job.id);
   return {
     id: job.id,
     source: job.source,

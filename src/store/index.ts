@@ -5,25 +5,15 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { LearnedWindow } from '../notion/window-budget.js';
-import type { ParsedQuotes, Quote } from '../quotes/model.js';
+import type { Quote } from '../quotes/model.js';
+import { Jobs, toJob, type JobRow } from './jobs.js';
+import { JobQuotes } from './quotes.js';
 import { applySchema } from './schema.js';
-import {
-  targetKey,
-  type FailedEntry,
-  type JobCounts,
-  type JobDatabase,
-  type JobOptions,
-  type JobState,
-  type JobTarget,
-  type QuoteState,
-  type RejectedEntry,
-  type StoredQuote,
-  type SyncJob,
-} from './types.js';
+import type { JobDatabase, JobState, QuoteState, SyncJob } from './types.js';
 
+export type { NewJob } from './jobs.js';
 export * from './types.js';
 
 export interface StoredEvent {
@@ -32,34 +22,11 @@ export interface StoredEvent {
   detail: Record<string, unknown>;
 }
 
-interface JobRow {
-  id: string;
-  created_at: string;
-  updated_at: string;
-  state: JobState;
-  source: string;
-  source_sha256: string;
-  target: string;
-  options: string;
-  origin: string | null;
-  error: string | null;
-  requests: number;
-  active_ms: number;
-}
-
-interface QuoteRowDb {
-  quote: string;
-  row: number;
-  position: number;
-  state: QuoteState;
-  page_id: string | null;
-  reason: string | null;
-  chunk: number;
-}
-
 export class JobStore {
   private readonly db: Database.Database;
   private readonly now: () => Date;
+  readonly jobs: Jobs;
+  readonly quotes: JobQuotes;
 
   constructor(path: string, options: { now?: () => Date } = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -70,6 +37,9 @@ export class JobStore {
     this.db.pragma('busy_timeout = 5000');
     applySchema(this.db);
     this.now = options.now ?? (() => new Date());
+    const stamp = () => this.stamp();
+    this.jobs = new Jobs(this.db, stamp);
+    this.quotes = new JobQuotes(this.db, stamp);
   }
 
   close(): void {
@@ -78,88 +48,6 @@ export class JobStore {
 
   private stamp(): string {
     return this.now().toISOString();
-  }
-
-  /** Records a new job with all its quotes pending, its rejected rows and duplicates, in one transaction. */
-  createJob(input: {
-    source: string;
-    sourceSha256: string;
-    target: JobTarget;
-    options?: JobOptions;
-    origin?: unknown;
-    parsed: ParsedQuotes;
-    chunkOf?: (position: number) => number;
-  }): SyncJob {
-    const id = randomBytes(5).toString('hex');
-    const at = this.stamp();
-    const insertQuote = this.db.prepare(
-      `INSERT INTO job_quotes (job_id, quote_id, position, row, chunk, quote, state, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)`,
-    );
-    const insertReject = this.db.prepare(`INSERT INTO job_rejects (job_id, row, reason, raw) VALUES (?, ?, ?, ?)`);
-    const insertDuplicate = this.db.prepare(
-      `INSERT INTO job_duplicates (job_id, row, quote_id, first_row) VALUES (?, ?, ?, ?)`,
-    );
-    this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO jobs (id, created_at, updated_at, state, source, source_sha256, target, options, origin)
-           VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          id,
-          at,
-          at,
-          input.source,
-          input.sourceSha256,
-          JSON.stringify(input.target),
-          JSON.stringify(input.options ?? {}),
-          input.origin === undefined ? null : JSON.stringify(input.origin),
-        );
-      input.parsed.quotes.forEach((q, position) => {
-        const chunk = input.chunkOf ? input.chunkOf(position) : 0;
-        insertQuote.run(id, q.quote.id, position, q.row, chunk, JSON.stringify(q.quote), at);
-      });
-      for (const r of input.parsed.rejected) insertReject.run(id, r.row, r.reason, JSON.stringify(r.raw));
-      for (const d of input.parsed.duplicates) insertDuplicate.run(id, d.row, d.id, d.firstRow);
-    })();
-    return this.getJob(id)!;
-  }
-
-  getJob(id: string): SyncJob | undefined {
-    const row = this.db.prepare(`SELECT * FROM jobs WHERE id = ?`).get(id) as JobRow | undefined;
-    return row && toJob(row);
-  }
-
-  listJobs(limit = 20): SyncJob[] {
-    const rows = this.db.prepare(`SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?`).all(limit) as JobRow[];
-    return rows.map(toJob);
-  }
-
-  /** Jobs that stopped before finishing (a crash leaves them 'running'). */
-  unfinishedJobs(): SyncJob[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM jobs WHERE state IN ('running', 'interrupted') ORDER BY created_at`)
-      .all() as JobRow[];
-    return rows.map(toJob);
-  }
-
-  /** The latest job of the same input and target that still has work left, if any. */
-  findResumableJob(sourceSha256: string, target: JobTarget): SyncJob | undefined {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM jobs WHERE source_sha256 = ? AND state IN ('running', 'interrupted', 'partial', 'failed')
-         ORDER BY created_at DESC, rowid DESC`,
-      )
-      .all(sourceSha256) as JobRow[];
-    const key = targetKey(target);
-    return rows.map(toJob).find((job) => targetKey(job.target) === key);
-  }
-
-  setJobState(id: string, state: JobState, error?: string): void {
-    this.db
-      .prepare(`UPDATE jobs SET state = ?, error = ?, updated_at = ? WHERE id = ?`)
-      .run(state, error ?? null, this.stamp(), id);
   }
 
   /**
@@ -194,107 +82,6 @@ export class JobStore {
 
   releaseLease(jobId: string, owner: string): void {
     this.db.prepare(`DELETE FROM job_leases WHERE job_id = ? AND owner = ?`).run(jobId, owner);
-  }
-
-  /** Where a job reports (say, the Slack thread of the upload that resumed it). */
-  setJobOrigin(id: string, origin: unknown): void {
-    this.db.prepare(`UPDATE jobs SET origin = ?, updated_at = ? WHERE id = ?`).run(JSON.stringify(origin), this.stamp(), id);
-  }
-
-  addUsage(id: string, requests: number, activeMs: number): void {
-    this.db
-      .prepare(`UPDATE jobs SET requests = requests + ?, active_ms = active_ms + ?, updated_at = ? WHERE id = ?`)
-      .run(requests, Math.round(activeMs), this.stamp(), id);
-  }
-
-  /** Quotes with work left, in input order. */
-  quotesToWrite(jobId: string): StoredQuote[] {
-    const rows = this.db
-      .prepare(
-        `SELECT quote, row, position, state, page_id, reason, chunk FROM job_quotes
-         WHERE job_id = ? AND state IN ('pending', 'in_flight', 'uncertain') ORDER BY position`,
-      )
-      .all(jobId) as QuoteRowDb[];
-    return rows.map(toStoredQuote);
-  }
-
-  quotes(jobId: string): StoredQuote[] {
-    const rows = this.db
-      .prepare(`SELECT quote, row, position, state, page_id, reason, chunk FROM job_quotes WHERE job_id = ? ORDER BY position`)
-      .all(jobId) as QuoteRowDb[];
-    return rows.map(toStoredQuote);
-  }
-
-  setQuoteState(
-    jobId: string,
-    quoteId: string,
-    state: QuoteState,
-    details: { pageId?: string; reason?: string; attempt?: boolean } = {},
-  ): void {
-    this.db
-      .prepare(
-        `UPDATE job_quotes SET state = ?, page_id = COALESCE(?, page_id), reason = ?,
-           attempts = attempts + ?, updated_at = ? WHERE job_id = ? AND quote_id = ?`,
-      )
-      .run(state, details.pageId ?? null, details.reason ?? null, details.attempt ? 1 : 0, this.stamp(), jobId, quoteId);
-  }
-
-  /** Puts failed quotes back to pending so a retry writes them. Returns how many. */
-  requeueFailed(jobId: string): number {
-    return this.db
-      .prepare(`UPDATE job_quotes SET state = 'pending', reason = NULL, updated_at = ? WHERE job_id = ? AND state = 'failed'`)
-      .run(this.stamp(), jobId).changes;
-  }
-
-  counts(jobId: string): JobCounts {
-    const byState = this.db
-      .prepare(`SELECT state, COUNT(*) AS n FROM job_quotes WHERE job_id = ? GROUP BY state`)
-      .all(jobId) as { state: QuoteState; n: number }[];
-    const n = (s: QuoteState) => byState.find((r) => r.state === s)?.n ?? 0;
-    const rejectedRows = (this.db.prepare(`SELECT COUNT(*) AS n FROM job_rejects WHERE job_id = ?`).get(jobId) as { n: number }).n;
-    const duplicates = (this.db.prepare(`SELECT COUNT(*) AS n FROM job_duplicates WHERE job_id = ?`).get(jobId) as { n: number }).n;
-    const valid = byState.reduce((sum, r) => sum + r.n, 0);
-    return {
-      total: valid + rejectedRows + duplicates,
-      pending: n('pending') + n('in_flight') + n('uncertain'),
-      written: n('written'),
-      alreadyPresent: n('present'),
-      duplicates,
-      rejected: rejectedRows + n('rejected'),
-      failed: n('failed'),
-    };
-  }
-
-  /** Rows that will never be written: unusable input rows, and quotes too large for Notion. By row. */
-  rejected(jobId: string): RejectedEntry[] {
-    const rows = this.db.prepare(`SELECT row, reason, raw FROM job_rejects WHERE job_id = ?`).all(jobId) as {
-      row: number;
-      reason: string;
-      raw: string;
-    }[];
-    const entries: RejectedEntry[] = rows.map((r) => ({ row: r.row, reason: r.reason, raw: JSON.parse(r.raw) }));
-    for (const q of this.quotesInState(jobId, 'rejected')) {
-      entries.push({ row: q.row, reason: q.reason ?? 'rejected', raw: { ...q.quote } });
-    }
-    return entries.sort((a, b) => a.row - b.row);
-  }
-
-  failed(jobId: string): FailedEntry[] {
-    return this.quotesInState(jobId, 'failed').map((q) => ({
-      id: q.quote.id,
-      row: q.row,
-      reason: q.reason ?? 'not written',
-      quote: q.quote,
-    }));
-  }
-
-  private quotesInState(jobId: string, state: QuoteState): StoredQuote[] {
-    const rows = this.db
-      .prepare(
-        `SELECT quote, row, position, state, page_id, reason, chunk FROM job_quotes WHERE job_id = ? AND state = ? ORDER BY position`,
-      )
-      .all(jobId, state) as QuoteRowDb[];
-    return rows.map(toStoredQuote);
   }
 
   setJobDatabase(jobId: string, database: JobDatabase): void {
@@ -494,33 +281,4 @@ export class JobStore {
   releaseTrigger(key: string): void {
     this.db.prepare(`DELETE FROM triggers WHERE key = ?`).run(key);
   }
-}
-
-function toJob(row: JobRow): SyncJob {
-  return {
-    id: row.id,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    state: row.state,
-    source: row.source,
-    sourceSha256: row.source_sha256,
-    target: JSON.parse(row.target),
-    options: JSON.parse(row.options),
-    origin: row.origin === null ? undefined : JSON.parse(row.origin),
-    error: row.error ?? undefined,
-    requests: row.requests,
-    activeMs: row.active_ms,
-  };
-}
-
-function toStoredQuote(row: QuoteRowDb): StoredQuote {
-  return {
-    quote: JSON.parse(row.quote),
-    row: row.row,
-    position: row.position,
-    state: row.state,
-    pageId: row.page_id ?? undefined,
-    reason: row.reason ?? undefined,
-    chunk: row.chunk,
-  };
 }

@@ -36,9 +36,9 @@ export function retryCounts(store: JobStore, jobId: string): SyncReport['retries
 }
 
 export function buildReport(store: JobStore, jobId: string): SyncReport {
-  const job = store.getJob(jobId);
+  const job = store.jobs.get(jobId);
   if (!job) throw new Error(`no job ${jobId}`);
-  const counts = store.counts(jobId);
+  const counts = store.quotes.counts(jobId);
   const events = store.eventCounts(jobId);
   const n = (kind: string) => events[kind] ?? 0;
   return {
@@ -50,8 +50,8 @@ export function buildReport(store: JobStore, jobId: string): SyncReport {
     alreadyPresent: counts.alreadyPresent,
     duplicates: counts.duplicates,
     pending: counts.pending,
-    rejected: store.rejected(jobId).map(({ row, reason }) => ({ row, reason })),
-    failed: store.failed(jobId).map(({ id, reason }) => ({ id, reason })),
+    rejected: store.quotes.rejected(jobId).map(({ row, reason }) => ({ row, reason })),
+    failed: store.quotes.failed(jobId).map(({ id, reason }) => ({ id, reason })),
     databases: store.jobDatabases(jobId).map((d) => ({ id: d.databaseId, dataSourceId: d.dataSourceId, url: d.url, title: d.title })),
     requests: job.requests,
     retries: retryCounts(store, jobId),

@@ -146,10 +146,10 @@ export async function writeQuotes(items: StoredQuote[], target: WriteTarget, dep
       const result = await resolveUncertain(batch, current, deps, runtime);
       for (const p of result.absent) {
         if (p.failIfAbsent) {
-          store.setQuoteState(jobId, p.item.quote.id, 'failed', { reason: p.failIfAbsent });
+          store.quotes.setState(jobId, p.item.quote.id, 'failed', { reason: p.failIfAbsent });
           deps.onEvent({ kind: 'failed', quoteId: p.item.quote.id, message: p.failIfAbsent });
         } else {
-          store.setQuoteState(jobId, p.item.quote.id, 'pending');
+          store.quotes.setState(jobId, p.item.quote.id, 'pending');
           ready.push(p);
         }
       }
@@ -237,7 +237,7 @@ async function createOne(p: Pending, target: WriteTarget, deps: WriterDeps): Pro
   if (!p.body || p.bodyFor !== target.dataSourceId) {
     const mapping = quoteToPage(p.item.quote, target.dataSourceId);
     if (!mapping.ok) {
-      store.setQuoteState(jobId, id, 'rejected', { reason: mapping.reason });
+      store.quotes.setState(jobId, id, 'rejected', { reason: mapping.reason });
       deps.onEvent({ kind: 'rejected', quoteId: id, message: mapping.reason });
       return { kind: 'done' };
     }
@@ -245,15 +245,15 @@ async function createOne(p: Pending, target: WriteTarget, deps: WriterDeps): Pro
     p.bodyFor = target.dataSourceId;
   }
   const body = p.body;
-  store.setQuoteState(jobId, id, 'in_flight', { attempt: true });
+  store.quotes.setState(jobId, id, 'in_flight', { attempt: true });
   try {
     const page = await deps.gateway.createPage(body);
-    store.setQuoteState(jobId, id, 'written', { pageId: page.id });
+    store.quotes.setState(jobId, id, 'written', { pageId: page.id });
     return { kind: 'done', outcome: 'success' };
   } catch (error) {
     if (deps.signal?.aborted && error === deps.signal.reason) {
       // Taken out of the queue before it was sent: nothing to look up.
-      store.setQuoteState(jobId, id, 'pending');
+      store.quotes.setState(jobId, id, 'pending');
       return { kind: 'again_now' };
     }
     const failure = classifyNotionError(error);
@@ -278,17 +278,17 @@ async function createOne(p: Pending, target: WriteTarget, deps: WriterDeps): Pro
         // The pacer has paused the queue already (it saw the answer first).
         if (countsAsRateLimitWait(failure)) p.rateLimitWaits += 1;
         deps.onEvent(failureEvent(failure, id, deps.gateway.pacer.pause?.ms ?? 0));
-        store.setQuoteState(jobId, id, 'pending');
+        store.quotes.setState(jobId, id, 'pending');
         return { kind: 'again_now' };
       case 'retry':
         p.rateLimitWaits = 0;
         p.at = deps.now() + decision.delayMs;
         deps.onEvent(failureEvent(failure, id, decision.delayMs));
         if (decision.lookupFirst) {
-          store.setQuoteState(jobId, id, 'uncertain', { reason: describeFailure(failure) });
+          store.quotes.setState(jobId, id, 'uncertain', { reason: describeFailure(failure) });
           return { kind: 'look_up', ...(outcome ? { outcome } : {}) };
         }
-        store.setQuoteState(jobId, id, 'pending');
+        store.quotes.setState(jobId, id, 'pending');
         return { kind: 'later', ...(outcome ? { outcome } : {}) };
       case 'give_up':
         deps.onEvent(failureEvent(failure, id, 0));
@@ -296,15 +296,15 @@ async function createOne(p: Pending, target: WriteTarget, deps: WriterDeps): Pro
           // It may be in Notion after all: find out before calling it failed.
           p.failIfAbsent = decision.reason;
           p.at = deps.now();
-          store.setQuoteState(jobId, id, 'uncertain', { reason: decision.reason });
+          store.quotes.setState(jobId, id, 'uncertain', { reason: decision.reason });
           return { kind: 'look_up', ...(outcome ? { outcome } : {}) };
         }
-        store.setQuoteState(jobId, id, 'failed', { reason: decision.reason });
+        store.quotes.setState(jobId, id, 'failed', { reason: decision.reason });
         deps.onEvent({ kind: 'failed', quoteId: id, message: decision.reason });
         return { kind: 'done', ...(outcome ? { outcome } : {}) };
       case 'stop_job':
         deps.onEvent(failureEvent(failure, id, 0));
-        store.setQuoteState(jobId, id, 'pending');
+        store.quotes.setState(jobId, id, 'pending');
         return {
           kind: 'stop',
           reason: decision.reason,
@@ -327,7 +327,7 @@ async function resolveUncertain(
   const absent: Pending[] = [];
   for (const p of batch) {
     const pageId = found.get(p.item.quote.id);
-    if (pageId) deps.store.setQuoteState(deps.jobId, p.item.quote.id, 'written', { pageId });
+    if (pageId) deps.store.quotes.setState(deps.jobId, p.item.quote.id, 'written', { pageId });
     else absent.push(p);
   }
   return { absent };

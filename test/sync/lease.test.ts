@@ -34,7 +34,7 @@ describe('job leases', () => {
   it('refuses a second holder with JobBusyError, takes over a dead one at once, and signals a lost lease', async () => {
     const path = tempDbPath();
     const store = new JobStore(path);
-    const job = store.createJob({ source: 'a.json', sourceSha256: 'sha', target, parsed });
+    const job = store.jobs.create({ source: 'a.json', sourceSha256: 'sha', target, parsed });
     const first = holdLease(store, job.id, newOwnerId(), 60_000);
     expect(() => holdLease(store, job.id, newOwnerId(), 60_000)).toThrow(JobBusyError);
     first.release();
