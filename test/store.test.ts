@@ -92,10 +92,10 @@ describe('JobStore', () => {
 
   it('remembers databases it created under a page', () => {
     const { store } = freshStore();
-    expect(store.createdDatabase('p', 'Quotes')).toBeUndefined();
-    store.rememberCreatedDatabase('p', { databaseId: 'd1', dataSourceId: 's1', url: 'u', title: 'Quotes' });
-    store.rememberCreatedDatabase('p', { databaseId: 'd2', dataSourceId: 's2', url: 'u2', title: 'Quotes' });
-    expect(store.createdDatabase('p', 'Quotes')).toEqual({ databaseId: 'd2', dataSourceId: 's2', url: 'u2', title: 'Quotes' });
+    expect(store.databases.createdUnder('p', 'Quotes')).toBeUndefined();
+    store.databases.rememberCreated('p', { databaseId: 'd1', dataSourceId: 's1', url: 'u', title: 'Quotes' });
+    store.databases.rememberCreated('p', { databaseId: 'd2', dataSourceId: 's2', url: 'u2', title: 'Quotes' });
+    expect(store.databases.createdUnder('p', 'Quotes')).toEqual({ databaseId: 'd2', dataSourceId: 's2', url: 'u2', title: 'Quotes' });
   });
 
   it('adds up requests and time over several runs', () => {
@@ -109,13 +109,10 @@ describe('JobStore', () => {
   it('claims a trigger once, across two connections to the same file (two processes)', () => {
     const { store, path } = freshStore();
     const other = new JobStore(path);
-    expect(store.claimTrigger('slack-file:F123')).toBe(true);
-    expect(store.claimTrigger('slack-file:F123')).toBe(false);
-    expect(other.claimTrigger('slack-file:F123')).toBe(false);
-    expect(other.claimTrigger('slack-file:F456')).toBe(true);
-    store.setTriggerJob('slack-file:F123', 'job1');
-    expect(other.triggerJob('slack-file:F123')).toBe('job1');
-    expect(other.triggerJob('slack-file:F999')).toBeUndefined();
+    expect(store.triggers.claim('slack-file:F123')).toBe(true);
+    expect(store.triggers.claim('slack-file:F123')).toBe(false);
+    expect(other.triggers.claim('slack-file:F123')).toBe(false);
+    expect(other.triggers.claim('slack-file:F456')).toBe(true);
     other.close();
   });
 
@@ -126,19 +123,19 @@ describe('JobStore', () => {
     const a = new JobStore(path, { now: () => new Date(now) });
     const b = new JobStore(path, { now: () => new Date(now) });
     const job = a.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
-    expect(a.acquireLease(job.id, 'instance-a', 60_000)).toEqual({ ok: true });
-    expect(b.acquireLease(job.id, 'instance-b', 60_000)).toEqual({ ok: false, expiresAt: now + 60_000 });
+    expect(a.leases.acquire(job.id, 'instance-a', 60_000)).toEqual({ ok: true });
+    expect(b.leases.acquire(job.id, 'instance-b', 60_000)).toEqual({ ok: false, expiresAt: now + 60_000 });
     now += 30_000;
-    expect(a.acquireLease(job.id, 'instance-a', 60_000)).toEqual({ ok: true }); // renewed
+    expect(a.leases.acquire(job.id, 'instance-a', 60_000)).toEqual({ ok: true }); // renewed
     now += 59_000;
-    expect(b.acquireLease(job.id, 'instance-b', 60_000).ok).toBe(false);
+    expect(b.leases.acquire(job.id, 'instance-b', 60_000).ok).toBe(false);
     now += 2_000; // instance-a stopped renewing (it crashed)
-    expect(b.acquireLease(job.id, 'instance-b', 60_000)).toEqual({ ok: true });
-    expect(a.acquireLease(job.id, 'instance-a', 60_000).ok).toBe(false);
-    b.releaseLease(job.id, 'instance-a'); // only the holder releases
-    expect(a.acquireLease(job.id, 'instance-a', 60_000).ok).toBe(false);
-    b.releaseLease(job.id, 'instance-b');
-    expect(a.acquireLease(job.id, 'instance-a', 60_000)).toEqual({ ok: true });
+    expect(b.leases.acquire(job.id, 'instance-b', 60_000)).toEqual({ ok: true });
+    expect(a.leases.acquire(job.id, 'instance-a', 60_000).ok).toBe(false);
+    b.leases.release(job.id, 'instance-a'); // only the holder releases
+    expect(a.leases.acquire(job.id, 'instance-a', 60_000).ok).toBe(false);
+    b.leases.release(job.id, 'instance-b');
+    expect(a.leases.acquire(job.id, 'instance-a', 60_000)).toEqual({ ok: true });
     a.close();
     b.close();
   });

@@ -38,7 +38,7 @@ export async function postDigest(o: PostDigestOptions): Promise<PostDigestResult
   const now = o.now();
   const key = digestKey(o.channel, now, o.timezone);
   const claimed = !o.force;
-  if (claimed && !o.store.claimTrigger(key)) {
+  if (claimed && !o.store.triggers.claim(key)) {
     o.logger.info({ key }, 'digest already posted today');
     return { posted: false, reason: 'already_posted' };
   }
@@ -49,7 +49,7 @@ export async function postDigest(o: PostDigestOptions): Promise<PostDigestResult
     o.logger.info({ key, ts: res.ts, forced: !claimed }, 'digest posted');
     return { posted: true, ts: res.ts };
   } catch (error) {
-    if (claimed) o.store.releaseTrigger(key);
+    if (claimed) o.store.triggers.release(key);
     throw error;
   }
 }

@@ -6,14 +6,19 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { LearnedWindow } from '../notion/window-budget.js';
 import type { Quote } from '../quotes/model.js';
 import { Jobs, toJob, type JobRow } from './jobs.js';
+import { TargetDatabases } from './databases.js';
+import { Leases } from './leases.js';
 import { JobQuotes } from './quotes.js';
+import { RateBudgets } from './rate-budgets.js';
 import { applySchema } from './schema.js';
-import type { JobDatabase, JobState, QuoteState, SyncJob } from './types.js';
+import { Triggers } from './triggers.js';
+import type { JobState, QuoteState, SyncJob } from './types.js';
 
+export type { CreatedDatabase } from './databases.js';
 export type { NewJob } from './jobs.js';
+export type { LeaseResult } from './leases.js';
 export * from './types.js';
 
 export interface StoredEvent {
@@ -27,6 +32,10 @@ export class JobStore {
   private readonly now: () => Date;
   readonly jobs: Jobs;
   readonly quotes: JobQuotes;
+  readonly leases: Leases;
+  readonly databases: TargetDatabases;
+  readonly triggers: Triggers;
+  readonly rateBudgets: RateBudgets;
 
   constructor(path: string, options: { now?: () => Date } = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -40,6 +49,10 @@ export class JobStore {
     const stamp = () => this.stamp();
     this.jobs = new Jobs(this.db, stamp);
     this.quotes = new JobQuotes(this.db, stamp);
+    this.leases = new Leases(this.db, this.now);
+    this.databases = new TargetDatabases(this.db, stamp);
+    this.triggers = new Triggers(this.db, stamp);
+    this.rateBudgets = new RateBudgets(this.db, stamp);
   }
 
   close(): void {
@@ -48,101 +61,6 @@ export class JobStore {
 
   private stamp(): string {
     return this.now().toISOString();
-  }
-
-  /**
-   * Takes, or renews, the right to run a job for `ttlMs`: two app instances sharing this file never
-   * write the same job at once. Refused, with the holder's expiry, while another owner holds it;
-   * a holder that died stops renewing and its lease runs out.
-   */
-  acquireLease(
-    jobId: string,
-    owner: string,
-    ttlMs: number,
-    /** True for a holder known to be gone (say, a process that no longer exists): its lease is taken at once. */
-    isGone: (holder: string) => boolean = () => false,
-  ): { ok: true } | { ok: false; expiresAt: number } {
-    const now = this.now().getTime();
-    const take = this.db.transaction((): { ok: true } | { ok: false; expiresAt: number } => {
-      const held = this.db.prepare(`SELECT owner, expires_at FROM job_leases WHERE job_id = ?`).get(jobId) as
-        | { owner: string; expires_at: number }
-        | undefined;
-      if (held && held.owner !== owner && held.expires_at > now && !isGone(held.owner)) return { ok: false, expiresAt: held.expires_at };
-      this.db
-        .prepare(
-          `INSERT INTO job_leases (job_id, owner, expires_at) VALUES (?, ?, ?)
-           ON CONFLICT(job_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at`,
-        )
-        .run(jobId, owner, now + ttlMs);
-      return { ok: true };
-    });
-    // IMMEDIATE: the read and the write happen under one write lock, across processes.
-    return take.immediate();
-  }
-
-  releaseLease(jobId: string, owner: string): void {
-    this.db.prepare(`DELETE FROM job_leases WHERE job_id = ? AND owner = ?`).run(jobId, owner);
-  }
-
-  setJobDatabase(jobId: string, database: JobDatabase): void {
-    this.db
-      .prepare(
-        `INSERT INTO job_databases (job_id, chunk, database_id, data_source_id, url, title) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (job_id, chunk) DO UPDATE SET database_id = excluded.database_id,
-           data_source_id = excluded.data_source_id, url = excluded.url, title = excluded.title`,
-      )
-      .run(jobId, database.chunk, database.databaseId, database.dataSourceId, database.url, database.title);
-  }
-
-  jobDatabases(jobId: string): JobDatabase[] {
-    const rows = this.db
-      .prepare(`SELECT chunk, database_id, data_source_id, url, title FROM job_databases WHERE job_id = ? ORDER BY chunk`)
-      .all(jobId) as { chunk: number; database_id: string; data_source_id: string; url: string; title: string }[];
-    return rows.map((r) => ({
-      chunk: r.chunk,
-      databaseId: r.database_id,
-      dataSourceId: r.data_source_id,
-      url: r.url,
-      title: r.title,
-    }));
-  }
-
-  /** Remembers a database this app created under a page, so later syncs there write into it. */
-  rememberCreatedDatabase(parentPageId: string, database: Omit<JobDatabase, 'chunk'>): void {
-    this.db
-      .prepare(
-        `INSERT INTO created_databases (parent_page_id, title, database_id, data_source_id, url, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (parent_page_id, title) DO UPDATE SET database_id = excluded.database_id,
-           data_source_id = excluded.data_source_id, url = excluded.url, created_at = excluded.created_at`,
-      )
-      .run(parentPageId, database.title, database.databaseId, database.dataSourceId, database.url, this.stamp());
-  }
-
-  createdDatabase(parentPageId: string, title: string): Omit<JobDatabase, 'chunk'> | undefined {
-    const r = this.db
-      .prepare(`SELECT database_id, data_source_id, url, title FROM created_databases WHERE parent_page_id = ? AND title = ?`)
-      .get(parentPageId, title) as { database_id: string; data_source_id: string; url: string; title: string } | undefined;
-    return r && { databaseId: r.database_id, dataSourceId: r.data_source_id, url: r.url, title: r.title };
-  }
-
-  /**
-   * Claims a trigger (say, one uploaded Slack file) once and for all: true for the first claim,
-   * false for every later one, across processes and restarts. Slack delivers one upload as two
-   * events and retries deliveries; only the claim that returns true may start a job.
-   */
-  claimTrigger(key: string): boolean {
-    return this.db.prepare(`INSERT OR IGNORE INTO triggers (key, claimed_at) VALUES (?, ?)`).run(key, this.stamp()).changes === 1;
-  }
-
-  /** Records which job a claimed trigger started. */
-  setTriggerJob(key: string, jobId: string): void {
-    this.db.prepare(`UPDATE triggers SET job_id = ? WHERE key = ?`).run(jobId, key);
-  }
-
-  triggerJob(key: string): string | undefined {
-    const r = this.db.prepare(`SELECT job_id FROM triggers WHERE key = ?`).get(key) as { job_id: string | null } | undefined;
-    return r?.job_id ?? undefined;
   }
 
   addEvent(jobId: string | undefined, kind: string, detail: Record<string, unknown> = {}): void {
@@ -256,29 +174,5 @@ export class JobStore {
       .prepare(`SELECT kind, COUNT(*) AS n FROM events WHERE at > ? AND at <= ? GROUP BY kind`)
       .all(from.toISOString(), to.toISOString()) as { kind: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
-  }
-
-  /** Gives a claim back (what it guarded did not happen), so a later attempt can claim the key. */
-  /** The per-window budget learned for an integration (a hash of its token and API URL), if any. */
-  rateBudget(integration: string): LearnedWindow | undefined {
-    const row = this.db
-      .prepare('SELECT budget, window_ms, recent_sends FROM rate_budgets WHERE integration = ?')
-      .get(integration) as { budget: number; window_ms: number; recent_sends: string } | undefined;
-    if (!row) return undefined;
-    return { budget: row.budget, windowMs: row.window_ms, recentSends: JSON.parse(row.recent_sends) as number[] };
-  }
-
-  saveRateBudget(integration: string, learned: LearnedWindow): void {
-    this.db
-      .prepare(
-        `INSERT INTO rate_budgets (integration, budget, window_ms, recent_sends, updated_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (integration) DO UPDATE SET budget = excluded.budget, window_ms = excluded.window_ms,
-           recent_sends = excluded.recent_sends, updated_at = excluded.updated_at`,
-      )
-      .run(integration, learned.budget, learned.windowMs, JSON.stringify(learned.recentSends ?? []), this.stamp());
-  }
-
-  releaseTrigger(key: string): void {
-    this.db.prepare(`DELETE FROM triggers WHERE key = ?`).run(key);
   }
 }

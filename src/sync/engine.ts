@@ -310,7 +310,7 @@ export class SyncEngine {
     let items: StoredQuote[];
     try {
       database = await this.openTarget(job, chunk, chunkCount, runtime, reporter);
-      store.setJobDatabase(jobId, database);
+      store.databases.setForJob(jobId, database);
       items = store.quotes.toWrite(jobId).filter((q) => q.chunk === chunk);
       if (!database.created && items.length > 0) items = await this.settleExisting(jobId, items, database, runtime);
     } catch (error) {
@@ -450,7 +450,7 @@ export class SyncEngine {
       const title = current.title || job.target.title;
       try {
         const database = await createDatabase(job.target.parentPageId, title, current.chunk, deps);
-        store.setJobDatabase(job.id, database);
+        store.databases.setForJob(job.id, database);
         // Pages written into the deleted database went to the trash with it: write them again.
         const requeue = store.quotes.list(job.id).filter((q) => q.state === 'written' && q.chunk === current.chunk);
         for (const q of requeue) store.quotes.setState(job.id, q.quote.id, 'pending');
@@ -478,7 +478,7 @@ export class SyncEngine {
     reporter: JobReporter,
   ): Promise<ResolvedDatabase> {
     const deps = this.targetDeps(runtime, reporter);
-    const known = this.deps.store.jobDatabases(job.id).find((d) => d.chunk === chunk);
+    const known = this.deps.store.databases.forJob(job.id).find((d) => d.chunk === chunk);
     if (known) return openDatabase(known.databaseId, chunk, deps);
     const base = job.target.kind === 'parent' ? job.target.title : '';
     const title = chunkCount > 1 ? `${base} (part ${chunk + 1}/${chunkCount})` : base;
@@ -503,7 +503,7 @@ export function integrationKey(config: Config): string {
  */
 function integrationPacer(config: Config, store: JobStore): RequestPacer {
   const integration = integrationKey(config);
-  const learned = store.rateBudget(integration);
+  const learned = store.rateBudgets.get(integration);
   return new RequestPacer({
     requestsPerSecond: config.notion.requestsPerSecond,
     recoveryMs: config.notion.rateRecoveryMs,
@@ -511,7 +511,7 @@ function integrationPacer(config: Config, store: JobStore): RequestPacer {
     fallbackWaitMs: Math.max(1, config.notion.retryBaseMs),
     refusalOf,
     ...(learned ? { learned } : {}),
-    onLearned: (budget) => store.saveRateBudget(integration, budget),
+    onLearned: (budget) => store.rateBudgets.save(integration, budget),
   });
 }
 

@@ -52,7 +52,7 @@ export function buildReport(store: JobStore, jobId: string): SyncReport {
     pending: counts.pending,
     rejected: store.quotes.rejected(jobId).map(({ row, reason }) => ({ row, reason })),
     failed: store.quotes.failed(jobId).map(({ id, reason }) => ({ id, reason })),
-    databases: store.jobDatabases(jobId).map((d) => ({ id: d.databaseId, dataSourceId: d.dataSourceId, url: d.url, title: d.title })),
+    databases: store.databases.forJob(jobId).map((d) => ({ id: d.databaseId, dataSourceId: d.dataSourceId, url: d.url, title: d.title })),
     requests: job.requests,
     retries: retryCounts(store, jobId),
     durationMs: job.activeMs,

@@ -112,7 +112,7 @@ describe('quote-sync command line', () => {
     const jobId = /^job (\w+)$/m.exec(first.stderr)![1]!;
     // The test runner's parent process is alive on this host: its lease is respected.
     const store = new JobStore(env.QUOTE_SYNC_DB!);
-    expect(store.acquireLease(jobId, `${hostname()}:${process.ppid}:other`, 60_000).ok).toBe(true);
+    expect(store.leases.acquire(jobId, `${hostname()}:${process.ppid}:other`, 60_000).ok).toBe(true);
     store.close();
     const before = notion.requests.length;
     const second = await cli(['resume', jobId], env);

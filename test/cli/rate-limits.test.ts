@@ -60,7 +60,7 @@ describe('the per-connection window budget', () => {
     expect(afterFirst).toBeLessThanOrEqual(4);
 
     const store = new JobStore(env.QUOTE_SYNC_DB!);
-    const learned = store.rateBudget(integrationKey(loadConfig(env)));
+    const learned = store.rateBudgets.get(integrationKey(loadConfig(env)));
     store.close();
     // The count since the window opened; one short at most, for a send stamped just before the opening.
     expect(learned?.windowMs).toBe(WINDOW_S * 1000);

@@ -40,12 +40,12 @@ describe('job leases', () => {
     first.release();
 
     const dead = `${hostname()}:${spawnSync(process.execPath, ['-e', '0']).pid!}:dead`;
-    expect(store.acquireLease(job.id, dead, 60_000).ok).toBe(true);
+    expect(store.leases.acquire(job.id, dead, 60_000).ok).toBe(true);
     const taken = holdLease(store, job.id, newOwnerId(), 30);
     // Someone takes the lease over (as if this holder had stalled past it): the holder learns it lost.
     const other = newOwnerId();
     const thief = new JobStore(path, { now: () => new Date(Date.now() + 60_000) });
-    expect(thief.acquireLease(job.id, other, 60_000).ok).toBe(true);
+    expect(thief.leases.acquire(job.id, other, 60_000).ok).toBe(true);
     await once(taken.lost, 'abort');
     taken.release();
     thief.close();
