@@ -47,8 +47,8 @@ describe('JobStore', () => {
     const job = store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
     store.quotes.setState(job.id, 'q1', 'written', { pageId: 'page-1' });
     store.quotes.setState(job.id, 'q2', 'in_flight', { attempt: true });
-    store.addEvent(job.id, 'conflict', { quoteId: 'q2' });
-    store.addEvent(job.id, 'network', { quoteId: 'q2', ambiguous: true });
+    store.events.add(job.id, 'conflict', { quoteId: 'q2' });
+    store.events.add(job.id, 'network', { quoteId: 'q2', ambiguous: true });
     store.close();
     const reopened = new JobStore(path);
     expect(reopened.quotes.toWrite(job.id).map((q) => [q.quote.id, q.state])).toEqual([
@@ -56,8 +56,8 @@ describe('JobStore', () => {
       ['q3', 'pending'],
     ]);
     expect(reopened.quotes.list(job.id)[0]!.pageId).toBe('page-1');
-    expect(reopened.eventCounts(job.id)).toEqual({ conflict: 1, network: 1 });
-    expect(reopened.ambiguousFailures(job.id)).toBe(1);
+    expect(reopened.events.counts(job.id)).toEqual({ conflict: 1, network: 1 });
+    expect(reopened.events.ambiguousFailures(job.id)).toBe(1);
     expect(reopened.jobs.unfinished().map((j) => j.id)).toEqual([job.id]);
   });
 

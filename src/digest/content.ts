@@ -10,7 +10,7 @@
  * notifications show, so it carries a one-line summary.
  */
 import type { KnownBlock, SectionBlock } from '@slack/web-api';
-import type { JobState, JobStore, SyncJob } from '../store/index.js';
+import type { JobEventKind, JobState, JobStore, SyncJob } from '../store/index.js';
 
 export const SLACK_MAX_BLOCKS = 50;
 export const SLACK_MAX_SECTION_CHARS = 3000;
@@ -87,7 +87,7 @@ export function collectDigest(store: JobStore, options: { now: Date; hours?: num
   const states = store.quoteStatesBetween(from, to);
   const inputs = store.inputIssuesBetween(from, to);
   const events = store.eventCountsBetween(from, to);
-  const n = (kind: string) => events[kind] ?? 0;
+  const n = (kind: JobEventKind) => events[kind] ?? 0;
   return {
     from,
     to,

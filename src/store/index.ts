@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import type { Quote } from '../quotes/model.js';
 import { Jobs, toJob, type JobRow } from './jobs.js';
 import { TargetDatabases } from './databases.js';
+import { JobEvents, type JobEventCounts, type JobEventKind } from './events.js';
 import { Leases } from './leases.js';
 import { JobQuotes } from './quotes.js';
 import { RateBudgets } from './rate-budgets.js';
@@ -17,15 +18,10 @@ import { Triggers } from './triggers.js';
 import type { JobState, QuoteState, SyncJob } from './types.js';
 
 export type { CreatedDatabase } from './databases.js';
+export type { JobEventCounts, JobEventKind } from './events.js';
 export type { NewJob } from './jobs.js';
 export type { LeaseResult } from './leases.js';
 export * from './types.js';
-
-export interface StoredEvent {
-  at: string;
-  kind: string;
-  detail: Record<string, unknown>;
-}
 
 export class JobStore {
   private readonly db: Database.Database;
@@ -35,6 +31,7 @@ export class JobStore {
   readonly leases: Leases;
   readonly databases: TargetDatabases;
   readonly triggers: Triggers;
+  readonly events: JobEvents;
   readonly rateBudgets: RateBudgets;
 
   constructor(path: string, options: { now?: () => Date } = {}) {
@@ -52,6 +49,7 @@ export class JobStore {
     this.leases = new Leases(this.db, this.now);
     this.databases = new TargetDatabases(this.db, stamp);
     this.triggers = new Triggers(this.db, stamp);
+    this.events = new JobEvents(this.db, stamp);
     this.rateBudgets = new RateBudgets(this.db, stamp);
   }
 
@@ -61,38 +59,6 @@ export class JobStore {
 
   private stamp(): string {
     return this.now().toISOString();
-  }
-
-  addEvent(jobId: string | undefined, kind: string, detail: Record<string, unknown> = {}): void {
-    this.db
-      .prepare(`INSERT INTO events (job_id, at, kind, detail) VALUES (?, ?, ?, ?)`)
-      .run(jobId ?? null, this.stamp(), kind, JSON.stringify(detail));
-  }
-
-  eventCounts(jobId: string): Record<string, number> {
-    const rows = this.db
-      .prepare(`SELECT kind, COUNT(*) AS n FROM events WHERE job_id = ? GROUP BY kind`)
-      .all(jobId) as { kind: string; n: number }[];
-    return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
-  }
-
-  /** Failed creates that may have been applied, each of which needed a look-up. */
-  ambiguousFailures(jobId: string): number {
-    const r = this.db
-      .prepare(`SELECT COUNT(*) AS n FROM events WHERE job_id = ? AND json_extract(detail, '$.ambiguous') = 1`)
-      .get(jobId) as { n: number };
-    return r.n;
-  }
-
-  events(jobId: string, kinds?: readonly string[]): StoredEvent[] {
-    const rows = this.db.prepare(`SELECT at, kind, detail FROM events WHERE job_id = ? ORDER BY id`).all(jobId) as {
-      at: string;
-      kind: string;
-      detail: string;
-    }[];
-    return rows
-      .filter((r) => !kinds || kinds.includes(r.kind))
-      .map((r) => ({ at: r.at, kind: r.kind, detail: JSON.parse(r.detail) }));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -169,10 +135,10 @@ export class JobStore {
   }
 
   /** Events recorded in the window, by kind. */
-  eventCountsBetween(from: Date, to: Date): Record<string, number> {
+  eventCountsBetween(from: Date, to: Date): JobEventCounts {
     const rows = this.db
       .prepare(`SELECT kind, COUNT(*) AS n FROM events WHERE at > ? AND at <= ? GROUP BY kind`)
-      .all(from.toISOString(), to.toISOString()) as { kind: string; n: number }[];
+      .all(from.toISOString(), to.toISOString()) as { kind: JobEventKind; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
   }
 }

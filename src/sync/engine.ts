@@ -220,7 +220,7 @@ export class SyncEngine {
       maxRateLimitWaits: MAX_RATE_LIMIT_WAITS,
     };
     const record = (event: WriterEvent) => {
-      store.addEvent(jobId, event.kind, { ...event });
+      store.events.add(jobId, event.kind, { ...event });
       logger.debug({ jobId, ...event }, 'notion event');
       reporter.event?.(event);
     };
@@ -438,7 +438,7 @@ export class SyncEngine {
   ): Promise<{ ok: true; database: ResolvedDatabase; requeue: StoredQuote[]; message: string } | { ok: false; reason: string }> {
     const { store, logger } = this.deps;
     logger.warn({ jobId: job.id, why }, 'recovering');
-    store.addEvent(job.id, 'recovery', { why });
+    store.events.add(job.id, 'recovery', { why });
     gateway.resetClient();
     try {
       const database = await openDatabase(current.databaseId, current.chunk, deps);
@@ -454,7 +454,7 @@ export class SyncEngine {
         // Pages written into the deleted database went to the trash with it: write them again.
         const requeue = store.quotes.list(job.id).filter((q) => q.state === 'written' && q.chunk === current.chunk);
         for (const q of requeue) store.quotes.setState(job.id, q.quote.id, 'pending');
-        store.addEvent(job.id, 'database_recreated', { old: current.databaseId, new: database.databaseId, requeued: requeue.length });
+        store.events.add(job.id, 'database_recreated', { old: current.databaseId, new: database.databaseId, requeued: requeue.length });
         return {
           ok: true,
           database,

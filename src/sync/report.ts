@@ -1,5 +1,5 @@
 /** The final report of a job, built from the store: the same whether the job ran once or was resumed. */
-import type { JobState, JobStore } from '../store/index.js';
+import type { JobEventKind, JobState, JobStore } from '../store/index.js';
 
 export interface SyncReport {
   jobId: string;
@@ -25,13 +25,13 @@ export interface SyncReport {
 
 /** Retries by kind, from the job's events (cheap enough to call after every quote). */
 export function retryCounts(store: JobStore, jobId: string): SyncReport['retries'] {
-  const events = store.eventCounts(jobId);
-  const n = (kind: string) => events[kind] ?? 0;
+  const events = store.events.counts(jobId);
+  const n = (kind: JobEventKind) => events[kind] ?? 0;
   return {
     conflict: n('conflict'),
     rateLimited: n('rate_limited') + n('workspace_limited') + n('overloaded'),
     server: n('server_error') + n('timeout') + n('network'),
-    ambiguous: store.ambiguousFailures(jobId),
+    ambiguous: store.events.ambiguousFailures(jobId),
   };
 }
 
@@ -39,8 +39,8 @@ export function buildReport(store: JobStore, jobId: string): SyncReport {
   const job = store.jobs.get(jobId);
   if (!job) throw new Error(`no job ${jobId}`);
   const counts = store.quotes.counts(jobId);
-  const events = store.eventCounts(jobId);
-  const n = (kind: string) => events[kind] ?? 0;
+  const events = store.events.counts(jobId);
+  const n = (kind: JobEventKind) => events[kind] ?? 0;
   return {
     jobId,
     state: job.state,

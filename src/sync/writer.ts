@@ -9,7 +9,7 @@ import type { CreatePageParameters } from '@notionhq/client';
 import { classifyNotionError, mayHaveBeenApplied, type NotionFailure } from '../notion/failure.js';
 import type { NotionGateway } from '../notion/gateway.js';
 import { quoteToPage } from '../notion/page.js';
-import type { JobStore, StoredQuote } from '../store/index.js';
+import type { JobEventKind, JobStore, StoredQuote } from '../store/index.js';
 import type { BreakerTrip, CircuitBreaker, WriteOutcome } from './breaker.js';
 import { findPagesByQuoteId, LOOKUP_BATCH_SIZE } from './lookup.js';
 import type { RetryRuntime } from './requests.js';
@@ -18,20 +18,8 @@ import { countsAsRateLimitWait, decideRetry, describeFailure, type RetryPolicy }
 /** Times in one run the writer tries to recover a target that answers 404 before it gives up. */
 const MAX_TARGET_RECOVERIES = 3;
 
-export type WriterEventKind =
-  | 'conflict'
-  | 'rate_limited'
-  | 'workspace_limited'
-  | 'overloaded'
-  | 'server_error'
-  | 'timeout'
-  | 'network'
-  | 'lookup'
-  | 'rejected'
-  | 'failed'
-  | 'breaker_open'
-  | 'breaker_closed'
-  | 'recovered';
+/** The job events the writer records; the engine records the others. */
+export type WriterEventKind = Exclude<JobEventKind, 'recovery' | 'database_recreated'>;
 
 export interface WriterEvent {
   kind: WriterEventKind;
