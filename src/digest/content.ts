@@ -83,10 +83,10 @@ export function collectDigest(store: JobStore, options: { now: Date; hours?: num
   const hours = options.hours ?? DEFAULT_DIGEST_HOURS;
   const to = options.now;
   const from = new Date(to.getTime() - hours * 3_600_000);
-  const jobs = store.jobsUpdatedBetween(from, to).map((job) => digestJob(store, job));
-  const states = store.quoteStatesBetween(from, to);
-  const inputs = store.inputIssuesBetween(from, to);
-  const events = store.eventCountsBetween(from, to);
+  const jobs = store.digest.jobsUpdatedBetween(from, to).map((job) => digestJob(store, job));
+  const states = store.digest.quoteStatesBetween(from, to);
+  const inputs = store.digest.inputIssuesBetween(from, to);
+  const events = store.digest.eventCountsBetween(from, to);
   const n = (kind: JobEventKind) => events[kind] ?? 0;
   return {
     from,
@@ -109,9 +109,9 @@ export function collectDigest(store: JobStore, options: { now: Date; hours?: num
     },
     // The engine writes the fallback CSV at the end of every run that left something out.
     fallbacks: jobs.filter((j) => j.state !== 'running' && j.failed + j.pending + j.rejected > 0).length,
-    byCategory: store.writtenCountsBy('category', from, to),
-    bySentiment: store.writtenCountsBy('sentiment', from, to),
-    topQuotes: store.topWrittenBetween(from, to, TOP_QUOTES).map(({ jobId, quote, pageId }) => ({
+    byCategory: store.digest.writtenCountsBy('category', from, to),
+    bySentiment: store.digest.writtenCountsBy('sentiment', from, to),
+    topQuotes: store.digest.topWrittenBetween(from, to, TOP_QUOTES).map(({ jobId, quote, pageId }) => ({
       jobId,
       quoteId: quote.id,
       text: quote.text,
@@ -120,7 +120,7 @@ export function collectDigest(store: JobStore, options: { now: Date; hours?: num
       sentiment: quote.sentiment,
       pageId,
     })),
-    needsPerson: store.jobsInStates(NEEDS_PERSON_STATES, ATTENTION_JOBS).map((job) => digestJob(store, job)),
+    needsPerson: store.digest.jobsInStates(NEEDS_PERSON_STATES, ATTENTION_JOBS).map((job) => digestJob(store, job)),
   };
 }
 

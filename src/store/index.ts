@@ -2,20 +2,23 @@
  * The job store (SQLite through better-sqlite3): jobs, every quote's state, rejected rows,
  * duplicates, the databases a job writes to, and events. Each state change is committed before
  * the next Notion request, so a process killed at any point can be resumed without loss.
+ *
+ * One file, one connection, one namespace per table or concern: `store.jobs`, `store.quotes`,
+ * `store.leases`, `store.databases`, `store.triggers`, `store.events`, `store.digest`,
+ * `store.rateBudgets`.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Quote } from '../quotes/model.js';
-import { Jobs, toJob, type JobRow } from './jobs.js';
 import { TargetDatabases } from './databases.js';
-import { JobEvents, type JobEventCounts, type JobEventKind } from './events.js';
+import { DigestQueries } from './digest.js';
+import { JobEvents } from './events.js';
+import { Jobs } from './jobs.js';
 import { Leases } from './leases.js';
 import { JobQuotes } from './quotes.js';
 import { RateBudgets } from './rate-budgets.js';
 import { applySchema } from './schema.js';
 import { Triggers } from './triggers.js';
-import type { JobState, QuoteState, SyncJob } from './types.js';
 
 export type { CreatedDatabase } from './databases.js';
 export type { JobEventCounts, JobEventKind } from './events.js';
@@ -24,15 +27,15 @@ export type { LeaseResult } from './leases.js';
 export * from './types.js';
 
 export class JobStore {
-  private readonly db: Database.Database;
-  private readonly now: () => Date;
   readonly jobs: Jobs;
   readonly quotes: JobQuotes;
   readonly leases: Leases;
   readonly databases: TargetDatabases;
   readonly triggers: Triggers;
   readonly events: JobEvents;
+  readonly digest: DigestQueries;
   readonly rateBudgets: RateBudgets;
+  private readonly db: Database.Database;
 
   constructor(path: string, options: { now?: () => Date } = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -42,103 +45,19 @@ export class JobStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     applySchema(this.db);
-    this.now = options.now ?? (() => new Date());
-    const stamp = () => this.stamp();
+    const now = options.now ?? (() => new Date());
+    const stamp = () => now().toISOString();
     this.jobs = new Jobs(this.db, stamp);
     this.quotes = new JobQuotes(this.db, stamp);
-    this.leases = new Leases(this.db, this.now);
+    this.leases = new Leases(this.db, now);
     this.databases = new TargetDatabases(this.db, stamp);
     this.triggers = new Triggers(this.db, stamp);
     this.events = new JobEvents(this.db, stamp);
+    this.digest = new DigestQueries(this.db);
     this.rateBudgets = new RateBudgets(this.db, stamp);
   }
 
   close(): void {
     this.db.close();
-  }
-
-  private stamp(): string {
-    return this.now().toISOString();
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Digest queries (src/digest/): read-only views of a time window (from, to].
-  // Every stamp is `toISOString()` (one fixed width, UTC), so comparing stamps as text compares
-  // instants. A quote's `updated_at` is the time of its latest state change, and a written quote
-  // never changes again, so "written in the window" needs no new column. Rejected rows and
-  // duplicates are recorded with their job, so they count in the window the job was created in.
-  // These scan job_quotes without an index on updated_at: fine for one digest a day.
-
-  /** Jobs that changed in the window (created, ran, finished), oldest first. */
-  jobsUpdatedBetween(from: Date, to: Date): SyncJob[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM jobs WHERE updated_at > ? AND updated_at <= ? ORDER BY updated_at, rowid`)
-      .all(from.toISOString(), to.toISOString()) as JobRow[];
-    return rows.map(toJob);
-  }
-
-  /** Jobs in these states however old, latest first: a failed job stays listed until retried or cancelled. */
-  jobsInStates(states: readonly JobState[], limit = 50): SyncJob[] {
-    if (states.length === 0) return [];
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM jobs WHERE state IN (${states.map(() => '?').join(', ')})
-         ORDER BY updated_at DESC, rowid DESC LIMIT ?`,
-      )
-      .all(...states, limit) as JobRow[];
-    return rows.map(toJob);
-  }
-
-  /** Quotes by the state they reached in the window. */
-  quoteStatesBetween(from: Date, to: Date): Partial<Record<QuoteState, number>> {
-    const rows = this.db
-      .prepare(`SELECT state, COUNT(*) AS n FROM job_quotes WHERE updated_at > ? AND updated_at <= ? GROUP BY state`)
-      .all(from.toISOString(), to.toISOString()) as { state: QuoteState; n: number }[];
-    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
-  }
-
-  /** Unusable rows and duplicates in the inputs of jobs created in the window. */
-  inputIssuesBetween(from: Date, to: Date): { rejectedRows: number; duplicates: number } {
-    const window = `SELECT id FROM jobs WHERE created_at > ? AND created_at <= ?`;
-    const count = (table: 'job_rejects' | 'job_duplicates') =>
-      (
-        this.db
-          .prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE job_id IN (${window})`)
-          .get(from.toISOString(), to.toISOString()) as { n: number }
-      ).n;
-    return { rejectedRows: count('job_rejects'), duplicates: count('job_duplicates') };
-  }
-
-  /** Quotes written in the window, counted by category or sentiment (undefined: the quote has none), most first. */
-  writtenCountsBy(field: 'category' | 'sentiment', from: Date, to: Date): { value: string | undefined; count: number }[] {
-    const rows = this.db
-      .prepare(
-        `SELECT json_extract(quote, ?) AS value, COUNT(*) AS n FROM job_quotes
-         WHERE state = 'written' AND updated_at > ? AND updated_at <= ?
-         GROUP BY value ORDER BY n DESC, value`,
-      )
-      .all(`$.${field}`, from.toISOString(), to.toISOString()) as { value: string | null; n: number }[];
-    return rows.map((r) => ({ value: r.value ?? undefined, count: r.n }));
-  }
-
-  /** The quotes written in the window with the highest relevance (unscored last), with their pages. */
-  topWrittenBetween(from: Date, to: Date, limit: number): { jobId: string; quote: Quote; pageId: string | undefined }[] {
-    const rows = this.db
-      .prepare(
-        `SELECT job_id, quote, page_id FROM job_quotes
-         WHERE state = 'written' AND updated_at > ? AND updated_at <= ?
-         ORDER BY json_extract(quote, '$.relevanceScore') DESC NULLS LAST, updated_at, job_id, position
-         LIMIT ?`,
-      )
-      .all(from.toISOString(), to.toISOString(), limit) as { job_id: string; quote: string; page_id: string | null }[];
-    return rows.map((r) => ({ jobId: r.job_id, quote: JSON.parse(r.quote) as Quote, pageId: r.page_id ?? undefined }));
-  }
-
-  /** Events recorded in the window, by kind. */
-  eventCountsBetween(from: Date, to: Date): JobEventCounts {
-    const rows = this.db
-      .prepare(`SELECT kind, COUNT(*) AS n FROM events WHERE at > ? AND at <= ? GROUP BY kind`)
-      .all(from.toISOString(), to.toISOString()) as { kind: JobEventKind; n: number }[];
-    return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
   }
 }
