@@ -4,7 +4,7 @@
  *
  * Once a day: every app instance runs the schedule, and one restarted at the scheduled minute
  * may fire it again. Before posting, each claims the key `digest:<channel>:<day in DIGEST_TZ>`
- * in the shared store (`claimTrigger`: one INSERT wins, across processes and restarts); only
+ * in the shared store (`store.triggers.claim`: one INSERT wins, across processes and restarts); only
  * the winner posts. A post that fails gives the claim back, so a later attempt that day can post.
  *
  * On request (`force`): posted whatever the claim says, and the claim is neither taken nor
