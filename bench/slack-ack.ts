@@ -4,7 +4,7 @@
  * Notion at its rate budget. Slack gives an app 3 s before it shows the person an error.
  */
 import { once } from 'node:events';
-import type { SyncJob } from '../src/store.js';
+import type { SyncJob } from '../src/store/index.js';
 import { makeQuoteRecords, recordsToCsv } from '../test/support/quote-factory.js';
 import { CHANNEL, USER, startSlackApp } from '../test/support/slack-app.js';
 
@@ -38,7 +38,7 @@ export async function measureAcks(options: { quotes: number; rate: number; comma
       events.push((await h.driver.event(u.message)).ms, (await h.driver.event(u.fileShared)).ms);
     }
     await h.app.context.jobs.finished(job.id);
-    return { ...options, commands, events, jobsStarted: h.app.context.store.listJobs(100).length };
+    return { ...options, commands, events, jobsStarted: h.app.context.store.jobs.list(100).length };
   } finally {
     await h.close();
   }

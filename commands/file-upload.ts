@@ -54,7 +54,7 @@ export async function handleUpload(upload: Upload, client: Client, context: AppC
   const { store, config, jobs, logger } = context;
   if (upload.user && upload.user === upload.botUserId) return;
   // One upload, one job: whichever delivery claims the file first goes on; the rest stop here.
-  if (!store.claimTrigger(`slack-file:${upload.channel}:${upload.file.id}`)) return;
+  if (!store.triggers.claim(`slack-file:${upload.channel}:${upload.file.id}`)) return;
   let file = upload.file;
   let threadTs = upload.threadTs;
   // `file_shared` gives only the id, and a message event may carry only a stub

@@ -103,7 +103,7 @@ export const gumloopWebhook: AppRoute = {
     try {
       message = await jobs.openMessage(config.gumloop.channelId, `Gumloop pushed quotes${runId ? ` from run ${runId}` : ''}. Reading them…`);
       const submitted = jobs.submit(source, message, { trigger: 'webhook' });
-      const counts = context.store.counts(submitted.job.id);
+      const counts = context.store.quotes.counts(submitted.job.id);
       return answer(res, 202, {
         ok: true,
         job_id: submitted.job.id,

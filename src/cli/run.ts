@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, parseNotionId, type Config } from '../config.js';
 import { ConfigError, InputError, JobNotFoundError, QuoteSyncError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { JobStore } from '../store.js';
+import { JobStore } from '../store/index.js';
 import { SyncEngine, type JobReporter } from '../sync/engine.js';
 import { isComplete, type SyncReport } from '../sync/report.js';
 import { summaryText, terminalReporter, type TerminalOutput } from './progress.js';
@@ -164,22 +164,22 @@ async function resumeCommand(engine: SyncEngine, args: string[], json: boolean |
     io.stderr.write(`resume needs a job id (see quote-sync jobs)\n`);
     return EXIT.unusable;
   }
-  const existing = engine.store.getJob(jobId);
+  const existing = engine.store.jobs.get(jobId);
   if (!existing) throw new JobNotFoundError(jobId);
   // A job that failed on Notion's side (token, access) gets its failed quotes back on resume.
-  if (existing.state === 'failed' || existing.state === 'partial') engine.store.requeueFailed(jobId);
+  if (existing.state === 'failed' || existing.state === 'partial') engine.store.quotes.requeueFailed(jobId);
   io.stderr.write(`job ${jobId}\n`);
   const report = await engine.run(jobId, runOptions(io, true));
   return finish(report, json ?? false, io);
 }
 
 function jobsCommand(store: JobStore, json: boolean | undefined, limit: number, io: CliIo): number {
-  const jobs = store.listJobs(Number.isFinite(limit) && limit > 0 ? limit : 20).map((job) => ({
+  const jobs = store.jobs.list(Number.isFinite(limit) && limit > 0 ? limit : 20).map((job) => ({
     id: job.id,
     state: job.state,
     source: job.source,
     createdAt: job.createdAt,
-    ...store.counts(job.id),
+    ...store.quotes.counts(job.id),
   }));
   if (json) {
     io.stdout.write(`${JSON.stringify(jobs, null, 2)}\n`);

@@ -10,7 +10,7 @@
  * notifications show, so it carries a one-line summary.
  */
 import type { KnownBlock, SectionBlock } from '@slack/web-api';
-import type { JobState, JobStore, SyncJob } from '../store.js';
+import type { JobEventKind, JobState, JobStore, SyncJob } from '../store/index.js';
 
 export const SLACK_MAX_BLOCKS = 50;
 export const SLACK_MAX_SECTION_CHARS = 3000;
@@ -83,11 +83,11 @@ export function collectDigest(store: JobStore, options: { now: Date; hours?: num
   const hours = options.hours ?? DEFAULT_DIGEST_HOURS;
   const to = options.now;
   const from = new Date(to.getTime() - hours * 3_600_000);
-  const jobs = store.jobsUpdatedBetween(from, to).map((job) => digestJob(store, job));
-  const states = store.quoteStatesBetween(from, to);
-  const inputs = store.inputIssuesBetween(from, to);
-  const events = store.eventCountsBetween(from, to);
-  const n = (kind: string) => events[kind] ?? 0;
+  const jobs = store.digest.jobsUpdatedBetween(from, to).map((job) => digestJob(store, job));
+  const states = store.digest.quoteStatesBetween(from, to);
+  const inputs = store.digest.inputIssuesBetween(from, to);
+  const events = store.digest.eventCountsBetween(from, to);
+  const n = (kind: JobEventKind) => events[kind] ?? 0;
   return {
     from,
     to,
@@ -109,9 +109,9 @@ export function collectDigest(store: JobStore, options: { now: Date; hours?: num
     },
     // The engine writes the fallback CSV at the end of every run that left something out.
     fallbacks: jobs.filter((j) => j.state !== 'running' && j.failed + j.pending + j.rejected > 0).length,
-    byCategory: store.writtenCountsBy('category', from, to),
-    bySentiment: store.writtenCountsBy('sentiment', from, to),
-    topQuotes: store.topWrittenBetween(from, to, TOP_QUOTES).map(({ jobId, quote, pageId }) => ({
+    byCategory: store.digest.writtenCountsBy('category', from, to),
+    bySentiment: store.digest.writtenCountsBy('sentiment', from, to),
+    topQuotes: store.digest.topWrittenBetween(from, to, TOP_QUOTES).map(({ jobId, quote, pageId }) => ({
       jobId,
       quoteId: quote.id,
       text: quote.text,
@@ -120,12 +120,12 @@ export function collectDigest(store: JobStore, options: { now: Date; hours?: num
       sentiment: quote.sentiment,
       pageId,
     })),
-    needsPerson: store.jobsInStates(NEEDS_PERSON_STATES, ATTENTION_JOBS).map((job) => digestJob(store, job)),
+    needsPerson: store.digest.jobsInStates(NEEDS_PERSON_STATES, ATTENTION_JOBS).map((job) => digestJob(store, job)),
   };
 }
 
 function digestJob(store: JobStore, job: SyncJob): DigestJob {
-  const counts = store.counts(job.id);
+  const counts = store.quotes.counts(job.id);
   return {
     id: job.id,
     source: job.source,

@@ -4,7 +4,7 @@
  *
  * Once a day: every app instance runs the schedule, and one restarted at the scheduled minute
  * may fire it again. Before posting, each claims the key `digest:<channel>:<day in DIGEST_TZ>`
- * in the shared store (`claimTrigger`: one INSERT wins, across processes and restarts); only
+ * in the shared store (`store.triggers.claim`: one INSERT wins, across processes and restarts); only
  * the winner posts. A post that fails gives the claim back, so a later attempt that day can post.
  *
  * On request (`force`): posted whatever the claim says, and the claim is neither taken nor
@@ -15,7 +15,7 @@ import type { WebClient } from '@slack/web-api';
 import { schedule, validateDetailed } from 'node-cron';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { JobStore } from '../store.js';
+import type { JobStore } from '../store/index.js';
 import { collectDigest, digestMessage } from './content.js';
 
 export interface PostDigestOptions {
@@ -38,7 +38,7 @@ export async function postDigest(o: PostDigestOptions): Promise<PostDigestResult
   const now = o.now();
   const key = digestKey(o.channel, now, o.timezone);
   const claimed = !o.force;
-  if (claimed && !o.store.claimTrigger(key)) {
+  if (claimed && !o.store.triggers.claim(key)) {
     o.logger.info({ key }, 'digest already posted today');
     return { posted: false, reason: 'already_posted' };
   }
@@ -49,7 +49,7 @@ export async function postDigest(o: PostDigestOptions): Promise<PostDigestResult
     o.logger.info({ key, ts: res.ts, forced: !claimed }, 'digest posted');
     return { posted: true, ts: res.ts };
   } catch (error) {
-    if (claimed) o.store.releaseTrigger(key);
+    if (claimed) o.store.triggers.release(key);
     throw error;
   }
 }

@@ -9,7 +9,7 @@ import type { Logger as SlackLogger } from '@slack/logger';
 import type { Config } from '../config.js';
 import { ConfigError, slackErrorCode, slackFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { JobStore } from '../store.js';
+import { JobStore } from '../store/index.js';
 import { SyncEngine } from '../sync/engine.js';
 import { SlackJobs } from './jobs.js';
 

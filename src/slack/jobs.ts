@@ -9,7 +9,7 @@ import PQueue from 'p-queue';
 import type { WebClient } from '@slack/web-api';
 import { JobBusyError, QuoteSyncError, slackFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { SyncJob } from '../store.js';
+import type { SyncJob } from '../store/index.js';
 import type { JobReporter, SyncEngine, SyncSource } from '../sync/engine.js';
 import type { SyncReport } from '../sync/report.js';
 import { jobLine, statusText } from './messages.js';
@@ -104,9 +104,9 @@ export class SlackJobs {
     const { job, resumed } = engine.prepare(source, engine.targetFor(), { origin });
     if (this.isActive(job.id)) return { job, resumed, alreadyRunning: true };
     if (resumed) {
-      engine.store.setJobOrigin(job.id, origin);
+      engine.store.jobs.setOrigin(job.id, origin);
       // The same file again after a failure is a retry: what failed is written now.
-      if (job.state === 'failed' || job.state === 'partial') engine.store.requeueFailed(job.id);
+      if (job.state === 'failed' || job.state === 'partial') engine.store.quotes.requeueFailed(job.id);
     }
     this.enqueue(job.id, origin, resumed);
     this.events.emit('submitted', job);
@@ -116,11 +116,11 @@ export class SlackJobs {
   /** Writes what a job left unwritten, in a new message of the job's thread (or of `channel`). Returns the reply for the person. */
   async retry(jobId: string, who: { user?: string; channel: string }): Promise<string> {
     const { store } = this.deps.engine;
-    const job = store.getJob(jobId);
+    const job = store.jobs.get(jobId);
     if (!job) return `There is no job \`${jobId}\`. \`/sync-quotes status\` lists the latest ones.`;
     if (this.isActive(jobId)) return `Job \`${jobId}\` is already running.`;
-    const failedBefore = store.counts(jobId).failed;
-    const left = store.quotesToWrite(jobId).length + failedBefore;
+    const failedBefore = store.quotes.counts(jobId).failed;
+    const left = store.quotes.toWrite(jobId).length + failedBefore;
     if (left === 0) return `Job \`${jobId}\` has nothing left to write: every valid quote is in Notion.`;
     const home = slackOrigin(job.origin);
     let message: JobMessage;
@@ -135,8 +135,8 @@ export class SlackJobs {
       return `I could not post in the job's channel (${slackFailure(error)}), so the retry did not start. Invite me there with \`/invite @Quote Sync\` and try again.`;
     }
     const origin: SlackOrigin = { ...(home ?? { kind: 'slack', trigger: 'command' }), channel: message.channel, threadTs: message.threadTs, messageTs: message.ts };
-    store.requeueFailed(jobId);
-    store.setJobOrigin(jobId, origin);
+    store.quotes.requeueFailed(jobId);
+    store.jobs.setOrigin(jobId, origin);
     this.enqueue(jobId, origin, true);
     return `Retrying job \`${jobId}\`: ${left} quote(s) to write. Follow it in the job's thread.`;
   }
@@ -144,7 +144,7 @@ export class SlackJobs {
   /** Stops a job; the request in flight finishes first. Returns the reply for the person. */
   cancel(jobId: string, who: { user?: string } = {}): string {
     const { store } = this.deps.engine;
-    const job = store.getJob(jobId);
+    const job = store.jobs.get(jobId);
     if (!job) return `There is no job \`${jobId}\`.`;
     const by = who.user ? `Cancelled by <@${who.user}>.` : 'Cancelled.';
     if (this.controllers.has(jobId)) {
@@ -157,7 +157,7 @@ export class SlackJobs {
       return `Job \`${jobId}\` was waiting its turn; it will not start. \`/sync-quotes retry ${jobId}\` starts it later.`;
     }
     if (job.state === 'done' || job.state === 'cancelled') return `Job \`${jobId}\` has already ended (${job.state}).`;
-    store.setJobState(jobId, 'cancelled', by);
+    store.jobs.setState(jobId, 'cancelled', by);
     return `Job \`${jobId}\` is cancelled; it will not be resumed. \`/sync-quotes retry ${jobId}\` writes the rest later.`;
   }
 
@@ -165,19 +165,19 @@ export class SlackJobs {
   status(jobId?: string): string {
     const { engine } = this.deps;
     if (jobId) {
-      const job = engine.store.getJob(jobId);
+      const job = engine.store.jobs.get(jobId);
       if (!job) return `There is no job \`${jobId}\`. \`/sync-quotes status\` lists the latest ones.`;
       return statusText(engine.report(jobId), this.activity(jobId));
     }
-    const jobs = engine.store.listJobs(5);
+    const jobs = engine.store.jobs.list(5);
     if (jobs.length === 0) return 'No jobs yet. Upload a CSV or JSON file of quotes to a channel I am in, or use `/sync-quotes <link>`.';
-    return ['The latest jobs:', ...jobs.map((j) => jobLine(j, engine.store.counts(j.id), this.activity(j.id)))].join('\n');
+    return ['The latest jobs:', ...jobs.map((j) => jobLine(j, engine.store.quotes.counts(j.id), this.activity(j.id)))].join('\n');
   }
 
   /** Resumes, each in its own thread, the Slack jobs a stopped process left unfinished. Returns how many. */
   resumeUnfinished(): number {
     let resumed = 0;
-    for (const job of this.deps.engine.store.unfinishedJobs()) {
+    for (const job of this.deps.engine.store.jobs.unfinished()) {
       const origin = slackOrigin(job.origin);
       if (!origin || this.isActive(job.id)) continue;
       this.enqueue(job.id, origin, true);
@@ -232,7 +232,7 @@ export class SlackJobs {
     this.queued.delete(jobId);
     const message: JobMessage = { channel: origin.channel, ts: origin.messageTs, threadTs: origin.threadTs };
     if (this.cancelled.has(jobId)) {
-      engine.store.setJobState(jobId, 'cancelled', this.cancelled.get(jobId));
+      engine.store.jobs.setState(jobId, 'cancelled', this.cancelled.get(jobId));
       this.cancelled.delete(jobId);
       await this.say(message, `Job \`${jobId}\` was cancelled before it started. \`/sync-quotes retry ${jobId}\` starts it later.`);
       return undefined;
@@ -244,14 +244,14 @@ export class SlackJobs {
       channel: origin.channel,
       threadTs: origin.threadTs,
       messageTs: origin.messageTs,
-      source: engine.store.getJob(jobId)?.source ?? jobId,
+      source: engine.store.jobs.get(jobId)?.source ?? jobId,
       logger,
       ...(this.deps.updateIntervalMs !== undefined ? { updateIntervalMs: this.deps.updateIntervalMs } : {}),
     });
     // A cancelled job stops like an interrupted one; it is then marked cancelled so it is not resumed.
     const settle = (report: SyncReport): SyncReport => {
       if (!this.cancelled.has(jobId)) return report;
-      engine.store.setJobState(jobId, 'cancelled', this.cancelled.get(jobId));
+      engine.store.jobs.setState(jobId, 'cancelled', this.cancelled.get(jobId));
       return { ...report, state: 'cancelled' };
     };
     const reporter: JobReporter = {
@@ -287,7 +287,7 @@ export class SlackJobs {
   private resumeLater(jobId: string, origin: SlackOrigin, expiresAt: number): void {
     const timer = setTimeout(() => {
       this.lateResumes.delete(timer);
-      const job = this.deps.engine.store.getJob(jobId);
+      const job = this.deps.engine.store.jobs.get(jobId);
       if (job && (job.state === 'running' || job.state === 'interrupted') && !this.isActive(jobId)) this.enqueue(jobId, origin, true);
     }, Math.max(0, expiresAt - Date.now()) + 50);
     timer.unref();

@@ -13,7 +13,7 @@ import { NotionGateway } from '../notion/gateway.js';
 import { RequestPacer } from '../notion/pacer.js';
 import { parseQuotes } from '../quotes/parse/index.js';
 import { sleepEndingOnAbort } from '../time/sleep.js';
-import type { JobCounts, JobStore, JobTarget, StoredQuote, SyncJob } from '../store.js';
+import type { JobCounts, JobStore, JobTarget, StoredQuote, SyncJob } from '../store/index.js';
 import { buildReport, retryCounts, type SyncReport } from './report.js';
 import { withRetries, type RetryRuntime } from './requests.js';
 import type { RetryPolicy } from './retry.js';
@@ -155,13 +155,13 @@ export class SyncEngine {
       );
     }
     const sha = createHash('sha256').update(source.content).digest('hex');
-    const unfinished = this.deps.store.findResumableJob(sha, target);
+    const unfinished = this.deps.store.jobs.findResumable(sha, target);
     if (unfinished) return { job: unfinished, resumed: true };
     const parsed = parseQuotes(source.content, {
       filename: source.name,
       ...(source.format ? { format: source.format } : {}),
     });
-    const job = this.deps.store.createJob({
+    const job = this.deps.store.jobs.create({
       source: source.name,
       sourceSha256: sha,
       target,
@@ -175,7 +175,7 @@ export class SyncEngine {
   }
 
   report(jobId: string): SyncReport {
-    if (!this.deps.store.getJob(jobId)) throw new JobNotFoundError(jobId);
+    if (!this.deps.store.jobs.get(jobId)) throw new JobNotFoundError(jobId);
     return buildReport(this.deps.store, jobId);
   }
 
@@ -184,7 +184,7 @@ export class SyncEngine {
    * Throws JobBusyError, touching nothing, while another process sharing the store runs the job.
    */
   async run(jobId: string, options: { reporter?: JobReporter; signal?: AbortSignal; resumed?: boolean } = {}): Promise<SyncReport> {
-    const job = this.deps.store.getJob(jobId);
+    const job = this.deps.store.jobs.get(jobId);
     if (!job) throw new JobNotFoundError(jobId);
     const token = this.requireToken();
     const lease = holdLease(this.deps.store, jobId, this.owner, this.deps.leaseTtlMs);
@@ -220,7 +220,7 @@ export class SyncEngine {
       maxRateLimitWaits: MAX_RATE_LIMIT_WAITS,
     };
     const record = (event: WriterEvent) => {
-      store.addEvent(jobId, event.kind, { ...event });
+      store.events.add(jobId, event.kind, { ...event });
       logger.debug({ jobId, ...event }, 'notion event');
       reporter.event?.(event);
     };
@@ -233,7 +233,7 @@ export class SyncEngine {
       onFailure: (failure, what, waitMs) => record({ ...failureEvent(failure, undefined, waitMs), message: `${what}: ${failure.message}` }),
     };
     const started = this.now();
-    store.setJobState(jobId, 'running');
+    store.jobs.setState(jobId, 'running');
     const context: RunContext = {
       job,
       gateway,
@@ -242,14 +242,14 @@ export class SyncEngine {
       reporter,
       record,
       resumed: options.resumed ?? false,
-      toWrite: store.quotesToWrite(jobId).length,
-      settledBefore: settledCount(store.counts(jobId)),
+      toWrite: store.quotes.toWrite(jobId).length,
+      settledBefore: settledCount(store.quotes.counts(jobId)),
       writeStart: this.now(),
       announced: false,
       ...(options.signal ? { signal: options.signal } : {}),
     };
     const chunkCount = this.chunkCount(job);
-    const chunks = [...new Set(store.quotesToWrite(jobId).map((q) => q.chunk))].sort((a, b) => a - b);
+    const chunks = [...new Set(store.quotes.toWrite(jobId).map((q) => q.chunk))].sort((a, b) => a - b);
     let interrupted = false;
     let stopReason: string | undefined;
     let chunksStopped = 0;
@@ -268,16 +268,16 @@ export class SyncEngine {
         }
       }
       if (interrupted) {
-        store.setJobState(jobId, 'interrupted', 'Stopped before the end; resume the job to finish it.');
+        store.jobs.setState(jobId, 'interrupted', 'Stopped before the end; resume the job to finish it.');
       } else if (stopReason) {
         const whole = chunksStopped >= Math.max(1, chunks.length);
-        store.setJobState(jobId, whole ? 'failed' : 'partial', stopReason);
+        store.jobs.setState(jobId, whole ? 'failed' : 'partial', stopReason);
         logger.warn({ jobId, reason: stopReason }, 'job stopped');
       } else {
-        store.setJobState(jobId, store.counts(jobId).failed > 0 ? 'partial' : 'done');
+        store.jobs.setState(jobId, store.quotes.counts(jobId).failed > 0 ? 'partial' : 'done');
       }
     } catch (error) {
-      store.setJobState(
+      store.jobs.setState(
         jobId,
         'interrupted',
         options.signal?.aborted
@@ -286,7 +286,7 @@ export class SyncEngine {
       );
       if (!options.signal?.aborted) throw error;
     } finally {
-      store.addUsage(jobId, gateway.requests, this.now() - started);
+      store.jobs.addUsage(jobId, gateway.requests, this.now() - started);
     }
     const fallbackCsv = await writeFallbackCsv(store, jobId, dirname(config.dbPath));
     const report: SyncReport = { ...buildReport(store, jobId), ...(fallbackCsv ? { fallbackCsv } : {}) };
@@ -298,7 +298,7 @@ export class SyncEngine {
   private chunkCount(job: SyncJob): number {
     const size = job.options.chunkSize;
     if (!size) return 1;
-    return Math.max(1, Math.ceil(this.deps.store.quotes(job.id).length / size));
+    return Math.max(1, Math.ceil(this.deps.store.quotes.list(job.id).length / size));
   }
 
   /** Writes one chunk's quotes into its database. Notion errors that end the chunk come back as 'stopped'. */
@@ -310,8 +310,8 @@ export class SyncEngine {
     let items: StoredQuote[];
     try {
       database = await this.openTarget(job, chunk, chunkCount, runtime, reporter);
-      store.setJobDatabase(jobId, database);
-      items = store.quotesToWrite(jobId).filter((q) => q.chunk === chunk);
+      store.databases.setForJob(jobId, database);
+      items = store.quotes.toWrite(jobId).filter((q) => q.chunk === chunk);
       if (!database.created && items.length > 0) items = await this.settleExisting(jobId, items, database, runtime);
     } catch (error) {
       if (error instanceof QuoteSyncError) return { outcome: 'stopped', reason: error.message };
@@ -324,7 +324,7 @@ export class SyncEngine {
       reporter.note?.(`Writing part ${chunk + 1}/${chunkCount} into "${database.title}" ${database.url}`);
     }
     const progress = () => {
-      const counts = store.counts(jobId);
+      const counts = store.quotes.counts(jobId);
       const settled = settledCount(counts) - context.settledBefore;
       const elapsed = (this.now() - context.writeStart) / 1000;
       const rate = elapsed > 0 ? settled / elapsed : 0;
@@ -397,10 +397,10 @@ export class SyncEngine {
       const pageId = existing.get(item.quote.id);
       if (pageId) {
         const ours = item.state === 'in_flight' || item.state === 'uncertain';
-        store.setQuoteState(jobId, item.quote.id, ours ? 'written' : 'present', { pageId });
+        store.quotes.setState(jobId, item.quote.id, ours ? 'written' : 'present', { pageId });
         continue;
       }
-      if (item.state !== 'pending') store.setQuoteState(jobId, item.quote.id, 'pending');
+      if (item.state !== 'pending') store.quotes.setState(jobId, item.quote.id, 'pending');
       left.push({ ...item, state: 'pending' });
     }
     return left;
@@ -409,8 +409,8 @@ export class SyncEngine {
   /** A chunk cannot go on: each quote it did not write is failed with the reason, so it lands in the fallback. */
   private failChunk(jobId: string, chunk: number, reason: string): void {
     const { store } = this.deps;
-    for (const item of store.quotesToWrite(jobId)) {
-      if (item.chunk === chunk) store.setQuoteState(jobId, item.quote.id, 'failed', { reason });
+    for (const item of store.quotes.toWrite(jobId)) {
+      if (item.chunk === chunk) store.quotes.setState(jobId, item.quote.id, 'failed', { reason });
     }
   }
 
@@ -438,7 +438,7 @@ export class SyncEngine {
   ): Promise<{ ok: true; database: ResolvedDatabase; requeue: StoredQuote[]; message: string } | { ok: false; reason: string }> {
     const { store, logger } = this.deps;
     logger.warn({ jobId: job.id, why }, 'recovering');
-    store.addEvent(job.id, 'recovery', { why });
+    store.events.add(job.id, 'recovery', { why });
     gateway.resetClient();
     try {
       const database = await openDatabase(current.databaseId, current.chunk, deps);
@@ -450,11 +450,11 @@ export class SyncEngine {
       const title = current.title || job.target.title;
       try {
         const database = await createDatabase(job.target.parentPageId, title, current.chunk, deps);
-        store.setJobDatabase(job.id, database);
+        store.databases.setForJob(job.id, database);
         // Pages written into the deleted database went to the trash with it: write them again.
-        const requeue = store.quotes(job.id).filter((q) => q.state === 'written' && q.chunk === current.chunk);
-        for (const q of requeue) store.setQuoteState(job.id, q.quote.id, 'pending');
-        store.addEvent(job.id, 'database_recreated', { old: current.databaseId, new: database.databaseId, requeued: requeue.length });
+        const requeue = store.quotes.list(job.id).filter((q) => q.state === 'written' && q.chunk === current.chunk);
+        for (const q of requeue) store.quotes.setState(job.id, q.quote.id, 'pending');
+        store.events.add(job.id, 'database_recreated', { old: current.databaseId, new: database.databaseId, requeued: requeue.length });
         return {
           ok: true,
           database,
@@ -478,7 +478,7 @@ export class SyncEngine {
     reporter: JobReporter,
   ): Promise<ResolvedDatabase> {
     const deps = this.targetDeps(runtime, reporter);
-    const known = this.deps.store.jobDatabases(job.id).find((d) => d.chunk === chunk);
+    const known = this.deps.store.databases.forJob(job.id).find((d) => d.chunk === chunk);
     if (known) return openDatabase(known.databaseId, chunk, deps);
     const base = job.target.kind === 'parent' ? job.target.title : '';
     const title = chunkCount > 1 ? `${base} (part ${chunk + 1}/${chunkCount})` : base;
@@ -503,7 +503,7 @@ export function integrationKey(config: Config): string {
  */
 function integrationPacer(config: Config, store: JobStore): RequestPacer {
   const integration = integrationKey(config);
-  const learned = store.rateBudget(integration);
+  const learned = store.rateBudgets.get(integration);
   return new RequestPacer({
     requestsPerSecond: config.notion.requestsPerSecond,
     recoveryMs: config.notion.rateRecoveryMs,
@@ -511,7 +511,7 @@ function integrationPacer(config: Config, store: JobStore): RequestPacer {
     fallbackWaitMs: Math.max(1, config.notion.retryBaseMs),
     refusalOf,
     ...(learned ? { learned } : {}),
-    onLearned: (budget) => store.saveRateBudget(integration, budget),
+    onLearned: (budget) => store.rateBudgets.save(integration, budget),
   });
 }
 

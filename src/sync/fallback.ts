@@ -9,19 +9,19 @@ import Papa from 'papaparse';
 import { escapeCell } from '../quotes/cells.js';
 import { FIELD_LABELS, fieldForKey, postFieldForKey, type QuoteField } from '../quotes/field-names.js';
 import { QUOTE_CSV_COLUMNS, type Quote, type QuoteCsvColumn } from '../quotes/model.js';
-import type { JobStore } from '../store.js';
+import type { JobStore } from '../store/index.js';
 
 export type FallbackRow = Record<QuoteCsvColumn, string>;
 
 /** Rows for every quote not in Notion (failed or still pending) and every rejected row, in input order. */
 export function fallbackRows(store: JobStore, jobId: string): FallbackRow[] {
   const rows: { order: number; row: FallbackRow }[] = [];
-  for (const item of store.quotes(jobId)) {
+  for (const item of store.quotes.list(jobId)) {
     if (item.state === 'written' || item.state === 'present' || item.state === 'rejected') continue;
     const reason = item.reason ?? (item.state === 'failed' ? 'not written' : 'not written yet (the job stopped first)');
     rows.push({ order: item.row, row: quoteRow(item.quote, reason, item.row) });
   }
-  for (const rejected of store.rejected(jobId)) {
+  for (const rejected of store.quotes.rejected(jobId)) {
     rows.push({ order: rejected.row, row: rawRow(rejected.raw, rejected.reason, rejected.row) });
   }
   return rows.sort((a, b) => a.order - b.order).map((r) => r.row);

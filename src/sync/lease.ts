@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { JobBusyError } from '../errors.js';
-import type { JobStore } from '../store.js';
+import type { JobStore } from '../store/index.js';
 
 /** A lease lasts this long without renewal; it is renewed every third of it. */
 export const DEFAULT_LEASE_TTL_MS = 60_000;
@@ -53,18 +53,18 @@ export interface HeldLease {
 
 /** Takes the job's lease and keeps renewing it until released; throws JobBusyError while another holder has it. */
 export function holdLease(store: JobStore, jobId: string, owner: string, ttlMs = DEFAULT_LEASE_TTL_MS): HeldLease {
-  const first = store.acquireLease(jobId, owner, ttlMs, (holder) => isGoneOwner(holder));
+  const first = store.leases.acquire(jobId, owner, ttlMs, (holder) => isGoneOwner(holder));
   if (!first.ok) throw new JobBusyError(jobId, first.expiresAt);
   const lost = new AbortController();
   const renew = setInterval(() => {
-    if (!store.acquireLease(jobId, owner, ttlMs, (holder) => isGoneOwner(holder)).ok) lost.abort();
+    if (!store.leases.acquire(jobId, owner, ttlMs, (holder) => isGoneOwner(holder)).ok) lost.abort();
   }, ttlMs / 3);
   renew.unref();
   return {
     lost: lost.signal,
     release() {
       clearInterval(renew);
-      store.releaseLease(jobId, owner);
+      store.leases.release(jobId, owner);
     },
   };
 }

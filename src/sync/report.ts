@@ -1,5 +1,5 @@
 /** The final report of a job, built from the store: the same whether the job ran once or was resumed. */
-import type { JobState, JobStore } from '../store.js';
+import type { JobEventKind, JobState, JobStore } from '../store/index.js';
 
 export interface SyncReport {
   jobId: string;
@@ -25,22 +25,22 @@ export interface SyncReport {
 
 /** Retries by kind, from the job's events (cheap enough to call after every quote). */
 export function retryCounts(store: JobStore, jobId: string): SyncReport['retries'] {
-  const events = store.eventCounts(jobId);
-  const n = (kind: string) => events[kind] ?? 0;
+  const events = store.events.counts(jobId);
+  const n = (kind: JobEventKind) => events[kind] ?? 0;
   return {
     conflict: n('conflict'),
     rateLimited: n('rate_limited') + n('workspace_limited') + n('overloaded'),
     server: n('server_error') + n('timeout') + n('network'),
-    ambiguous: store.ambiguousFailures(jobId),
+    ambiguous: store.events.ambiguousFailures(jobId),
   };
 }
 
 export function buildReport(store: JobStore, jobId: string): SyncReport {
-  const job = store.getJob(jobId);
+  const job = store.jobs.get(jobId);
   if (!job) throw new Error(`no job ${jobId}`);
-  const counts = store.counts(jobId);
-  const events = store.eventCounts(jobId);
-  const n = (kind: string) => events[kind] ?? 0;
+  const counts = store.quotes.counts(jobId);
+  const events = store.events.counts(jobId);
+  const n = (kind: JobEventKind) => events[kind] ?? 0;
   return {
     jobId,
     state: job.state,
@@ -50,9 +50,9 @@ export function buildReport(store: JobStore, jobId: string): SyncReport {
     alreadyPresent: counts.alreadyPresent,
     duplicates: counts.duplicates,
     pending: counts.pending,
-    rejected: store.rejected(jobId).map(({ row, reason }) => ({ row, reason })),
-    failed: store.failed(jobId).map(({ id, reason }) => ({ id, reason })),
-    databases: store.jobDatabases(jobId).map((d) => ({ id: d.databaseId, dataSourceId: d.dataSourceId, url: d.url, title: d.title })),
+    rejected: store.quotes.rejected(jobId).map(({ row, reason }) => ({ row, reason })),
+    failed: store.quotes.failed(jobId).map(({ id, reason }) => ({ id, reason })),
+    databases: store.databases.forJob(jobId).map((d) => ({ id: d.databaseId, dataSourceId: d.dataSourceId, url: d.url, title: d.title })),
     requests: job.requests,
     retries: retryCounts(store, jobId),
     durationMs: job.activeMs,

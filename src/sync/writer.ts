@@ -9,7 +9,7 @@ import type { CreatePageParameters } from '@notionhq/client';
 import { classifyNotionError, mayHaveBeenApplied, type NotionFailure } from '../notion/failure.js';
 import type { NotionGateway } from '../notion/gateway.js';
 import { quoteToPage } from '../notion/page.js';
-import type { JobStore, StoredQuote } from '../store.js';
+import type { JobEventKind, JobStore, StoredQuote } from '../store/index.js';
 import { waitInSeconds } from '../time/duration.js';
 import type { BreakerTrip, CircuitBreaker, WriteOutcome } from './breaker.js';
 import { findPagesByQuoteId, LOOKUP_BATCH_SIZE } from './lookup.js';
@@ -19,20 +19,8 @@ import { countsAsRateLimitWait, decideRetry, describeFailure, type RetryPolicy }
 /** Times in one run the writer tries to recover a target that answers 404 before it gives up. */
 const MAX_TARGET_RECOVERIES = 3;
 
-export type WriterEventKind =
-  | 'conflict'
-  | 'rate_limited'
-  | 'workspace_limited'
-  | 'overloaded'
-  | 'server_error'
-  | 'timeout'
-  | 'network'
-  | 'lookup'
-  | 'rejected'
-  | 'failed'
-  | 'breaker_open'
-  | 'breaker_closed'
-  | 'recovered';
+/** The job events the writer records; the engine records the others. */
+export type WriterEventKind = Exclude<JobEventKind, 'recovery' | 'database_recreated'>;
 
 export interface WriterEvent {
   kind: WriterEventKind;
@@ -147,10 +135,10 @@ export async function writeQuotes(items: StoredQuote[], target: WriteTarget, dep
       const result = await resolveUncertain(batch, current, deps, runtime);
       for (const p of result.absent) {
         if (p.failIfAbsent) {
-          store.setQuoteState(jobId, p.item.quote.id, 'failed', { reason: p.failIfAbsent });
+          store.quotes.setState(jobId, p.item.quote.id, 'failed', { reason: p.failIfAbsent });
           deps.onEvent({ kind: 'failed', quoteId: p.item.quote.id, message: p.failIfAbsent });
         } else {
-          store.setQuoteState(jobId, p.item.quote.id, 'pending');
+          store.quotes.setState(jobId, p.item.quote.id, 'pending');
           ready.push(p);
         }
       }
@@ -238,7 +226,7 @@ async function createOne(p: Pending, target: WriteTarget, deps: WriterDeps): Pro
   if (!p.body || p.bodyFor !== target.dataSourceId) {
     const mapping = quoteToPage(p.item.quote, target.dataSourceId);
     if (!mapping.ok) {
-      store.setQuoteState(jobId, id, 'rejected', { reason: mapping.reason });
+      store.quotes.setState(jobId, id, 'rejected', { reason: mapping.reason });
       deps.onEvent({ kind: 'rejected', quoteId: id, message: mapping.reason });
       return { kind: 'done' };
     }
@@ -246,15 +234,15 @@ async function createOne(p: Pending, target: WriteTarget, deps: WriterDeps): Pro
     p.bodyFor = target.dataSourceId;
   }
   const body = p.body;
-  store.setQuoteState(jobId, id, 'in_flight', { attempt: true });
+  store.quotes.setState(jobId, id, 'in_flight', { attempt: true });
   try {
     const page = await deps.gateway.createPage(body);
-    store.setQuoteState(jobId, id, 'written', { pageId: page.id });
+    store.quotes.setState(jobId, id, 'written', { pageId: page.id });
     return { kind: 'done', outcome: 'success' };
   } catch (error) {
     if (deps.signal?.aborted && error === deps.signal.reason) {
       // Taken out of the queue before it was sent: nothing to look up.
-      store.setQuoteState(jobId, id, 'pending');
+      store.quotes.setState(jobId, id, 'pending');
       return { kind: 'again_now' };
     }
     const failure = classifyNotionError(error);
@@ -279,17 +267,17 @@ async function createOne(p: Pending, target: WriteTarget, deps: WriterDeps): Pro
         // The pacer has paused the queue already (it saw the answer first).
         if (countsAsRateLimitWait(failure)) p.rateLimitWaits += 1;
         deps.onEvent(failureEvent(failure, id, deps.gateway.pacer.pause?.ms ?? 0));
-        store.setQuoteState(jobId, id, 'pending');
+        store.quotes.setState(jobId, id, 'pending');
         return { kind: 'again_now' };
       case 'retry':
         p.rateLimitWaits = 0;
         p.at = deps.now() + decision.delayMs;
         deps.onEvent(failureEvent(failure, id, decision.delayMs));
         if (decision.lookupFirst) {
-          store.setQuoteState(jobId, id, 'uncertain', { reason: describeFailure(failure) });
+          store.quotes.setState(jobId, id, 'uncertain', { reason: describeFailure(failure) });
           return { kind: 'look_up', ...(outcome ? { outcome } : {}) };
         }
-        store.setQuoteState(jobId, id, 'pending');
+        store.quotes.setState(jobId, id, 'pending');
         return { kind: 'later', ...(outcome ? { outcome } : {}) };
       case 'give_up':
         deps.onEvent(failureEvent(failure, id, 0));
@@ -297,15 +285,15 @@ async function createOne(p: Pending, target: WriteTarget, deps: WriterDeps): Pro
           // It may be in Notion after all: find out before calling it failed.
           p.failIfAbsent = decision.reason;
           p.at = deps.now();
-          store.setQuoteState(jobId, id, 'uncertain', { reason: decision.reason });
+          store.quotes.setState(jobId, id, 'uncertain', { reason: decision.reason });
           return { kind: 'look_up', ...(outcome ? { outcome } : {}) };
         }
-        store.setQuoteState(jobId, id, 'failed', { reason: decision.reason });
+        store.quotes.setState(jobId, id, 'failed', { reason: decision.reason });
         deps.onEvent({ kind: 'failed', quoteId: id, message: decision.reason });
         return { kind: 'done', ...(outcome ? { outcome } : {}) };
       case 'stop_job':
         deps.onEvent(failureEvent(failure, id, 0));
-        store.setQuoteState(jobId, id, 'pending');
+        store.quotes.setState(jobId, id, 'pending');
         return {
           kind: 'stop',
           reason: decision.reason,
@@ -328,7 +316,7 @@ async function resolveUncertain(
   const absent: Pending[] = [];
   for (const p of batch) {
     const pageId = found.get(p.item.quote.id);
-    if (pageId) deps.store.setQuoteState(deps.jobId, p.item.quote.id, 'written', { pageId });
+    if (pageId) deps.store.quotes.setState(deps.jobId, p.item.quote.id, 'written', { pageId });
     else absent.push(p);
   }
   return { absent };

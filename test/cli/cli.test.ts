@@ -3,7 +3,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
-import { JobStore } from '../../src/store.js';
+import { JobStore } from '../../src/store/index.js';
 import { cli } from '../support/cli.js';
 import { fastEnv, multiplicity, tempDbPath } from '../support/harness.js';
 import { makeQuoteRecords, recordsToCsv } from '../support/quote-factory.js';
@@ -112,7 +112,7 @@ describe('quote-sync command line', () => {
     const jobId = /^job (\w+)$/m.exec(first.stderr)![1]!;
     // The test runner's parent process is alive on this host: its lease is respected.
     const store = new JobStore(env.QUOTE_SYNC_DB!);
-    expect(store.acquireLease(jobId, `${hostname()}:${process.ppid}:other`, 60_000).ok).toBe(true);
+    expect(store.leases.acquire(jobId, `${hostname()}:${process.ppid}:other`, 60_000).ok).toBe(true);
     store.close();
     const before = notion.requests.length;
     const second = await cli(['resume', jobId], env);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { JobStore } from '../../src/store.js';
+import { JobStore } from '../../src/store/index.js';
 import { integrationKey } from '../../src/sync/engine.js';
 import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
 import { exited, spawnCli } from '../support/cli.js';
@@ -60,7 +60,7 @@ describe('the per-connection window budget', () => {
     expect(afterFirst).toBeLessThanOrEqual(4);
 
     const store = new JobStore(env.QUOTE_SYNC_DB!);
-    const learned = store.rateBudget(integrationKey(loadConfig(env)));
+    const learned = store.rateBudgets.get(integrationKey(loadConfig(env)));
     store.close();
     // The count since the window opened. The request that opened it was sent before the opening
     // (its arrival opened it) and may go uncounted: a budget a request short is safe, one over is not.

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectDigest, digestMessage, escapeMrkdwn, notionPageUrl, truncate, type DigestData } from '../../src/digest/content.js';
 import { silentLogger } from '../../src/logger.js';
 import type { ParsedQuotes, Quote } from '../../src/quotes/model.js';
-import { JobStore } from '../../src/store.js';
+import { JobStore } from '../../src/store/index.js';
 import { SyncEngine } from '../../src/sync/engine.js';
 import type { SyncReport } from '../../src/sync/report.js';
 import { makeQuoteRecords } from '../support/quote-factory.js';
@@ -110,14 +110,14 @@ describe('the digest of a day of real jobs against the local Notion', () => {
   });
 
   it('breaks the written quotes down by category and sentiment', () => {
-    const written = store.quotes(busy.jobId).filter((q) => q.state === 'written').map((q) => q.quote);
+    const written = store.quotes.list(busy.jobId).filter((q) => q.state === 'written').map((q) => q.quote);
     expect(new Map(data.byCategory.map((t) => [t.value, t.count]))).toEqual(tally(written.map((q) => q.category)));
     expect(new Map(data.bySentiment.map((t) => [t.value, t.count]))).toEqual(tally(written.map((q) => q.sentiment)));
     expect(data.byCategory.map((t) => t.count)).toEqual([...data.byCategory.map((t) => t.count)].sort((a, b) => b - a));
   });
 
   it('shows the five most relevant quotes written, each linked to its Notion page', () => {
-    const written = store.quotes(busy.jobId).filter((q) => q.state === 'written');
+    const written = store.quotes.list(busy.jobId).filter((q) => q.state === 'written');
     const expected = [...written].sort((a, b) => (b.quote.relevanceScore ?? 0) - (a.quote.relevanceScore ?? 0)).slice(0, 5);
     expect(data.topQuotes.map((q) => q.relevance)).toEqual(expected.map((q) => q.quote.relevanceScore));
     const pagesInNotion = new Set(harness.notion.pages(busy.databases[0]!.dataSourceId).map((p) => String(p.id)));
@@ -151,7 +151,7 @@ describe('an empty day', () => {
   it('says so in one line', () => {
     const store = new JobStore(':memory:', { now: () => new Date('2025-03-07T09:00:00Z') });
     const job = createWrittenJob(store, [quote('q1', 'An old quote.', 0.9)]);
-    store.setJobState(job, 'done');
+    store.jobs.setState(job, 'done');
     const message = digestMessage(collectDigest(store, { now: new Date('2025-03-10T09:00:00Z') }));
     expect(message).toEqual({
       text: 'No quotes were synced in the last 24 hours.',
@@ -168,10 +168,10 @@ describe("Slack's limits", () => {
     const quotes = Array.from({ length: 2000 }, (_, i) =>
       quote(`q${i}`, `${'Ünïcode & <tags> '.repeat(i % 7)}${emoji[i % 4]!.repeat(700)}`, (i % 100) / 100, `Category ${i} ${emoji[i % 4]!.repeat(40)} & more`),
     );
-    store.setJobState(createWrittenJob(store, quotes), 'done');
+    store.jobs.setState(createWrittenJob(store, quotes), 'done');
     for (let i = 0; i < 300; i++) {
       const job = createWrittenJob(store, []);
-      store.setJobState(job, 'failed', `Notion refused the token ${'🙅‍♀️'.repeat(400)}`);
+      store.jobs.setState(job, 'failed', `Notion refused the token ${'🙅‍♀️'.repeat(400)}`);
     }
     const { text, blocks } = digestMessage(collectDigest(store, { now: new Date('2025-03-10T09:00:00Z') }));
 
@@ -214,7 +214,7 @@ function quote(id: string, text: string, relevanceScore: number, category = 'Pri
 /** A job whose quotes are all written (page ids made up): for content that needs no Notion. */
 function createWrittenJob(store: JobStore, quotes: Quote[]): string {
   const parsed: ParsedQuotes = { format: 'json', quotes: quotes.map((q, i) => ({ row: i + 1, quote: q })), rejected: [], duplicates: [], warnings: [] };
-  const job = store.createJob({ source: 'quotes.json', sourceSha256: 'sha', target: { kind: 'database', databaseId: 'db' }, parsed });
-  quotes.forEach((q, i) => store.setQuoteState(job.id, q.id, 'written', { pageId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }));
+  const job = store.jobs.create({ source: 'quotes.json', sourceSha256: 'sha', target: { kind: 'database', databaseId: 'db' }, parsed });
+  quotes.forEach((q, i) => store.quotes.setState(job.id, q.id, 'written', { pageId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }));
   return job.id;
 }

@@ -5,7 +5,7 @@ import { dayIn, postDigest, scheduleDigest, type DigestSchedule, type PostDigest
 import { ConfigError } from '../../src/errors.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
 import type { Quote } from '../../src/quotes/model.js';
-import { JobStore } from '../../src/store.js';
+import { JobStore } from '../../src/store/index.js';
 import { startSlackServer, type LocalSlack } from '../fakes/local-slack.js';
 import { tempDbPath } from '../support/harness.js';
 
@@ -43,9 +43,9 @@ function instance(path: string, at: string) {
 function writeOneQuote(store: JobStore): string {
   const quote: Quote = { id: 'q1', text: 'Support answered in under an hour.', relevanceScore: 0.9, category: 'Support', sentiment: 'positive' };
   const parsed = { format: 'json' as const, quotes: [{ row: 1, quote }], rejected: [], duplicates: [], warnings: [] };
-  const job = store.createJob({ source: 'quotes.json', sourceSha256: 'sha', target: { kind: 'database', databaseId: 'db' }, parsed });
-  store.setQuoteState(job.id, quote.id, 'written', { pageId: '1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9' });
-  store.setJobState(job.id, 'done');
+  const job = store.jobs.create({ source: 'quotes.json', sourceSha256: 'sha', target: { kind: 'database', databaseId: 'db' }, parsed });
+  store.quotes.setState(job.id, quote.id, 'written', { pageId: '1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9' });
+  store.jobs.setState(job.id, 'done');
   return job.id;
 }
 

@@ -92,7 +92,7 @@ describe('file uploads', () => {
     const job = await submitted;
     const report = await h.app.context.jobs.finished(job.id);
     expect(report).toMatchObject({ state: 'done', written: 30 });
-    expect(h.app.context.store.listJobs()).toHaveLength(1);
+    expect(h.app.context.store.jobs.list()).toHaveLength(1);
     const fileTs = upload.message.ts;
     const thread = uploadThread(h, fileTs);
     expect(thread.map((m) => m.text)).toEqual(['', expect.stringMatching(/^Job `[0-9a-f]{10}`: writing 30 quote\(s\) from \*gumloop-export\.csv\*.*\n:white_check_mark: Done\. 30 written/s)]);
@@ -130,7 +130,7 @@ describe('file uploads', () => {
     expect(replyTo(sheet)).toEqual(['I can only read quotes from a CSV or JSON file; *quotes.xlsx* is neither. Export it as CSV and upload that.']);
     expect(replyTo(picture)).toEqual([]);
     expect(h.slack.downloads).toEqual([]);
-    expect(h.app.context.store.listJobs()).toEqual([]);
+    expect(h.app.context.store.jobs.list()).toEqual([]);
   });
 
   it('stops a download that grows past MAX_FILE_BYTES even when Slack reported a small size', async () => {
@@ -139,7 +139,7 @@ describe('file uploads', () => {
     await h.driver.event(upload.message);
     await h.slack.waitFor(() => uploadThread(h!, upload.message.ts)[1]?.text.startsWith(':x:') === true, 'the refusal');
     expect(uploadThread(h, upload.message.ts)[1]!.text).toBe(':x: q.csv is larger than 2 KB, the most this app takes (MAX_FILE_BYTES).');
-    expect(h.app.context.store.listJobs()).toEqual([]);
+    expect(h.app.context.store.jobs.list()).toEqual([]);
   });
 
   it('says in the thread why a file has no usable quotes, and records no job', async () => {
@@ -148,7 +148,7 @@ describe('file uploads', () => {
     await h.driver.event(upload.message);
     await h.slack.waitFor(() => uploadThread(h!, upload.message.ts)[1]?.text.startsWith(':x:') === true, 'the refusal');
     expect(uploadThread(h, upload.message.ts)[1]!.text).toMatch(/^:x: notes\.csv has no text column/);
-    expect(h.app.context.store.listJobs()).toEqual([]);
+    expect(h.app.context.store.jobs.list()).toEqual([]);
   });
 
   it('never sends the bot token to a host other than Slack', async () => {
@@ -165,7 +165,7 @@ describe('file uploads', () => {
     expect(uploadThread(h, upload.message.ts)[1]!.text).toBe(
       ':x: quotes.csv is not hosted by Slack (files.example.net); the bot token is only sent to Slack, so it was not downloaded.',
     );
-    expect(h.app.context.store.listJobs()).toEqual([]);
+    expect(h.app.context.store.jobs.list()).toEqual([]);
   });
 });
 
@@ -207,7 +207,7 @@ describe('requests and people', () => {
     await h.slack.waitFor(() => h!.slack.messages[1]?.text.startsWith(':x:') === true, 'the second refusal');
     expect(h.slack.messages[1]!.text).toBe(':x: Only https links can be synced (got http://).');
     expect(fetched).toBe(false);
-    expect(h.app.context.store.listJobs()).toEqual([]);
+    expect(h.app.context.store.jobs.list()).toEqual([]);
   });
 
   it('answers help, and unknown input with the help text and what was wrong', async () => {
@@ -229,7 +229,7 @@ describe('requests and people', () => {
     await h.driver.event(upload.message);
     await h.slack.waitFor(() => h!.slack.ephemerals.length === 1, 'the ephemeral refusal');
     expect(h.slack.ephemerals[0]).toEqual({ channel: CHANNEL, user: USER, text: expect.stringContaining('(q.csv was not synced.)') });
-    expect(h.app.context.store.listJobs()).toEqual([]);
+    expect(h.app.context.store.jobs.list()).toEqual([]);
     expect(h.slack.downloads).toEqual([]);
     // Status stays open to everyone: it starts nothing.
     const status = (await h.driver.command('status')).reply();
@@ -352,7 +352,7 @@ describe('when Notion fails', () => {
     expect((await h.slack.commandResponse(retry.responseId)).text).toBe(
       "I could not post in the job's channel (not_in_channel), so the retry did not start. Invite me there with `/invite @Quote Sync` and try again.",
     );
-    expect(h.app.context.store.counts(job.id)).toMatchObject({ failed: 5, pending: 0, written: 0 });
+    expect(h.app.context.store.quotes.counts(job.id)).toMatchObject({ failed: 5, pending: 0, written: 0 });
   });
 
   it('a Notion outage ends with the breaker alert and the CSV of what was not written in the thread; re-uploading it finishes the job', async () => {
@@ -387,10 +387,10 @@ describe('when Notion fails', () => {
     }
 
     // Slack tells the app about its own upload: ignored, or the CSV would sync itself.
-    const jobsBefore = h.app.context.store.listJobs().length;
+    const jobsBefore = h.app.context.store.jobs.list().length;
     await h.driver.event(h.slack.fileSharedEventFor(csv.id));
     await h.driver.command('status');
-    expect(h.app.context.store.listJobs()).toHaveLength(jobsBefore);
+    expect(h.app.context.store.jobs.list()).toHaveLength(jobsBefore);
 
     // Notion is back; a person uploads the CSV again: the rest is written, nothing twice.
     h.notion.setFaults({});

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
-import { JobStore } from '../../src/store.js';
+import { JobStore } from '../../src/store/index.js';
 import { SyncEngine } from '../../src/sync/engine.js';
 import { seededRandom } from './random.js';
 import { startNotionServer, type LocalNotion, type LocalNotionOptions } from '../fakes/local-notion.js';

@@ -30,7 +30,7 @@ describe('sync engine against the local Notion', () => {
     const ids = quoteIdsIn(harness, report);
     const { duplicates, unique } = multiplicity(ids);
     expect(duplicates).toEqual([]);
-    const expected = harness.store.quotes(job.id).map((q) => q.quote.id);
+    const expected = harness.store.quotes.list(job.id).map((q) => q.quote.id);
     expect([...unique].sort()).toEqual([...expected].sort());
     expect(report.state).toBe('done');
     expect(report.failed).toEqual([]);
@@ -91,7 +91,7 @@ describe('sync engine against the local Notion', () => {
     expect(second.state).toBe('done');
     const ids = quoteIdsIn(harness, second);
     expect(multiplicity(ids).duplicates).toEqual([]);
-    expect(ids.length).toBe(harness.store.quotes(job.id).length);
+    expect(ids.length).toBe(harness.store.quotes.list(job.id).length);
     expect(second.written + second.alreadyPresent).toBe(ids.length);
   });
 

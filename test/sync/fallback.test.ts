@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseQuotes } from '../../src/quotes/parse/index.js';
-import { JobStore } from '../../src/store.js';
+import { JobStore } from '../../src/store/index.js';
 import { fallbackCsv, fallbackRows, writeFallbackCsv } from '../../src/sync/fallback.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,10 +21,10 @@ const input = JSON.stringify([
 function jobWithFailures() {
   const store = new JobStore(tempDbPath());
   const parsed = parseQuotes(input, { filename: 'q.json' });
-  const job = store.createJob({ source: 'q.json', sourceSha256: 'x', target: { kind: 'parent', parentPageId: 'p', title: 'Q' }, parsed });
+  const job = store.jobs.create({ source: 'q.json', sourceSha256: 'x', target: { kind: 'parent', parentPageId: 'p', title: 'Q' }, parsed });
   for (const q of parsed.quotes) {
-    if (q.quote.text === 'written fine') store.setQuoteState(job.id, q.quote.id, 'written', { pageId: 'page' });
-    else store.setQuoteState(job.id, q.quote.id, 'failed', { reason: 'Notion was down (503), 8 times; gave up.' });
+    if (q.quote.text === 'written fine') store.quotes.setState(job.id, q.quote.id, 'written', { pageId: 'page' });
+    else store.quotes.setState(job.id, q.quote.id, 'failed', { reason: 'Notion was down (503), 8 times; gave up.' });
   }
   return { store, job, parsed };
 }
@@ -68,8 +68,8 @@ describe('fallback CSV', () => {
   it('writes nothing when every quote is in Notion', async () => {
     const store = new JobStore(tempDbPath());
     const parsed = parseQuotes('text\nhello\n', { format: 'csv' });
-    const job = store.createJob({ source: 'q.csv', sourceSha256: 'y', target: { kind: 'parent', parentPageId: 'p', title: 'Q' }, parsed });
-    store.setQuoteState(job.id, parsed.quotes[0]!.quote.id, 'written', { pageId: 'x' });
+    const job = store.jobs.create({ source: 'q.csv', sourceSha256: 'y', target: { kind: 'parent', parentPageId: 'p', title: 'Q' }, parsed });
+    store.quotes.setState(job.id, parsed.quotes[0]!.quote.id, 'written', { pageId: 'x' });
     expect(await writeFallbackCsv(store, job.id, dirname(tempDbPath()))).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobBusyError } from '../../src/errors.js';
-import { JobStore } from '../../src/store.js';
+import { JobStore } from '../../src/store/index.js';
 import { holdLease, isGoneOwner, newOwnerId } from '../../src/sync/lease.js';
 import { makeQuoteRecords } from '../support/quote-factory.js';
 import { startHarness, tempDbPath, type Harness } from '../support/harness.js';
@@ -34,18 +34,18 @@ describe('job leases', () => {
   it('refuses a second holder with JobBusyError, takes over a dead one at once, and signals a lost lease', async () => {
     const path = tempDbPath();
     const store = new JobStore(path);
-    const job = store.createJob({ source: 'a.json', sourceSha256: 'sha', target, parsed });
+    const job = store.jobs.create({ source: 'a.json', sourceSha256: 'sha', target, parsed });
     const first = holdLease(store, job.id, newOwnerId(), 60_000);
     expect(() => holdLease(store, job.id, newOwnerId(), 60_000)).toThrow(JobBusyError);
     first.release();
 
     const dead = `${hostname()}:${spawnSync(process.execPath, ['-e', '0']).pid!}:dead`;
-    expect(store.acquireLease(job.id, dead, 60_000).ok).toBe(true);
+    expect(store.leases.acquire(job.id, dead, 60_000).ok).toBe(true);
     const taken = holdLease(store, job.id, newOwnerId(), 30);
     // Someone takes the lease over (as if this holder had stalled past it): the holder learns it lost.
     const other = newOwnerId();
     const thief = new JobStore(path, { now: () => new Date(Date.now() + 60_000) });
-    expect(thief.acquireLease(job.id, other, 60_000).ok).toBe(true);
+    expect(thief.leases.acquire(job.id, other, 60_000).ok).toBe(true);
     await once(taken.lost, 'abort');
     taken.release();
     thief.close();

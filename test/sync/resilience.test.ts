@@ -86,7 +86,7 @@ describe('resilience against the local Notion', () => {
     const dataSourceId = report.databases[0]!.dataSourceId;
     const inNotion = new Set(idsIn(harness, dataSourceId));
     const csv = parseQuotes(readFileSync(report.fallbackCsv!), { filename: report.fallbackCsv! });
-    const all = harness.store.quotes(job.id).map((q) => q.quote.id);
+    const all = harness.store.quotes.list(job.id).map((q) => q.quote.id);
     const notWritten = all.filter((id) => !inNotion.has(id));
     expect(csv.quotes.map((q) => q.quote.id).sort()).toEqual(notWritten.sort());
     expect(csv.rejected).toHaveLength(1);

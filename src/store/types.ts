@@ -1,0 +1,85 @@
+/** What the store records, as the rest of the app sees it: jobs, their quotes, targets and counts. */
+import type { Quote } from '../quotes/model.js';
+
+export type JobState = 'running' | 'interrupted' | 'done' | 'partial' | 'failed' | 'cancelled';
+/** Job states after which nothing is left to do unless a person asks for a retry. */
+export const FINISHED_JOB_STATES: readonly JobState[] = ['done', 'cancelled'];
+
+/**
+ * pending: not yet sent. in_flight: a create was sent and no answer recorded (a crash here is
+ * resolved by looking the id up). uncertain: a create failed in a way that may have written it.
+ * written: this job created the page. present: the page was already in Notion.
+ */
+export type QuoteState = 'pending' | 'in_flight' | 'uncertain' | 'written' | 'present' | 'rejected' | 'failed';
+
+export type JobTarget =
+  | { kind: 'database'; databaseId: string }
+  | { kind: 'parent'; parentPageId: string; title: string };
+
+/** One text per target, so two jobs can be compared by where they write. */
+export function targetKey(target: JobTarget): string {
+  return target.kind === 'database' ? `database:${target.databaseId}` : `parent:${target.parentPageId}:${target.title}`;
+}
+
+export interface JobOptions {
+  chunkSize?: number;
+  /** The careful profile: a pause between quotes, long back-off after conflicts. */
+  careful?: boolean;
+}
+
+export interface SyncJob {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+  state: JobState;
+  source: string;
+  sourceSha256: string;
+  target: JobTarget;
+  options: JobOptions;
+  origin: unknown;
+  error: string | undefined;
+  requests: number;
+  activeMs: number;
+}
+
+export interface StoredQuote {
+  quote: Quote;
+  row: number;
+  position: number;
+  state: QuoteState;
+  pageId: string | undefined;
+  reason: string | undefined;
+  chunk: number;
+}
+
+export interface JobDatabase {
+  chunk: number;
+  databaseId: string;
+  dataSourceId: string;
+  url: string;
+  title: string;
+}
+
+export interface JobCounts {
+  /** Rows read: valid quotes + duplicates + rejected rows. */
+  total: number;
+  pending: number;
+  written: number;
+  alreadyPresent: number;
+  duplicates: number;
+  rejected: number;
+  failed: number;
+}
+
+export interface RejectedEntry {
+  row: number;
+  reason: string;
+  raw: Record<string, unknown>;
+}
+
+export interface FailedEntry {
+  id: string;
+  row: number;
+  reason: string;
+  quote: Quote;
+}
