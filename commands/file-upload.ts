@@ -1,7 +1,7 @@
 /**
  * A CSV or JSON file uploaded to a channel the bot is in starts a sync in the file's thread.
  * Slack announces one upload twice (a `message` with subtype `file_share`, and `file_shared`)
- * and redelivers events it thinks were missed: the store's trigger claim lets exactly one of
+ * and redelivers events it thinks were missed: the engine's trigger claim lets exactly one of
  * those deliveries start the job. The bot's own uploads (the CSV of what was not written) are
  * ignored, or re-importing would loop.
  */
@@ -51,10 +51,10 @@ export interface Upload {
 }
 
 export async function handleUpload(upload: Upload, client: Client, context: AppContext): Promise<void> {
-  const { store, config, jobs, logger } = context;
+  const { engine, config, jobs, logger } = context;
   if (upload.user && upload.user === upload.botUserId) return;
   // One upload, one job: whichever delivery claims the file first goes on; the rest stop here.
-  if (!store.triggers.claim(`slack-file:${upload.channel}:${upload.file.id}`)) return;
+  if (!engine.claimTrigger(`slack-file:${upload.channel}:${upload.file.id}`)) return;
   let file = upload.file;
   let threadTs = upload.threadTs;
   // `file_shared` gives only the id, and a message event may carry only a stub

@@ -167,7 +167,7 @@ async function resumeCommand(engine: SyncEngine, args: string[], json: boolean |
   const existing = engine.store.jobs.get(jobId);
   if (!existing) throw new JobNotFoundError(jobId);
   // A job that failed on Notion's side (token, access) gets its failed quotes back on resume.
-  if (existing.state === 'failed' || existing.state === 'partial') engine.store.quotes.requeueFailed(jobId);
+  engine.requeueFailed(jobId, { onlyIfStopped: true });
   io.stderr.write(`job ${jobId}\n`);
   const report = await engine.run(jobId, runOptions(io, true));
   return finish(report, json ?? false, io);

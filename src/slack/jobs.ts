@@ -104,9 +104,9 @@ export class SlackJobs {
     const { job, resumed } = engine.prepare(source, engine.targetFor(), { origin });
     if (this.isActive(job.id)) return { job, resumed, alreadyRunning: true };
     if (resumed) {
-      engine.store.jobs.setOrigin(job.id, origin);
+      engine.setOrigin(job.id, origin);
       // The same file again after a failure is a retry: what failed is written now.
-      if (job.state === 'failed' || job.state === 'partial') engine.store.quotes.requeueFailed(job.id);
+      engine.requeueFailed(job.id, { onlyIfStopped: true });
     }
     this.enqueue(job.id, origin, resumed);
     this.events.emit('submitted', job);
@@ -135,8 +135,8 @@ export class SlackJobs {
       return `I could not post in the job's channel (${slackFailure(error)}), so the retry did not start. Invite me there with \`/invite @Quote Sync\` and try again.`;
     }
     const origin: SlackOrigin = { ...(home ?? { kind: 'slack', trigger: 'command' }), channel: message.channel, threadTs: message.threadTs, messageTs: message.ts };
-    store.quotes.requeueFailed(jobId);
-    store.jobs.setOrigin(jobId, origin);
+    this.deps.engine.requeueFailed(jobId);
+    this.deps.engine.setOrigin(jobId, origin);
     this.enqueue(jobId, origin, true);
     return `Retrying job \`${jobId}\`: ${left} quote(s) to write. Follow it in the job's thread.`;
   }
@@ -157,7 +157,7 @@ export class SlackJobs {
       return `Job \`${jobId}\` was waiting its turn; it will not start. \`/sync-quotes retry ${jobId}\` starts it later.`;
     }
     if (job.state === 'done' || job.state === 'cancelled') return `Job \`${jobId}\` has already ended (${job.state}).`;
-    store.jobs.setState(jobId, 'cancelled', by);
+    this.deps.engine.cancel(jobId, by);
     return `Job \`${jobId}\` is cancelled; it will not be resumed. \`/sync-quotes retry ${jobId}\` writes the rest later.`;
   }
 
@@ -232,7 +232,7 @@ export class SlackJobs {
     this.queued.delete(jobId);
     const message: JobMessage = { channel: origin.channel, ts: origin.messageTs, threadTs: origin.threadTs };
     if (this.cancelled.has(jobId)) {
-      engine.store.jobs.setState(jobId, 'cancelled', this.cancelled.get(jobId));
+      engine.cancel(jobId, this.cancelled.get(jobId));
       this.cancelled.delete(jobId);
       await this.say(message, `Job \`${jobId}\` was cancelled before it started. \`/sync-quotes retry ${jobId}\` starts it later.`);
       return undefined;
@@ -251,7 +251,7 @@ export class SlackJobs {
     // A cancelled job stops like an interrupted one; it is then marked cancelled so it is not resumed.
     const settle = (report: SyncReport): SyncReport => {
       if (!this.cancelled.has(jobId)) return report;
-      engine.store.jobs.setState(jobId, 'cancelled', this.cancelled.get(jobId));
+      engine.cancel(jobId, this.cancelled.get(jobId));
       return { ...report, state: 'cancelled' };
     };
     const reporter: JobReporter = {

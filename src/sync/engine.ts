@@ -115,6 +115,35 @@ export class SyncEngine {
     return this.deps.store;
   }
 
+  // Job state has one owner: triggers (Slack, the command line) change it through these verbs.
+
+  /**
+   * Puts a job's failed quotes back to be written, for a retry. `onlyIfStopped`: only when the
+   * job stopped on Notion's side (failed or partial), as when the same input comes again or a
+   * stopped job is resumed. Returns how many went back.
+   */
+  requeueFailed(jobId: string, options: { onlyIfStopped?: boolean } = {}): number {
+    const job = this.deps.store.jobs.get(jobId);
+    if (!job) throw new JobNotFoundError(jobId);
+    if (options.onlyIfStopped && job.state !== 'failed' && job.state !== 'partial') return 0;
+    return this.deps.store.quotes.requeueFailed(jobId);
+  }
+
+  /** Where the job talks to people now (a Slack thread): kept with the job so a restart resumes it there. */
+  setOrigin(jobId: string, origin: unknown): void {
+    this.deps.store.jobs.setOrigin(jobId, origin);
+  }
+
+  /** The job will not be run or resumed unless a person retries it; `note` says who stopped it. */
+  cancel(jobId: string, note?: string): void {
+    this.deps.store.jobs.setState(jobId, 'cancelled', note);
+  }
+
+  /** One trigger (say, one Slack upload delivered twice) starts at most one job: true for the first claim only. */
+  claimTrigger(key: string): boolean {
+    return this.deps.store.triggers.claim(key);
+  }
+
   /** Stops the pacer's timers and remembers what it learned; call before closing the store. */
   close(): void {
     this.pacer.close();
