@@ -1,7 +1,7 @@
 /** What the job's thread says, as plain sentences with Slack's mrkdwn. Pure functions. */
 import type { JobProgress } from '../sync/engine.js';
 import type { SyncReport } from '../sync/report.js';
-import type { WriterEvent } from '../sync/writer.js';
+import type { WriterEvent } from '../sync/writer-events.js';
 import { slackDuration } from '../time/duration.js';
 
 const BAR_CELLS = 20;

@@ -10,7 +10,7 @@ import { slackFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { JobProgress, JobReporter } from '../sync/engine.js';
 import type { SyncReport } from '../sync/report.js';
-import type { WriterEvent } from '../sync/writer.js';
+import type { WriterEvent } from '../sync/writer-events.js';
 import { sleepEndingOnAbort } from '../time/sleep.js';
 import { alertText, fallbackComment, introText, progressText, summaryText } from './messages.js';
 

@@ -22,7 +22,8 @@ import { holdLease, newOwnerId } from './lease.js';
 import { writeFallbackCsv } from './fallback.js';
 import { createDatabase, openDatabase, resolveTarget, type ResolvedDatabase, type TargetDeps } from './target.js';
 import { findPagesByQuoteId } from './lookup.js';
-import { failureEvent, writeQuotes, type Recovery, type WriteResult, type WriterEvent } from './writer.js';
+import { writeQuotes, type Recovery, type WriteResult } from './writer.js';
+import { failureEvent, type WriterEvent } from './writer-events.js';
 
 export interface SyncSource {
   /** What a person would call it: a file name or a URL. */

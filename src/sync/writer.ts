@@ -5,34 +5,15 @@
  * have been applied (5xx, timeout, dropped connection) is never sent again before its quote id
  * has been looked up; those look-ups are batched into one filtered query of up to 100 ids.
  */
-import type { CreatePageParameters } from '@notionhq/client';
-import { classifyNotionError, mayHaveBeenApplied, type NotionFailure } from '../notion/failure.js';
-import type { NotionGateway } from '../notion/gateway.js';
-import { quoteToPage } from '../notion/page.js';
-import type { JobEventKind, JobStore, StoredQuote } from '../store/index.js';
-import { waitInSeconds } from '../time/duration.js';
-import type { BreakerTrip, CircuitBreaker, WriteOutcome } from './breaker.js';
+import type { StoredQuote } from '../store/index.js';
+import type { CircuitBreaker } from './breaker.js';
+import { createQuotePage, type CreateDeps, type QueuedQuote } from './create-quote.js';
 import { findPagesByQuoteId, LOOKUP_BATCH_SIZE } from './lookup.js';
 import type { RetryRuntime } from './requests.js';
-import { countsAsRateLimitWait, decideRetry, describeFailure, type RetryPolicy } from './retry.js';
+import { describeTrip, failureEvent, type WriterEvent } from './writer-events.js';
 
 /** Times in one run the writer tries to recover a target that answers 404 before it gives up. */
 const MAX_TARGET_RECOVERIES = 3;
-
-/** The job events the writer records; the engine records the others. */
-export type WriterEventKind = Exclude<JobEventKind, 'recovery' | 'database_recreated'>;
-
-export interface WriterEvent {
-  kind: WriterEventKind;
-  quoteId?: string;
-  /** For waits: how long the queue or the quote waits. */
-  waitMs?: number;
-  /** For failures on a create: whether it may have been applied (a look-up follows). */
-  ambiguous?: boolean;
-  /** For breaker events: the numbers behind the trip. */
-  trip?: BreakerTrip;
-  message: string;
-}
 
 /** What recovery found: go on (perhaps into a new database, with quotes to write again), or give up. */
 export type Recovery =
@@ -45,17 +26,9 @@ export interface WriteTarget {
   quoteIdPropertyId?: string;
 }
 
-export interface WriterDeps {
-  gateway: NotionGateway;
-  store: JobStore;
-  jobId: string;
-  policy: RetryPolicy;
-  random: () => number;
-  now: () => number;
+export interface WriterDeps extends CreateDeps {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  onEvent: (event: WriterEvent) => void;
   onProgress: () => void;
-  signal?: AbortSignal;
   /** Pause between two quotes (the careful profile); 0 by default. */
   pauseBetweenQuotesMs?: number;
   /** Watches outcomes; while open, nothing is sent. */
@@ -71,26 +44,13 @@ export type WriteResult =
   | { outcome: 'interrupted' }
   | { outcome: 'stopped'; reason: string };
 
-interface Pending {
-  item: StoredQuote;
-  body?: CreatePageParameters;
-  /** The data source `body` was made for (recovery may move the job to a new database). */
-  bodyFor?: string;
-  attempts: number;
-  rateLimitWaits: number;
-  /** Earliest time to try again (or look up). */
-  at: number;
-  /** Set when the quote must not be sent again: after the look-up, fail it with this reason if absent. */
-  failIfAbsent?: string;
-}
-
 export async function writeQuotes(items: StoredQuote[], target: WriteTarget, deps: WriterDeps): Promise<WriteResult> {
   const { store, jobId, gateway } = deps;
-  const ready: Pending[] = [];
-  const waiting: Pending[] = [];
-  const uncertain: Pending[] = [];
+  const ready: QueuedQuote[] = [];
+  const waiting: QueuedQuote[] = [];
+  const uncertain: QueuedQuote[] = [];
   for (const item of items) {
-    const entry: Pending = { item, attempts: 0, rateLimitWaits: 0, at: 0 };
+    const entry: QueuedQuote = { item, attempts: 0, rateLimitWaits: 0, at: 0 };
     (item.state === 'pending' ? ready : uncertain).push(entry);
   }
   ready.reverse(); // pop() from the end keeps input order
@@ -160,7 +120,7 @@ export async function writeQuotes(items: StoredQuote[], target: WriteTarget, dep
       return { outcome: 'interrupted' };
     }
 
-    const result = await createOne(next, current, deps);
+    const result = await createQuotePage(next, current, deps);
     if (deps.breaker && result.outcome) {
       const change = deps.breaker.record(result.outcome);
       if (change.opened) {
@@ -212,108 +172,17 @@ export async function writeQuotes(items: StoredQuote[], target: WriteTarget, dep
   return { outcome: 'finished' };
 }
 
-type CreateResult = (
-  | { kind: 'done' }
-  | { kind: 'again_now' }
-  | { kind: 'later' }
-  | { kind: 'look_up' }
-  | { kind: 'stop'; reason: string; targetProblem: boolean }
-) & { outcome?: WriteOutcome };
-
-async function createOne(p: Pending, target: WriteTarget, deps: WriterDeps): Promise<CreateResult> {
-  const { store, jobId } = deps;
-  const id = p.item.quote.id;
-  if (!p.body || p.bodyFor !== target.dataSourceId) {
-    const mapping = quoteToPage(p.item.quote, target.dataSourceId);
-    if (!mapping.ok) {
-      store.quotes.setState(jobId, id, 'rejected', { reason: mapping.reason });
-      deps.onEvent({ kind: 'rejected', quoteId: id, message: mapping.reason });
-      return { kind: 'done' };
-    }
-    p.body = mapping.body;
-    p.bodyFor = target.dataSourceId;
-  }
-  const body = p.body;
-  store.quotes.setState(jobId, id, 'in_flight', { attempt: true });
-  try {
-    const page = await deps.gateway.createPage(body);
-    store.quotes.setState(jobId, id, 'written', { pageId: page.id });
-    return { kind: 'done', outcome: 'success' };
-  } catch (error) {
-    if (deps.signal?.aborted && error === deps.signal.reason) {
-      // Taken out of the queue before it was sent: nothing to look up.
-      store.quotes.setState(jobId, id, 'pending');
-      return { kind: 'again_now' };
-    }
-    const failure = classifyNotionError(error);
-    if (!failure) {
-      // A bug, not Notion: leave the quote resolvable (in_flight is looked up on resume).
-      throw error;
-    }
-    const isRateLimit = failure.kind === 'rate_limited' || failure.kind === 'overloaded';
-    if (!isRateLimit) p.attempts += 1;
-    const decision = decideRetry(failure, {
-      operation: 'create',
-      attempt: p.attempts,
-      rateLimitWaits: p.rateLimitWaits,
-      policy: deps.policy,
-      random: deps.random,
-    });
-    const ambiguous = mayHaveBeenApplied(failure);
-    const outcome: WriteOutcome | undefined =
-      failure.kind === 'conflict' ? 'conflict' : ambiguous ? 'failure' : undefined;
-    switch (decision.action) {
-      case 'pause_all':
-        // The pacer has paused the queue already (it saw the answer first).
-        if (countsAsRateLimitWait(failure)) p.rateLimitWaits += 1;
-        deps.onEvent(failureEvent(failure, id, deps.gateway.pacer.pause?.ms ?? 0));
-        store.quotes.setState(jobId, id, 'pending');
-        return { kind: 'again_now' };
-      case 'retry':
-        p.rateLimitWaits = 0;
-        p.at = deps.now() + decision.delayMs;
-        deps.onEvent(failureEvent(failure, id, decision.delayMs));
-        if (decision.lookupFirst) {
-          store.quotes.setState(jobId, id, 'uncertain', { reason: describeFailure(failure) });
-          return { kind: 'look_up', ...(outcome ? { outcome } : {}) };
-        }
-        store.quotes.setState(jobId, id, 'pending');
-        return { kind: 'later', ...(outcome ? { outcome } : {}) };
-      case 'give_up':
-        deps.onEvent(failureEvent(failure, id, 0));
-        if (ambiguous) {
-          // It may be in Notion after all: find out before calling it failed.
-          p.failIfAbsent = decision.reason;
-          p.at = deps.now();
-          store.quotes.setState(jobId, id, 'uncertain', { reason: decision.reason });
-          return { kind: 'look_up', ...(outcome ? { outcome } : {}) };
-        }
-        store.quotes.setState(jobId, id, 'failed', { reason: decision.reason });
-        deps.onEvent({ kind: 'failed', quoteId: id, message: decision.reason });
-        return { kind: 'done', ...(outcome ? { outcome } : {}) };
-      case 'stop_job':
-        deps.onEvent(failureEvent(failure, id, 0));
-        store.quotes.setState(jobId, id, 'pending');
-        return {
-          kind: 'stop',
-          reason: decision.reason,
-          targetProblem: failure.kind === 'not_found' || failure.kind === 'forbidden',
-        };
-    }
-  }
-}
-
 /** Looks a batch of quote ids up in one query; marks the ones found as written. Returns the others. */
 async function resolveUncertain(
-  batch: Pending[],
+  batch: QueuedQuote[],
   target: WriteTarget,
   deps: WriterDeps,
   runtime: RetryRuntime,
-): Promise<{ absent: Pending[] }> {
+): Promise<{ absent: QueuedQuote[] }> {
   const ids = batch.map((p) => p.item.quote.id);
   deps.onEvent({ kind: 'lookup', message: `looking up ${ids.length} quote(s) whose create may have been applied` });
   const found = await findPagesByQuoteId(ids, target, runtime);
-  const absent: Pending[] = [];
+  const absent: QueuedQuote[] = [];
   for (const p of batch) {
     const pageId = found.get(p.item.quote.id);
     if (pageId) deps.store.quotes.setState(deps.jobId, p.item.quote.id, 'written', { pageId });
@@ -322,17 +191,7 @@ async function resolveUncertain(
   return { absent };
 }
 
-function describeTrip(trip: BreakerTrip): string {
-  const why =
-    trip.reason === 'conflicts'
-      ? `${Math.round(trip.conflictShare * 100)}% of the last ${trip.windowSize} writes met a conflict (409)`
-      : trip.reason === 'failures'
-        ? `${trip.consecutiveFailures} writes in a row failed (5xx, timeouts or dropped connections)`
-        : 'the probe write failed';
-  return `Circuit breaker opened (trip ${trip.trip}): ${why}. Writing pauses; one probe quote in ${waitInSeconds(trip.cooldownMs)}.`;
-}
-
-function takeDue(waiting: Pending[], now: number): Pending | undefined {
+function takeDue(waiting: QueuedQuote[], now: number): QueuedQuote | undefined {
   let best = -1;
   for (let i = 0; i < waiting.length; i++) {
     if (waiting[i]!.at <= now && (best < 0 || waiting[i]!.at < waiting[best]!.at)) best = i;
@@ -340,29 +199,3 @@ function takeDue(waiting: Pending[], now: number): Pending | undefined {
   return best < 0 ? undefined : waiting.splice(best, 1)[0];
 }
 
-/** A failed request as an event: its kind, the wait it caused, and whether a create may have been applied. */
-export function failureEvent(failure: NotionFailure, quoteId: string | undefined, waitMs: number): WriterEvent {
-  if (failure.kind === 'rate_limited' && failure.limit === 'workspace') {
-    return {
-      kind: 'workspace_limited',
-      ...(quoteId ? { quoteId } : {}),
-      waitMs,
-      ambiguous: false,
-      message: `${describeFailure(failure)}: waiting ${waitInSeconds(waitMs)}`,
-    };
-  }
-  const kind: WriterEventKind =
-    failure.kind === 'server'
-      ? 'server_error'
-      : failure.kind === 'conflict' || failure.kind === 'rate_limited' || failure.kind === 'overloaded' ||
-          failure.kind === 'timeout' || failure.kind === 'network'
-        ? failure.kind
-        : 'failed';
-  return {
-    kind,
-    ...(quoteId ? { quoteId } : {}),
-    waitMs,
-    ambiguous: quoteId !== undefined && mayHaveBeenApplied(failure),
-    message: describeFailure(failure),
-  };
-}

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseQuotes } from '../../src/quotes/parse/index.js';
-import type { WriterEvent } from '../../src/sync/writer.js';
+import type { WriterEvent } from '../../src/sync/writer-events.js';
 import { makeQuoteRecords } from '../support/quote-factory.js';
 import { multiplicity, startHarness, type Harness } from '../support/harness.js';
 
