@@ -10,7 +10,7 @@ import type {
   QueryDataSourceParameters,
   UpdateDataSourceParameters,
 } from '@notionhq/client';
-import type { RequestPacer } from './pacer.js';
+import type { PauseInfo, RequestPacer } from './pacer.js';
 
 export interface GatewayOptions {
   token: string;
@@ -58,7 +58,25 @@ export interface QueryPage {
 
 export type QueryFilter = QueryDataSourceParameters['filter'];
 
-export class NotionGateway {
+export interface QueryInput {
+  filter?: QueryFilter;
+  startCursor?: string;
+  filterProperties?: string[];
+  pageSize?: number;
+}
+
+/** The pause in force on the integration's queue: what the retry paths tell people about. */
+export interface PacedGateway {
+  readonly pacer: { readonly pause: PauseInfo | undefined };
+}
+
+/** What the writer and the quote-id look-ups need of the gateway: creates and queries (tests give a fake of it). */
+export interface NotionPages extends PacedGateway {
+  createPage(body: CreatePageParameters): Promise<PageInfo>;
+  queryDataSource(dataSourceId: string, input?: QueryInput): Promise<QueryPage>;
+}
+
+export class NotionGateway implements NotionPages {
   private client: Client;
   private count = 0;
 
@@ -135,7 +153,7 @@ export class NotionGateway {
 
   async queryDataSource(
     dataSourceId: string,
-    input: { filter?: QueryFilter; startCursor?: string; filterProperties?: string[]; pageSize?: number } = {},
+    input: QueryInput = {},
   ): Promise<QueryPage> {
     const result = await this.send((c) =>
       c.dataSources.query({

@@ -6,7 +6,7 @@
  */
 import type { CreatePageParameters } from '@notionhq/client';
 import { classifyNotionError, mayHaveBeenApplied } from '../notion/failure.js';
-import type { NotionGateway } from '../notion/gateway.js';
+import type { NotionPages } from '../notion/gateway.js';
 import { quoteToPage } from '../notion/page.js';
 import type { JobStore, StoredQuote } from '../store/index.js';
 import type { WriteOutcome } from './breaker.js';
@@ -27,7 +27,7 @@ export interface QueuedQuote extends RetryCounters {
 
 /** What creating one page needs. */
 export interface CreateDeps {
-  gateway: NotionGateway;
+  gateway: NotionPages;
   store: JobStore;
   jobId: string;
   policy: RetryPolicy;

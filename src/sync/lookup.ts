@@ -6,7 +6,7 @@
  * "absent"; its ids are asked again in halves.
  */
 import { NotionRequestError } from '../errors.js';
-import type { QueryFilter } from '../notion/gateway.js';
+import type { NotionPages, QueryFilter } from '../notion/gateway.js';
 import { quoteIdOf } from '../notion/page.js';
 import { QUOTE_PROPERTY } from '../notion/schema.js';
 import { withRetries, type RetryRuntime } from './requests.js';
@@ -30,7 +30,7 @@ export function quoteIdFilter(ids: readonly string[]): QueryFilter {
 export async function findPagesByQuoteId(
   ids: readonly string[],
   target: LookupTarget,
-  runtime: RetryRuntime,
+  runtime: RetryRuntime<NotionPages>,
 ): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   const unique = [...new Set(ids)];
@@ -40,7 +40,7 @@ export async function findPagesByQuoteId(
   return found;
 }
 
-async function lookUpBatch(ids: string[], target: LookupTarget, runtime: RetryRuntime, found: Map<string, string>): Promise<void> {
+async function lookUpBatch(ids: string[], target: LookupTarget, runtime: RetryRuntime<NotionPages>, found: Map<string, string>): Promise<void> {
   const filter = quoteIdFilter(ids);
   const pages: Map<string, string> = new Map();
   let cursor: string | undefined;

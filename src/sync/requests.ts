@@ -4,11 +4,11 @@
  */
 import { NotionRequestError, NotionTargetError, NotionUnauthorizedError } from '../errors.js';
 import { classifyNotionError, type NotionFailure } from '../notion/failure.js';
-import type { NotionGateway } from '../notion/gateway.js';
+import type { NotionGateway, PacedGateway } from '../notion/gateway.js';
 import { applyRetryDecision, describeFailure, type RetryCounters, type RetryPolicy } from './retry.js';
 
-export interface RetryRuntime {
-  gateway: NotionGateway;
+export interface RetryRuntime<G extends PacedGateway = NotionGateway> {
+  gateway: G;
   policy: RetryPolicy;
   random: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -18,7 +18,12 @@ export interface RetryRuntime {
 }
 
 /** Runs a read or set-up call until it succeeds; throws a QuoteSyncError when it cannot. */
-export async function withRetries<T>(what: string, call: () => Promise<T>, runtime: RetryRuntime, targetId = ''): Promise<T> {
+export async function withRetries<T>(
+  what: string,
+  call: () => Promise<T>,
+  runtime: RetryRuntime<PacedGateway>,
+  targetId = '',
+): Promise<T> {
   const counters: RetryCounters = { attempts: 0, rateLimitWaits: 0 };
   for (;;) {
     try {

@@ -5,6 +5,7 @@
  * have been applied (5xx, timeout, dropped connection) is never sent again before its quote id
  * has been looked up; those look-ups are batched into one filtered query of up to 100 ids.
  */
+import type { NotionPages } from '../notion/gateway.js';
 import type { StoredQuote } from '../store/index.js';
 import type { CircuitBreaker } from './breaker.js';
 import { createQuotePage, type CreateDeps, type QueuedQuote } from './create-quote.js';
@@ -54,7 +55,7 @@ export async function writeQuotes(items: StoredQuote[], target: WriteTarget, dep
     (item.state === 'pending' ? ready : uncertain).push(entry);
   }
   ready.reverse(); // pop() from the end keeps input order
-  const runtime: RetryRuntime = {
+  const runtime: RetryRuntime<NotionPages> = {
     gateway,
     policy: deps.policy,
     random: deps.random,
@@ -177,7 +178,7 @@ async function resolveUncertain(
   batch: QueuedQuote[],
   target: WriteTarget,
   deps: WriterDeps,
-  runtime: RetryRuntime,
+  runtime: RetryRuntime<NotionPages>,
 ): Promise<{ absent: QueuedQuote[] }> {
   const ids = batch.map((p) => p.item.quote.id);
   deps.onEvent({ kind: 'lookup', message: `looking up ${ids.length} quote(s) whose create may have been applied` });
