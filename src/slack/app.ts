@@ -11,6 +11,7 @@ import { ConfigError, slackErrorCode, slackFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { JobStore } from '../store/index.js';
 import { SyncEngine } from '../sync/engine.js';
+import { checkNotionSettings } from '../sync/notion-settings.js';
 import { SlackJobs } from './jobs.js';
 
 /** What the listeners in `commands/` get. */
@@ -70,13 +71,8 @@ export function checkAppConfig(config: Config): void {
   if (config.gumloop.webhookSecret && config.gumloop.webhookSecret.length < 16) {
     throw new ConfigError('GUMLOOP_WEBHOOK_SECRET is too short: use at least 16 random characters (e.g. `openssl rand -hex 32`).', 'GUMLOOP_WEBHOOK_SECRET');
   }
-  need(config.notion.token, 'NOTION_TOKEN', 'the internal integration secret from notion.so/profile/integrations.');
-  if (!config.notion.databaseId && !config.notion.parentPageId) {
-    throw new ConfigError(
-      'NOTION_PARENT_PAGE_ID is not set: set it to a page shared with the integration (or NOTION_DATABASE_ID to an existing database).',
-      'NOTION_PARENT_PAGE_ID',
-    );
-  }
+  // The same checks, in the same words, as the command line makes for each job.
+  checkNotionSettings(config);
 }
 
 /** Builds and starts the app, then resumes the jobs a previous run left unfinished. */

@@ -5,45 +5,36 @@
  */
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
-import { ConfigError, JobNotFoundError, NotionTargetError, QuoteSyncError } from '../errors.js';
 import type { Config } from '../config.js';
+import { JobNotFoundError, QuoteSyncError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { refusalOf } from '../notion/failure.js';
 import { NotionGateway } from '../notion/gateway.js';
-import { RequestPacer } from '../notion/pacer.js';
+import type { RequestPacer } from '../notion/pacer.js';
 import { parseQuotes } from '../quotes/parse/index.js';
+import type { JobStore, JobTarget, StoredQuote, SyncJob } from '../store/index.js';
 import { sleepEndingOnAbort } from '../time/sleep.js';
-import type { JobCounts, JobStore, JobTarget, StoredQuote, SyncJob } from '../store/index.js';
-import { buildReport, retryCounts, type SyncReport } from './report.js';
-import { withRetries, type RetryRuntime } from './requests.js';
-import type { RetryPolicy } from './retry.js';
 import { CircuitBreaker } from './breaker.js';
-import { holdLease, newOwnerId } from './lease.js';
 import { writeFallbackCsv } from './fallback.js';
-import { createDatabase, openDatabase, resolveTarget, type ResolvedDatabase, type TargetDeps } from './target.js';
+import { integrationPacer } from './integration-pacer.js';
+import { holdLease, newOwnerId } from './lease.js';
 import { findPagesByQuoteId } from './lookup.js';
+import { checkChunking, chooseTarget, requireNotionToken, type TargetOverrides } from './notion-settings.js';
+import { progressOf, settledCount, type JobProgress } from './progress.js';
+import { recoverTarget } from './recovery.js';
+import { buildReport, retryCounts, type SyncReport } from './report.js';
+import type { RetryRuntime } from './requests.js';
+import type { RetryPolicy } from './retry.js';
+import { openDatabase, resolveTarget, type ResolvedDatabase, type TargetDeps } from './target.js';
 import { writeQuotes, type Recovery, type WriteResult } from './writer.js';
 import { failureEvent, type WriterEvent } from './writer-events.js';
+
+export type { JobProgress } from './progress.js';
 
 export interface SyncSource {
   /** What a person would call it: a file name or a URL. */
   name: string;
   content: string | Buffer;
   format?: 'csv' | 'json';
-}
-
-export interface JobProgress {
-  jobId: string;
-  counts: JobCounts;
-  /** Quotes this run set out to write. */
-  toWrite: number;
-  /** Of those, how many are settled (written, found, rejected or failed). */
-  settled: number;
-  requests: number;
-  /** Pages written per second in this run. */
-  ratePerSecond: number;
-  etaSeconds: number | undefined;
-  retries: SyncReport['retries'];
 }
 
 /** Receives what happens in a job; the command line prints it, the Slack app posts it. */
@@ -151,16 +142,8 @@ export class SyncEngine {
   }
 
   /** The target named by the configuration, with command-line overrides. */
-  targetFor(overrides: { databaseId?: string; parentPageId?: string } = {}): JobTarget {
-    const { notion } = this.deps.config;
-    if (overrides.databaseId) return { kind: 'database', databaseId: overrides.databaseId };
-    if (overrides.parentPageId) return { kind: 'parent', parentPageId: overrides.parentPageId, title: notion.databaseTitle };
-    if (notion.databaseId) return { kind: 'database', databaseId: notion.databaseId };
-    if (notion.parentPageId) return { kind: 'parent', parentPageId: notion.parentPageId, title: notion.databaseTitle };
-    throw new ConfigError(
-      'No Notion target: set NOTION_DATABASE_ID (an existing database) or NOTION_PARENT_PAGE_ID (a page to create it under).',
-      'NOTION_PARENT_PAGE_ID',
-    );
+  targetFor(overrides: TargetOverrides = {}): JobTarget {
+    return chooseTarget(this.deps.config, overrides);
   }
 
   /**
@@ -172,18 +155,10 @@ export class SyncEngine {
     target: JobTarget,
     options: { chunkSize?: number; careful?: boolean; origin?: unknown } = {},
   ): PreparedJob {
-    this.requireToken();
+    requireNotionToken(this.deps.config);
     const { chunkSize, origin } = options;
     const careful = options.careful ?? this.deps.config.notion.profile === 'careful';
-    if (chunkSize !== undefined && (!Number.isInteger(chunkSize) || chunkSize < 1)) {
-      throw new ConfigError(`The chunk size must be a whole number of at least 1, got ${String(chunkSize)}.`, 'chunkSize');
-    }
-    if (chunkSize && target.kind !== 'parent') {
-      throw new ConfigError(
-        'Chunking creates one database per chunk, so it needs a parent page (NOTION_PARENT_PAGE_ID or --parent-page), not a database.',
-        'NOTION_PARENT_PAGE_ID',
-      );
-    }
+    checkChunking(chunkSize, target);
     const sha = createHash('sha256').update(source.content).digest('hex');
     const unfinished = this.deps.store.jobs.findResumable(sha, target);
     if (unfinished) return { job: unfinished, resumed: true };
@@ -216,7 +191,7 @@ export class SyncEngine {
   async run(jobId: string, options: { reporter?: JobReporter; signal?: AbortSignal; resumed?: boolean } = {}): Promise<SyncReport> {
     const job = this.deps.store.jobs.get(jobId);
     if (!job) throw new JobNotFoundError(jobId);
-    const token = this.requireToken();
+    const token = requireNotionToken(this.deps.config);
     const lease = holdLease(this.deps.store, jobId, this.owner, this.deps.leaseTtlMs);
     try {
       // A lost lease (this process stalled past it and another took over) stops this run like an abort.
@@ -353,22 +328,18 @@ export class SyncEngine {
     } else {
       reporter.note?.(`Writing part ${chunk + 1}/${chunkCount} into "${database.title}" ${database.url}`);
     }
-    const progress = () => {
-      const counts = store.quotes.counts(jobId);
-      const settled = settledCount(counts) - context.settledBefore;
-      const elapsed = (this.now() - context.writeStart) / 1000;
-      const rate = elapsed > 0 ? settled / elapsed : 0;
-      reporter.progress?.({
-        jobId,
-        counts,
-        toWrite: context.toWrite,
-        settled,
-        requests: gateway.requests,
-        ratePerSecond: rate,
-        etaSeconds: rate > 0 ? Math.max(0, context.toWrite - settled) / rate : undefined,
-        retries: retryCounts(store, jobId),
-      });
-    };
+    const progress = () =>
+      reporter.progress?.(
+        progressOf({
+          jobId,
+          counts: store.quotes.counts(jobId),
+          toWrite: context.toWrite,
+          settledBefore: context.settledBefore,
+          elapsedMs: this.now() - context.writeStart,
+          requests: gateway.requests,
+          retries: retryCounts(store, jobId),
+        }),
+      );
     const breaker = new CircuitBreaker(
       {
         window: config.breaker.window,
@@ -381,7 +352,7 @@ export class SyncEngine {
     );
     let active = database;
     const recover = async (why: string): Promise<Recovery> => {
-      const result = await this.recover(job, active, why, gateway, this.targetDeps(runtime, reporter));
+      const result = await recoverTarget(job, active, why, { store, logger: this.deps.logger, gateway, target: this.targetDeps(runtime, reporter) });
       if (!result.ok) return result;
       active = result.database;
       return { ok: true, target: result.database, requeue: result.requeue, message: result.message };
@@ -454,51 +425,6 @@ export class SyncEngine {
     };
   }
 
-  /**
-   * After repeated breaker trips, or when the database answers 404: a fresh client (new
-   * connections), then a check that the database is still there. If it was deleted and the job
-   * made it under a page, a new one is made there and this job's quotes are written into it.
-   */
-  private async recover(
-    job: SyncJob,
-    current: ResolvedDatabase,
-    why: string,
-    gateway: NotionGateway,
-    deps: TargetDeps,
-  ): Promise<{ ok: true; database: ResolvedDatabase; requeue: StoredQuote[]; message: string } | { ok: false; reason: string }> {
-    const { store, logger } = this.deps;
-    logger.warn({ jobId: job.id, why }, 'recovering');
-    store.events.add(job.id, 'recovery', { why });
-    gateway.resetClient();
-    try {
-      const database = await openDatabase(current.databaseId, current.chunk, deps);
-      return { ok: true, database, requeue: [], message: `Reconnected to Notion after ${why}; the database "${database.title}" is there.` };
-    } catch (error) {
-      if (!(error instanceof NotionTargetError) || job.target.kind !== 'parent') {
-        return { ok: false, reason: `Recovery failed after ${why}: ${(error as Error).message}` };
-      }
-      const title = current.title || job.target.title;
-      try {
-        const database = await createDatabase(job.target.parentPageId, title, current.chunk, deps);
-        store.databases.setForJob(job.id, database);
-        // Pages written into the deleted database went to the trash with it: write them again.
-        const requeue = store.quotes.list(job.id).filter((q) => q.state === 'written' && q.chunk === current.chunk);
-        for (const q of requeue) store.quotes.setState(job.id, q.quote.id, 'pending');
-        store.events.add(job.id, 'database_recreated', { old: current.databaseId, new: database.databaseId, requeued: requeue.length });
-        return {
-          ok: true,
-          database,
-          requeue: requeue.map((q) => ({ ...q, state: 'pending' as const })),
-          message:
-            `The database "${title}" was deleted or is no longer shared; created a new one (${database.url})` +
-            ` and writing this job's ${requeue.length} earlier quote(s) into it again.`,
-        };
-      } catch (second) {
-        return { ok: false, reason: `Recovery failed: ${(second as Error).message}` };
-      }
-    }
-  }
-
   /** A chunk's database: the one an earlier run used, else resolved from the job's target. */
   private async openTarget(
     job: SyncJob,
@@ -514,37 +440,4 @@ export class SyncEngine {
     const title = chunkCount > 1 ? `${base} (part ${chunk + 1}/${chunkCount})` : base;
     return resolveTarget(job.target, chunk, title, deps);
   }
-
-  private requireToken(): string {
-    const token = this.deps.config.notion.token;
-    if (!token) throw new ConfigError('NOTION_TOKEN is not set: create an internal integration in Notion and put its token there.', 'NOTION_TOKEN');
-    return token;
-  }
-}
-
-/** Names the integration (API and token) in the store without keeping its token: a hash. */
-export function integrationKey(config: Config): string {
-  return createHash('sha256').update(`${config.notion.apiUrl}\n${config.notion.token ?? ''}`).digest('hex').slice(0, 32);
-}
-
-/**
- * The pacer of the integration named by the configuration: what an earlier job of it learned of
- * Notion's budget is read from the store, and what this one learns is written back.
- */
-function integrationPacer(config: Config, store: JobStore): RequestPacer {
-  const integration = integrationKey(config);
-  const learned = store.rateBudgets.get(integration);
-  return new RequestPacer({
-    requestsPerSecond: config.notion.requestsPerSecond,
-    recoveryMs: config.notion.rateRecoveryMs,
-    windowMs: config.notion.rateWindowMs,
-    fallbackWaitMs: Math.max(1, config.notion.retryBaseMs),
-    refusalOf,
-    ...(learned ? { learned } : {}),
-    onLearned: (budget) => store.rateBudgets.save(integration, budget),
-  });
-}
-
-function settledCount(c: JobCounts): number {
-  return c.written + c.alreadyPresent + c.failed + c.rejected;
 }

@@ -11,7 +11,7 @@ import type { CircuitBreaker } from './breaker.js';
 import { createQuotePage, type CreateDeps, type QueuedQuote } from './create-quote.js';
 import { findPagesByQuoteId, LOOKUP_BATCH_SIZE } from './lookup.js';
 import type { RetryRuntime } from './requests.js';
-import { describeTrip, failureEvent, type WriterEvent } from './writer-events.js';
+import { describeTrip, failureEvent } from './writer-events.js';
 
 /** Times in one run the writer tries to recover a target that answers 404 before it gives up. */
 const MAX_TARGET_RECOVERIES = 3;

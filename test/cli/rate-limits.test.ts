@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { JobStore } from '../../src/store/index.js';
-import { integrationKey } from '../../src/sync/engine.js';
+import { integrationKey } from '../../src/sync/integration-pacer.js';
 import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
 import { exited, spawnCli } from '../support/cli.js';
 import { fastEnv, multiplicity, tempDbPath } from '../support/harness.js';

@@ -1,0 +1,54 @@
+/**
+ * The Notion settings a job needs, checked in one place for the app (at start) and the command
+ * line (per job), in the same words: a token, a target, and chunking only under a parent page.
+ */
+import type { Config } from '../config.js';
+import { ConfigError } from '../errors.js';
+import type { JobTarget } from '../store/index.js';
+
+export interface TargetOverrides {
+  databaseId?: string;
+  parentPageId?: string;
+}
+
+/** The integration token; ConfigError naming NOTION_TOKEN when it is missing. */
+export function requireNotionToken(config: Config): string {
+  const token = config.notion.token;
+  if (!token) {
+    throw new ConfigError('NOTION_TOKEN is not set: the internal integration secret from notion.so/profile/integrations.', 'NOTION_TOKEN');
+  }
+  return token;
+}
+
+/** Where quotes go: a command-line override first, then the configuration (an existing database before a parent page). */
+export function chooseTarget(config: Config, overrides: TargetOverrides = {}): JobTarget {
+  const { notion } = config;
+  if (overrides.databaseId) return { kind: 'database', databaseId: overrides.databaseId };
+  if (overrides.parentPageId) return { kind: 'parent', parentPageId: overrides.parentPageId, title: notion.databaseTitle };
+  if (notion.databaseId) return { kind: 'database', databaseId: notion.databaseId };
+  if (notion.parentPageId) return { kind: 'parent', parentPageId: notion.parentPageId, title: notion.databaseTitle };
+  throw new ConfigError(
+    'NOTION_PARENT_PAGE_ID is not set: set it to a page shared with the integration (or NOTION_DATABASE_ID to an existing database).',
+    'NOTION_PARENT_PAGE_ID',
+  );
+}
+
+/** Chunking makes one database per chunk: a whole number of quotes each, under a parent page. */
+export function checkChunking(chunkSize: number | undefined, target: JobTarget): void {
+  if (chunkSize === undefined) return;
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) {
+    throw new ConfigError(`The chunk size must be a whole number of at least 1, got ${String(chunkSize)}.`, 'chunkSize');
+  }
+  if (target.kind !== 'parent') {
+    throw new ConfigError(
+      'Chunking creates one database per chunk, so it needs a parent page (NOTION_PARENT_PAGE_ID or --parent-page), not a database.',
+      'NOTION_PARENT_PAGE_ID',
+    );
+  }
+}
+
+/** Everything a job needs from Notion's settings, checked at once (the app does this at start). */
+export function checkNotionSettings(config: Config): void {
+  requireNotionToken(config);
+  chooseTarget(config);
+}
