@@ -15,7 +15,28 @@
  * and tell the writer how long to wait. It is small and fully tested.
  */
 
+import type { Config } from '../config.js';
+
 export type WriteOutcome = 'success' | 'conflict' | 'failure';
+
+/** Consecutive failed writes (5xx, timeouts, dropped connections) that open the breaker. */
+export const BREAKER_CONSECUTIVE_FAILURES = 5;
+/** The breaker's cool-down doubles per trip, up to this many times the configured one. */
+export const BREAKER_MAX_COOLDOWN_FACTOR = 8;
+
+/** A job's breaker, as configured (BREAKER_*). */
+export function breakerFor(config: Config, now: () => number): CircuitBreaker {
+  return new CircuitBreaker(
+    {
+      window: config.breaker.window,
+      conflictRatio: config.breaker.conflictRatio,
+      consecutiveFailures: BREAKER_CONSECUTIVE_FAILURES,
+      cooldownMs: config.breaker.cooldownMs,
+      maxCooldownMs: config.breaker.cooldownMs * BREAKER_MAX_COOLDOWN_FACTOR,
+    },
+    now,
+  );
+}
 
 export interface BreakerOptions {
   /** Outcomes in the rolling window. */

@@ -13,38 +13,25 @@ import type { RequestPacer } from '../notion/pacer.js';
 import { parseQuotes } from '../quotes/parse/index.js';
 import type { JobStore, JobTarget, StoredQuote, SyncJob } from '../store/index.js';
 import { sleepEndingOnAbort } from '../time/sleep.js';
-import { CircuitBreaker } from './breaker.js';
+import { breakerFor } from './breaker.js';
 import { writeFallbackCsv } from './fallback.js';
 import { integrationPacer } from './integration-pacer.js';
 import { holdLease, newOwnerId } from './lease.js';
-import { findPagesByQuoteId } from './lookup.js';
+import { settleExisting } from './existing-quotes.js';
 import { checkChunking, chooseTarget, requireNotionToken, type TargetOverrides } from './notion-settings.js';
-import { progressOf, settledCount, type JobProgress } from './progress.js';
+import { progressOf, settledCount } from './progress.js';
 import { recoverTarget } from './recovery.js';
 import { buildReport, retryCounts, type SyncReport } from './report.js';
 import type { RetryRuntime } from './requests.js';
-import type { RetryPolicy } from './retry.js';
+import { retryPolicyFor, type RetryPolicy } from './retry.js';
 import { openDatabase, resolveTarget, type ResolvedDatabase, type TargetDeps } from './target.js';
+import type { JobReporter, SyncSource } from './job-reporter.js';
 import { writeQuotes, type Recovery, type WriteResult } from './writer.js';
 import { failureEvent, type WriterEvent } from './writer-events.js';
 
 export type { JobProgress } from './progress.js';
 
-export interface SyncSource {
-  /** What a person would call it: a file name or a URL. */
-  name: string;
-  content: string | Buffer;
-  format?: 'csv' | 'json';
-}
-
-/** Receives what happens in a job; the command line prints it, the Slack app posts it. */
-export interface JobReporter {
-  started?(info: { job: SyncJob; database: ResolvedDatabase; toWrite: number; resumed: boolean }): void | Promise<void>;
-  progress?(progress: JobProgress): void;
-  event?(event: WriterEvent): void;
-  note?(message: string): void;
-  finished?(report: SyncReport): void | Promise<void>;
-}
+export type { JobReporter, SyncSource } from './job-reporter.js';
 
 export interface EngineDeps {
   config: Config;
@@ -80,13 +67,6 @@ export interface PreparedJob {
   /** An unfinished job of the same input and target was found and will be resumed. */
   resumed: boolean;
 }
-
-/** Most rate-limit answers one request may receive in a row before it fails. */
-const MAX_RATE_LIMIT_WAITS = 20;
-/** Consecutive failed writes (5xx, timeouts, dropped connections) that open the breaker. */
-const BREAKER_CONSECUTIVE_FAILURES = 5;
-/** The breaker's cool-down doubles per trip, up to this many times the configured one. */
-const BREAKER_MAX_COOLDOWN_FACTOR = 8;
 
 export class SyncEngine {
   readonly pacer: RequestPacer;
@@ -217,13 +197,7 @@ export class SyncEngine {
       pacer: this.pacer,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    const careful = job.options.careful === true;
-    const policy: RetryPolicy = {
-      baseMs: careful ? config.notion.carefulConflictMs : config.notion.retryBaseMs,
-      maxMs: careful ? Math.max(config.notion.retryMaxMs, config.notion.carefulConflictMs) : config.notion.retryMaxMs,
-      maxAttempts: config.notion.maxAttempts,
-      maxRateLimitWaits: MAX_RATE_LIMIT_WAITS,
-    };
+    const policy = retryPolicyFor(config, job.options.careful === true);
     const record = (event: WriterEvent) => {
       store.events.add(jobId, event.kind, { ...event });
       logger.debug({ jobId, ...event }, 'notion event');
@@ -317,7 +291,7 @@ export class SyncEngine {
       database = await this.openTarget(job, chunk, chunkCount, runtime, reporter);
       store.databases.setForJob(jobId, database);
       items = store.quotes.toWrite(jobId).filter((q) => q.chunk === chunk);
-      if (!database.created && items.length > 0) items = await this.settleExisting(jobId, items, database, runtime);
+      if (!database.created && items.length > 0) items = await settleExisting(store, jobId, items, database, runtime);
     } catch (error) {
       if (error instanceof QuoteSyncError) return { outcome: 'stopped', reason: error.message };
       throw error;
@@ -340,16 +314,7 @@ export class SyncEngine {
           retries: retryCounts(store, jobId),
         }),
       );
-    const breaker = new CircuitBreaker(
-      {
-        window: config.breaker.window,
-        conflictRatio: config.breaker.conflictRatio,
-        consecutiveFailures: BREAKER_CONSECUTIVE_FAILURES,
-        cooldownMs: config.breaker.cooldownMs,
-        maxCooldownMs: config.breaker.cooldownMs * BREAKER_MAX_COOLDOWN_FACTOR,
-      },
-      this.now,
-    );
+    const breaker = breakerFor(config, this.now);
     let active = database;
     const recover = async (why: string): Promise<Recovery> => {
       const result = await recoverTarget(job, active, why, { store, logger: this.deps.logger, gateway, target: this.targetDeps(runtime, reporter) });
@@ -374,37 +339,6 @@ export class SyncEngine {
       ...(job.options.careful ? { pauseBetweenQuotesMs: config.notion.carefulPauseMs } : {}),
       ...(context.signal ? { signal: context.signal } : {}),
     });
-  }
-
-  /**
-   * Quotes already in the database are not written again: found ones an earlier run of this job
-   * sent are ours ('written'), others were there before ('present'). Whatever an earlier run left
-   * unsure and Notion does not have was not written.
-   */
-  private async settleExisting(
-    jobId: string,
-    items: StoredQuote[],
-    database: ResolvedDatabase,
-    runtime: RetryRuntime,
-  ): Promise<StoredQuote[]> {
-    const { store } = this.deps;
-    const existing = await findPagesByQuoteId(
-      items.map((item) => item.quote.id),
-      database,
-      runtime,
-    );
-    const left: StoredQuote[] = [];
-    for (const item of items) {
-      const pageId = existing.get(item.quote.id);
-      if (pageId) {
-        const ours = item.state === 'in_flight' || item.state === 'uncertain';
-        store.quotes.setState(jobId, item.quote.id, ours ? 'written' : 'present', { pageId });
-        continue;
-      }
-      if (item.state !== 'pending') store.quotes.setState(jobId, item.quote.id, 'pending');
-      left.push({ ...item, state: 'pending' });
-    }
-    return left;
   }
 
   /** A chunk cannot go on: each quote it did not write is failed with the reason, so it lands in the fallback. */

@@ -2,6 +2,7 @@
  * Retry decisions, as pure functions: can this failure be retried, how long to wait, and must
  * the quote be looked up first because the failed create may have been applied.
  */
+import type { Config } from '../config.js';
 import { mayHaveBeenApplied, type NotionFailure } from '../notion/failure.js';
 
 export interface RetryPolicy {
@@ -15,6 +16,20 @@ export interface RetryPolicy {
 }
 
 export type Operation = 'create' | 'read';
+
+/** Most rate-limit answers one request may receive in a row before it fails. */
+export const MAX_RATE_LIMIT_WAITS = 20;
+
+/** The policy of a job: the configured back-off, or the careful profile's long one after conflicts. */
+export function retryPolicyFor(config: Config, careful: boolean): RetryPolicy {
+  const { notion } = config;
+  return {
+    baseMs: careful ? notion.carefulConflictMs : notion.retryBaseMs,
+    maxMs: careful ? Math.max(notion.retryMaxMs, notion.carefulConflictMs) : notion.retryMaxMs,
+    maxAttempts: notion.maxAttempts,
+    maxRateLimitWaits: MAX_RATE_LIMIT_WAITS,
+  };
+}
 
 export type RetryDecision =
   /** Notion asked everyone to slow down: the pacer holds the whole queue; send this again after it. */
