@@ -21,6 +21,7 @@ export function progressLine(p: JobProgress): string {
   const eta = p.etaSeconds === undefined ? '' : ` · ETA ${terminalDuration(p.etaSeconds)}`;
   return (
     `[${bar}] ${Math.floor(fraction * 100)}% ${p.settled}/${p.toWrite} · written ${c.written} · present ${c.alreadyPresent}` +
+    (c.updated || c.unchanged ? ` · updated ${c.updated} · unchanged ${c.unchanged}` : '') +
     ` · failed ${c.failed} · retries ${retries} · ${p.ratePerSecond.toFixed(1)}/s${eta}`
   );
 }
@@ -75,6 +76,7 @@ export function summaryText(report: SyncReport): string {
   const lines = [
     `job ${report.jobId}: ${report.state}`,
     `  ${report.total} row(s): ${report.written} written, ${report.alreadyPresent} already in Notion, ` +
+      (report.updated || report.unchanged ? `${report.updated} updated, ${report.unchanged} unchanged, ` : '') +
       `${report.duplicates} duplicate(s), ${report.rejected.length} rejected, ${report.failed.length} failed` +
       (report.pending ? `, ${report.pending} still to write` : ''),
     `  ${report.requests} Notion request(s) in ${terminalDuration(report.durationMs / 1000)}; retries: ` +

@@ -26,7 +26,7 @@ export interface CliIo {
 }
 
 export const USAGE = `usage:
-  quote-sync sync <file.csv|file.json> [--database ID | --parent-page ID] [--chunk-size N] [--careful] [--json]
+  quote-sync sync <file.csv|file.json> [--database ID | --parent-page ID] [--chunk-size N] [--careful] [--update] [--json]
   quote-sync resume <jobId> [--json]
   quote-sync jobs [--json]
 
@@ -45,6 +45,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         'parent-page': { type: 'string' },
         'chunk-size': { type: 'string' },
         careful: { type: 'boolean', default: false },
+        update: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         limit: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -107,7 +108,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 async function syncCommand(
   engine: SyncEngine,
   args: string[],
-  flags: { database?: string; 'parent-page'?: string; 'chunk-size'?: string; careful?: boolean; json?: boolean },
+  flags: { database?: string; 'parent-page'?: string; 'chunk-size'?: string; careful?: boolean; update?: boolean; json?: boolean },
   io: CliIo,
 ): Promise<number> {
   const [file] = args;
@@ -151,6 +152,7 @@ async function syncCommand(
   const { job, resumed } = engine.prepare({ name: file, content }, target, {
     ...(chunkSize ? { chunkSize } : {}),
     ...(flags.careful ? { careful: true } : {}),
+    ...(flags.update ? { update: true } : {}),
   });
   io.stderr.write(`job ${job.id}\n`);
   if (resumed) io.stderr.write(`an unfinished job of this file exists: resuming job ${job.id}\n`);

@@ -9,6 +9,7 @@ import type {
   CreatePageParameters,
   QueryDataSourceParameters,
   UpdateDataSourceParameters,
+  UpdatePageParameters,
 } from '@notionhq/client';
 import type { PauseInfo, RequestPacer } from './pacer.js';
 
@@ -73,6 +74,7 @@ export interface PacedGateway {
 /** What the writer and the quote-id look-ups need of the gateway: creates and queries (tests give a fake of it). */
 export interface NotionPages extends PacedGateway {
   createPage(body: CreatePageParameters): Promise<PageInfo>;
+  updatePage(pageId: string, properties: Record<string, unknown>): Promise<PageInfo>;
   queryDataSource(dataSourceId: string, input?: QueryInput): Promise<QueryPage>;
 }
 
@@ -174,6 +176,16 @@ export class NotionGateway implements NotionPages {
       pages,
       nextCursor: result.has_more ? (result.next_cursor ?? undefined) : undefined,
       incomplete: result.request_status?.type === 'incomplete',
+    };
+  }
+
+  /** `pages.update`: sets just these properties of the page; safe to repeat. */
+  async updatePage(pageId: string, properties: Record<string, unknown>): Promise<PageInfo> {
+    const page = await this.send((c) => c.pages.update({ page_id: pageId, properties } as UpdatePageParameters));
+    return {
+      id: page.id,
+      url: 'url' in page ? String(page.url) : '',
+      properties: 'properties' in page ? page.properties : {},
     };
   }
 

@@ -20,6 +20,12 @@ export function introText(input: {
   ).replace(/^w/, 'W');
 }
 
+/** Update mode's counts, when there are any: "12 updated, 3 unchanged". */
+function updateCounts(c: { updated: number; unchanged: number }, before: string, after = ''): string {
+  if (!c.updated && !c.unchanged) return '';
+  return `${before}${c.updated} updated${before === ' · ' ? ' ·' : ','} ${c.unchanged} unchanged${after}`;
+}
+
 export function progressText(intro: string, p: JobProgress): string {
   const fraction = p.toWrite === 0 ? 1 : Math.min(1, p.settled / p.toWrite);
   const filled = Math.round(fraction * BAR_CELLS);
@@ -28,7 +34,7 @@ export function progressText(intro: string, p: JobProgress): string {
   return [
     intro,
     `\`${'█'.repeat(filled)}${'░'.repeat(BAR_CELLS - filled)}\` ${Math.floor(fraction * 100)}% (${p.settled}/${p.toWrite})`,
-    `written ${c.written} · already there ${c.alreadyPresent} · duplicates ${c.duplicates} · rejected ${c.rejected} · failed ${c.failed}`,
+    `written ${c.written} · already there ${c.alreadyPresent}${updateCounts(c, ' · ')} · duplicates ${c.duplicates} · rejected ${c.rejected} · failed ${c.failed}`,
     `retries: ${p.retries.conflict} conflict, ${p.retries.rateLimited} rate-limited, ${p.retries.server} server · ${p.ratePerSecond.toFixed(1)} quotes/s${eta}`,
   ].join('\n');
 }
@@ -44,7 +50,7 @@ export function summaryText(intro: string, r: SyncReport): string {
           : `:warning: Finished, but not every quote is in Notion. Once the cause is fixed, \`/sync-quotes retry ${r.jobId}\` writes the rest.`;
   const lines = [
     ...(intro ? [intro] : []),
-    `${head} ${r.written} written, ${r.alreadyPresent} already there, ${r.duplicates} duplicate(s), ` +
+    `${head} ${r.written} written, ${r.alreadyPresent} already there, ${updateCounts(r, '', ', ')}${r.duplicates} duplicate(s), ` +
       `${r.rejected.length} rejected, ${r.failed.length} not written.`,
     `${r.requests} Notion requests in ${slackDuration(r.durationMs / 1000)}; retries: ${r.retries.conflict} conflict, ` +
       `${r.retries.rateLimited} rate-limited, ${r.retries.server} server` +
@@ -101,7 +107,7 @@ export function statusText(r: SyncReport, activity: 'running' | 'queued' | undef
   const state = activity === 'queued' ? 'waiting its turn' : activity === 'running' ? 'running' : (STATE_WORDS[r.state] ?? r.state);
   const lines = [
     `Job \`${r.jobId}\` (${r.total} quote(s)): *${state}*.`,
-    `written ${r.written} · already there ${r.alreadyPresent} · duplicates ${r.duplicates} · rejected ${r.rejected.length} · ` +
+    `written ${r.written} · already there ${r.alreadyPresent}${updateCounts(r, ' · ')} · duplicates ${r.duplicates} · rejected ${r.rejected.length} · ` +
       `not written ${r.failed.length} · still to write ${r.pending}`,
     ...r.databases.map((d) => `Database: <${d.url}|${d.title || d.id}>`),
   ];

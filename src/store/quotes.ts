@@ -67,7 +67,7 @@ export class JobQuotes {
 
   /** Quotes with work left, in input order. */
   toWrite(jobId: string): StoredQuote[] {
-    return this.select(`job_id = ? AND state IN ('pending', 'in_flight', 'uncertain')`, jobId);
+    return this.select(`job_id = ? AND state IN ('pending', 'in_flight', 'uncertain', 'stale')`, jobId);
   }
 
   /** Every valid quote of the job, in input order. */
@@ -106,9 +106,11 @@ export class JobQuotes {
     const valid = byState.reduce((sum, r) => sum + r.n, 0);
     return {
       total: valid + rejectedRows + duplicates,
-      pending: n('pending') + n('in_flight') + n('uncertain'),
+      pending: n('pending') + n('in_flight') + n('uncertain') + n('stale'),
       written: n('written'),
       alreadyPresent: n('present'),
+      updated: n('updated'),
+      unchanged: n('unchanged'),
       duplicates,
       rejected: rejectedRows + n('rejected'),
       failed: n('failed'),

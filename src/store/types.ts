@@ -9,8 +9,20 @@ export const FINISHED_JOB_STATES: readonly JobState[] = ['done', 'cancelled'];
  * pending: not yet sent. in_flight: a create was sent and no answer recorded (a crash here is
  * resolved by looking the id up). uncertain: a create failed in a way that may have written it.
  * written: this job created the page. present: the page was already in Notion.
+ * In update mode, a quote already in Notion is stale (its page differs from the input: an update
+ * is due), then updated; or unchanged (its page holds the input's values already).
  */
-export type QuoteState = 'pending' | 'in_flight' | 'uncertain' | 'written' | 'present' | 'rejected' | 'failed';
+export type QuoteState =
+  | 'pending'
+  | 'in_flight'
+  | 'uncertain'
+  | 'written'
+  | 'present'
+  | 'stale'
+  | 'updated'
+  | 'unchanged'
+  | 'rejected'
+  | 'failed';
 
 export type JobTarget =
   | { kind: 'database'; databaseId: string }
@@ -25,6 +37,8 @@ export interface JobOptions {
   chunkSize?: number;
   /** The careful profile: a pause between quotes, long back-off after conflicts. */
   careful?: boolean;
+  /** Update mode: quotes already in Notion whose fields differ get their pages changed in place. */
+  update?: boolean;
 }
 
 export interface SyncJob {
@@ -66,6 +80,9 @@ export interface JobCounts {
   pending: number;
   written: number;
   alreadyPresent: number;
+  /** Update mode: pages this job changed in place, and pages that held the input's values already. */
+  updated: number;
+  unchanged: number;
   duplicates: number;
   rejected: number;
   failed: number;

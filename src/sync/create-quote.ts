@@ -13,9 +13,18 @@ import type { WriteOutcome } from './breaker.js';
 import { applyRetryDecision, describeFailure, type RetryCounters, type RetryPolicy } from './retry.js';
 import { failureEvent, type WriterEvent } from './writer-events.js';
 
+/** Update mode: the page of a quote already in Notion, and the properties to set on it. */
+export interface PageUpdate {
+  pageId: string;
+  properties: Record<string, unknown>;
+}
+
+/** A quote to write: created, or (update mode) its page updated. */
+export type WriteItem = StoredQuote & { update?: PageUpdate };
+
 /** A quote on its way to Notion, with what its earlier attempts left. */
 export interface QueuedQuote extends RetryCounters {
-  item: StoredQuote;
+  item: WriteItem;
   body?: CreatePageParameters;
   /** The data source `body` was made for (recovery may move the job to a new database). */
   bodyFor?: string;

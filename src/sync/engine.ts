@@ -11,7 +11,7 @@ import type { Logger } from '../logger.js';
 import { NotionGateway } from '../notion/gateway.js';
 import type { RequestPacer } from '../notion/pacer.js';
 import { parseQuotes } from '../quotes/parse/index.js';
-import type { JobStore, JobTarget, StoredQuote, SyncJob } from '../store/index.js';
+import type { JobStore, JobTarget, SyncJob } from '../store/index.js';
 import { sleepEndingOnAbort } from '../time/sleep.js';
 import { breakerFor } from './breaker.js';
 import { writeFallbackCsv } from './fallback.js';
@@ -25,6 +25,7 @@ import { buildReport, retryCounts, type SyncReport } from './report.js';
 import type { RetryRuntime } from './requests.js';
 import { retryPolicyFor, type RetryPolicy } from './retry.js';
 import { openDatabase, resolveTarget, type ResolvedDatabase, type TargetDeps } from './target.js';
+import type { WriteItem } from './create-quote.js';
 import type { JobReporter, SyncSource } from './job-reporter.js';
 import { writeQuotes, type Recovery, type WriteResult } from './writer.js';
 import { failureEvent, type WriterEvent } from './writer-events.js';
@@ -133,7 +134,7 @@ export class SyncEngine {
   prepare(
     source: SyncSource,
     target: JobTarget,
-    options: { chunkSize?: number; careful?: boolean; origin?: unknown } = {},
+    options: { chunkSize?: number; careful?: boolean; update?: boolean; origin?: unknown } = {},
   ): PreparedJob {
     requireNotionToken(this.deps.config);
     const { chunkSize, origin } = options;
@@ -141,7 +142,8 @@ export class SyncEngine {
     checkChunking(chunkSize, target);
     const sha = createHash('sha256').update(source.content).digest('hex');
     const unfinished = this.deps.store.jobs.findResumable(sha, target);
-    if (unfinished) return { job: unfinished, resumed: true };
+    // The same input in the other mode (update or not) is another job.
+    if (unfinished && Boolean(unfinished.options.update) === Boolean(options.update)) return { job: unfinished, resumed: true };
     const parsed = parseQuotes(source.content, {
       filename: source.name,
       ...(source.format ? { format: source.format } : {}),
@@ -152,7 +154,7 @@ export class SyncEngine {
       target,
       parsed,
       origin,
-      options: { ...(chunkSize ? { chunkSize } : {}), ...(careful ? { careful } : {}) },
+      options: { ...(chunkSize ? { chunkSize } : {}), ...(careful ? { careful } : {}), ...(options.update ? { update: true } : {}) },
       ...(chunkSize ? { chunkOf: (position: number) => Math.floor(position / chunkSize) } : {}),
     });
     this.deps.logger.info({ jobId: job.id, quotes: parsed.quotes.length, rejected: parsed.rejected.length }, 'job created');
@@ -286,12 +288,12 @@ export class SyncEngine {
     const { job, runtime, reporter, gateway } = context;
     const jobId = job.id;
     let database: ResolvedDatabase;
-    let items: StoredQuote[];
+    let items: WriteItem[];
     try {
       database = await this.openTarget(job, chunk, chunkCount, runtime, reporter);
       store.databases.setForJob(jobId, database);
       items = store.quotes.toWrite(jobId).filter((q) => q.chunk === chunk);
-      if (!database.created && items.length > 0) items = await settleExisting(store, jobId, items, database, runtime);
+      if (!database.created && items.length > 0) items = await settleExisting(store, jobId, items, database, runtime, { update: job.options.update === true });
     } catch (error) {
       if (error instanceof QuoteSyncError) return { outcome: 'stopped', reason: error.message };
       throw error;

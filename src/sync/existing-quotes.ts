@@ -3,35 +3,60 @@
  * their ids up (lookup.ts). Found ones an earlier run of this job sent are ours ('written'),
  * others were there before ('present'). Whatever an earlier run left unsure and Notion does not
  * have was not written: it goes back to pending.
+ *
+ * In update mode the look-ups bring the pages' properties too, and a quote found there is
+ * compared: the same values make it 'unchanged', others 'stale', with the update it needs (an
+ * update an earlier run sent, now found applied, makes it 'updated').
  */
 import type { NotionPages } from '../notion/gateway.js';
+import { quoteToPage } from '../notion/page.js';
+import { changedProperties } from '../notion/page-changes.js';
 import type { JobStore, StoredQuote } from '../store/index.js';
+import type { WriteItem } from './create-quote.js';
 import { findPagesByQuoteId, type LookupTarget } from './lookup.js';
 import type { RetryRuntime } from './requests.js';
 
-/** Settles the quotes Notion has; returns the ones left to write. */
+/** Settles the quotes Notion has; returns the ones left to write (creates, and in update mode the updates). */
 export async function settleExisting(
   store: JobStore,
   jobId: string,
   items: StoredQuote[],
   target: LookupTarget,
   runtime: RetryRuntime<NotionPages>,
-): Promise<StoredQuote[]> {
+  options: { update?: boolean } = {},
+): Promise<WriteItem[]> {
   const existing = await findPagesByQuoteId(
     items.map((item) => item.quote.id),
     target,
     runtime,
+    { allProperties: options.update === true },
   );
-  const left: StoredQuote[] = [];
+  const left: WriteItem[] = [];
   for (const item of items) {
-    const pageId = existing.get(item.quote.id);
-    if (pageId) {
-      const ours = item.state === 'in_flight' || item.state === 'uncertain';
-      store.quotes.setState(jobId, item.quote.id, ours ? 'written' : 'present', { pageId });
+    const id = item.quote.id;
+    const page = existing.get(id);
+    if (!page) {
+      if (item.state !== 'pending') store.quotes.setState(jobId, id, 'pending');
+      left.push({ ...item, state: 'pending' });
       continue;
     }
-    if (item.state !== 'pending') store.quotes.setState(jobId, item.quote.id, 'pending');
-    left.push({ ...item, state: 'pending' });
+    // A create of ours that may not have been recorded: the page is this job's, as the input says.
+    if (item.state === 'in_flight' || item.state === 'uncertain') {
+      store.quotes.setState(jobId, id, 'written', { pageId: page.id });
+      continue;
+    }
+    if (!options.update) {
+      store.quotes.setState(jobId, id, 'present', { pageId: page.id });
+      continue;
+    }
+    const mapping = quoteToPage(item.quote, target.dataSourceId);
+    const changes = mapping.ok ? changedProperties(mapping.body.properties as Record<string, unknown>, page.properties) : {};
+    if (Object.keys(changes).length === 0) {
+      store.quotes.setState(jobId, id, item.state === 'stale' ? 'updated' : 'unchanged', { pageId: page.id });
+      continue;
+    }
+    if (item.state !== 'stale') store.quotes.setState(jobId, id, 'stale', { pageId: page.id });
+    left.push({ ...item, state: 'stale', pageId: page.id, update: { pageId: page.id, properties: changes } });
   }
   return left;
 }

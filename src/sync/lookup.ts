@@ -6,7 +6,7 @@
  * "absent"; its ids are asked again in halves.
  */
 import { NotionRequestError } from '../errors.js';
-import type { NotionPages, QueryFilter } from '../notion/gateway.js';
+import type { NotionPages, PageInfo, QueryFilter } from '../notion/gateway.js';
 import { quoteIdOf } from '../notion/page.js';
 import { QUOTE_PROPERTY } from '../notion/schema.js';
 import { withRetries, type RetryRuntime } from './requests.js';
@@ -26,46 +26,58 @@ export function quoteIdFilter(ids: readonly string[]): QueryFilter {
   return ids.length === 1 ? condition(ids[0]!) : { or: ids.map(condition) };
 }
 
-/** Page ids of the given quote ids, by quote id (the first page when several hold one id); absent ids are not in the map. */
+/**
+ * The pages of the given quote ids, by quote id (the first page when several hold one id); absent
+ * ids are not in the map. Only the `Quote ID` property is fetched, unless `allProperties` (update
+ * mode compares them: they come in the same queries, at no extra request).
+ */
 export async function findPagesByQuoteId(
   ids: readonly string[],
   target: LookupTarget,
   runtime: RetryRuntime<NotionPages>,
-): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
+  options: { allProperties?: boolean } = {},
+): Promise<Map<string, PageInfo>> {
+  const found = new Map<string, PageInfo>();
   const unique = [...new Set(ids)];
+  const only = options.allProperties ? undefined : target.quoteIdPropertyId;
   for (let i = 0; i < unique.length; i += LOOKUP_BATCH_SIZE) {
-    await lookUpBatch(unique.slice(i, i + LOOKUP_BATCH_SIZE), target, runtime, found);
+    await lookUpBatch(unique.slice(i, i + LOOKUP_BATCH_SIZE), target.dataSourceId, only, runtime, found);
   }
   return found;
 }
 
-async function lookUpBatch(ids: string[], target: LookupTarget, runtime: RetryRuntime<NotionPages>, found: Map<string, string>): Promise<void> {
+async function lookUpBatch(
+  ids: string[],
+  dataSourceId: string,
+  onlyProperty: string | undefined,
+  runtime: RetryRuntime<NotionPages>,
+  found: Map<string, PageInfo>,
+): Promise<void> {
   const filter = quoteIdFilter(ids);
-  const pages: Map<string, string> = new Map();
+  const pages: Map<string, PageInfo> = new Map();
   let cursor: string | undefined;
   let incomplete = false;
   do {
     const page = await withRetries(
       'look quote ids up in Notion',
       () =>
-        runtime.gateway.queryDataSource(target.dataSourceId, {
+        runtime.gateway.queryDataSource(dataSourceId, {
           filter,
           ...(cursor ? { startCursor: cursor } : {}),
-          ...(target.quoteIdPropertyId ? { filterProperties: [target.quoteIdPropertyId] } : {}),
+          ...(onlyProperty ? { filterProperties: [onlyProperty] } : {}),
         }),
       runtime,
-      target.dataSourceId,
+      dataSourceId,
     );
     incomplete ||= page.incomplete;
     for (const p of page.pages) {
       const id = quoteIdOf(p);
-      if (id && !pages.has(id)) pages.set(id, p.id);
+      if (id && !pages.has(id)) pages.set(id, p);
     }
     cursor = page.nextCursor;
   } while (cursor);
   // What came back is there; when Notion cut the answer at its cap, the rest is unknown, not absent.
-  for (const [id, pageId] of pages) if (!found.has(id)) found.set(id, pageId);
+  for (const [id, page] of pages) if (!found.has(id)) found.set(id, page);
   if (!incomplete) return;
   const unknown = ids.filter((id) => !pages.has(id));
   if (unknown.length === 0) return;
@@ -77,6 +89,6 @@ async function lookUpBatch(ids: string[], target: LookupTarget, runtime: RetryRu
     );
   }
   const half = Math.ceil(unknown.length / 2);
-  await lookUpBatch(unknown.slice(0, half), target, runtime, found);
-  await lookUpBatch(unknown.slice(half), target, runtime, found);
+  await lookUpBatch(unknown.slice(0, half), dataSourceId, onlyProperty, runtime, found);
+  await lookUpBatch(unknown.slice(half), dataSourceId, onlyProperty, runtime, found);
 }

@@ -16,9 +16,9 @@ export interface JobProgress {
   retries: SyncReport['retries'];
 }
 
-/** Quotes that need nothing more: written, found already there, rejected or failed. */
+/** Quotes that need nothing more: written, found already there (updated or not), rejected or failed. */
 export function settledCount(c: JobCounts): number {
-  return c.written + c.alreadyPresent + c.failed + c.rejected;
+  return c.written + c.alreadyPresent + c.updated + c.unchanged + c.failed + c.rejected;
 }
 
 /** Progress of a run that set out to write `toWrite` quotes `elapsedMs` ago, when `settledBefore` were settled already. */

@@ -8,6 +8,9 @@ export interface SyncReport {
   total: number;
   written: number;
   alreadyPresent: number;
+  /** Update mode: pages changed in place, and pages that held the input's values already. */
+  updated: number;
+  unchanged: number;
   duplicates: number;
   /** Quotes still to write (an interrupted job). */
   pending: number;
@@ -48,6 +51,8 @@ export function buildReport(store: JobStore, jobId: string): SyncReport {
     total: counts.total,
     written: counts.written,
     alreadyPresent: counts.alreadyPresent,
+    updated: counts.updated,
+    unchanged: counts.unchanged,
     duplicates: counts.duplicates,
     pending: counts.pending,
     rejected: store.quotes.rejected(jobId).map(({ row, reason }) => ({ row, reason })),

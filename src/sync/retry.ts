@@ -15,7 +15,8 @@ export interface RetryPolicy {
   maxRateLimitWaits: number;
 }
 
-export type Operation = 'create' | 'read';
+/** create: a page that may be written twice if sent twice; update: safe to repeat; read: no effect. */
+export type Operation = 'create' | 'update' | 'read';
 
 /** Most rate-limit answers one request may receive in a row before it fails. */
 export const MAX_RATE_LIMIT_WAITS = 20;
@@ -81,19 +82,23 @@ export function decideRetry(
         action: 'stop_job',
         reason: 'Notion refused the integration token (401): it is invalid or was revoked. Set a valid NOTION_TOKEN and retry the job.',
       };
-    case 'forbidden':
     case 'not_found':
-      return {
-        action: 'stop_job',
-        reason: `Notion cannot find the target database or page, or it is not shared with the integration (${failure.status}). Share it with the integration (••• menu → Connections) and retry the job.`,
-      };
+      if (operation === 'update') {
+        return {
+          action: 'give_up',
+          reason: 'Its page is no longer in Notion (deleted, or no longer shared); an update never creates a page, so it was left out.',
+        };
+      }
+      return notFoundOrForbidden(failure.status);
+    case 'forbidden':
+      return notFoundOrForbidden(failure.status);
     case 'workspace_full':
       return {
         action: 'stop_job',
         reason: 'The Notion workspace has reached its block limit, so no more pages can be created. Upgrade the plan or free space, then retry the job.',
       };
     case 'invalid':
-      return operation === 'create'
+      return operation !== 'read'
         ? { action: 'give_up', reason: `Notion refused this quote: ${failure.message}` }
         : { action: 'stop_job', reason: `Notion refused a request: ${failure.message}` };
   }
@@ -127,6 +132,14 @@ export function applyRetryDecision(
   if (decision.action === 'pause_all' && countsAsRateLimitWait(failure)) counters.rateLimitWaits += 1;
   if (decision.action === 'retry') counters.rateLimitWaits = 0;
   return decision;
+}
+
+/** The target database or page cannot be reached: nothing more can be written in this job. */
+function notFoundOrForbidden(status: number): RetryDecision {
+  return {
+    action: 'stop_job',
+    reason: `Notion cannot find the target database or page, or it is not shared with the integration (${status}). Share it with the integration (••• menu → Connections) and retry the job.`,
+  };
 }
 
 /**

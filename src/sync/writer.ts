@@ -8,7 +8,8 @@
 import type { NotionPages } from '../notion/gateway.js';
 import type { StoredQuote } from '../store/index.js';
 import type { CircuitBreaker } from './breaker.js';
-import { createQuotePage, type CreateDeps, type QueuedQuote } from './create-quote.js';
+import { createQuotePage, type CreateDeps, type QueuedQuote, type WriteItem } from './create-quote.js';
+import { updateQuotePage } from './update-quote.js';
 import { findPagesByQuoteId, LOOKUP_BATCH_SIZE } from './lookup.js';
 import type { RetryRuntime } from './requests.js';
 import { describeTrip, failureEvent } from './writer-events.js';
@@ -45,14 +46,14 @@ export type WriteResult =
   | { outcome: 'interrupted' }
   | { outcome: 'stopped'; reason: string };
 
-export async function writeQuotes(items: StoredQuote[], target: WriteTarget, deps: WriterDeps): Promise<WriteResult> {
+export async function writeQuotes(items: WriteItem[], target: WriteTarget, deps: WriterDeps): Promise<WriteResult> {
   const { store, jobId, gateway } = deps;
   const ready: QueuedQuote[] = [];
   const waiting: QueuedQuote[] = [];
   const uncertain: QueuedQuote[] = [];
   for (const item of items) {
     const entry: QueuedQuote = { item, attempts: 0, rateLimitWaits: 0, at: 0 };
-    (item.state === 'pending' ? ready : uncertain).push(entry);
+    (item.state === 'pending' || item.update ? ready : uncertain).push(entry);
   }
   ready.reverse(); // pop() from the end keeps input order
   const runtime: RetryRuntime<NotionPages> = {
@@ -121,7 +122,7 @@ export async function writeQuotes(items: StoredQuote[], target: WriteTarget, dep
       return { outcome: 'interrupted' };
     }
 
-    const result = await createQuotePage(next, current, deps);
+    const result = await (next.item.update ? updateQuotePage(next, deps) : createQuotePage(next, current, deps));
     if (deps.breaker && result.outcome) {
       const change = deps.breaker.record(result.outcome);
       if (change.opened) {
@@ -185,7 +186,7 @@ async function resolveUncertain(
   const found = await findPagesByQuoteId(ids, target, runtime);
   const absent: QueuedQuote[] = [];
   for (const p of batch) {
-    const pageId = found.get(p.item.quote.id);
+    const pageId = found.get(p.item.quote.id)?.id;
     if (pageId) deps.store.quotes.setState(deps.jobId, p.item.quote.id, 'written', { pageId });
     else absent.push(p);
   }

@@ -46,6 +46,8 @@ describe('quote-sync command line', () => {
         'retries',
         'state',
         'total',
+        'unchanged',
+        'updated',
         'written',
       ].sort(),
     );

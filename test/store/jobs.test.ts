@@ -14,6 +14,8 @@ describe('store.jobs', () => {
       pending: 3,
       written: 0,
       alreadyPresent: 0,
+      updated: 0,
+      unchanged: 0,
       duplicates: 1,
       rejected: 1,
       failed: 0,

@@ -51,7 +51,7 @@ describe('the store schema', () => {
       activeMs: 1234,
     });
     expect(store.jobs.findResumable('sha-1', { kind: 'parent', parentPageId: 'page-1', title: 'Quotes' })?.id).toBe(JOB_ID);
-    expect(store.quotes.counts(JOB_ID)).toEqual({ total: 5, pending: 1, written: 1, alreadyPresent: 0, duplicates: 1, rejected: 1, failed: 1 });
+    expect(store.quotes.counts(JOB_ID)).toEqual({ total: 5, pending: 1, written: 1, alreadyPresent: 0, updated: 0, unchanged: 0, duplicates: 1, rejected: 1, failed: 1 });
     expect(store.quotes.toWrite(JOB_ID).map((q) => [q.quote.id, q.chunk])).toEqual([['q3', 1]]);
     expect(store.quotes.list(JOB_ID)[0]).toMatchObject({ pageId: 'page-q1', quote: { category: 'Pricing', relevanceScore: 9 } });
     expect(store.databases.forJob(JOB_ID).map((d) => d.databaseId)).toEqual(['db-1']);
