@@ -1,0 +1,81 @@
+/**
+ * The writer's edges for unit tests: a job in a real store on ':memory:', the fake Notion, the
+ * fake clock, a seeded random, and the events it tells, with writeQuotes and createQuotePage
+ * ready to call on the job's quotes.
+ */
+import type { ParsedQuotes, QuoteRow } from '../../src/quotes/model.js';
+import { JobStore, type QuoteState } from '../../src/store/index.js';
+import { createQuotePage, type QueuedQuote } from '../../src/sync/create-quote.js';
+import type { RetryPolicy } from '../../src/sync/retry.js';
+import { writeQuotes, type WriteResult, type WriteTarget, type WriterDeps } from '../../src/sync/writer.js';
+import type { WriterEvent } from '../../src/sync/writer-events.js';
+import { FakeClock } from './fake-clock.js';
+import { FakePages, type FakePagesOptions } from './fake-pages.js';
+import { seededRandom } from './random.js';
+
+export const TARGET: WriteTarget = { dataSourceId: 'ds-1' };
+
+/** Back-offs of 50–100 ms for the first retry, four attempts, three rate-limit answers in a row. */
+export const POLICY: RetryPolicy = { baseMs: 100, maxMs: 1000, maxAttempts: 4, maxRateLimitWaits: 3 };
+
+/** Quotes q1…qN, rows 1…N. */
+export function numberedQuotes(count: number): QuoteRow[] {
+  return Array.from({ length: count }, (_, i) => ({ row: i + 1, quote: { id: `q${i + 1}`, text: `Quote number ${i + 1}` } }));
+}
+
+export interface WriterSetup {
+  store: JobStore;
+  jobId: string;
+  clock: FakeClock;
+  notion: FakePages;
+  events: WriterEvent[];
+  deps: WriterDeps;
+  /** writeQuotes on the job's quotes left to write, into TARGET, with `extra` over the deps. */
+  write(extra?: Partial<WriterDeps>): Promise<WriteResult>;
+  /** One quote of the job, queued as the writer queues it. */
+  queued(quoteId: string): QueuedQuote;
+  /** createQuotePage for `p` into `target`. */
+  create(p: QueuedQuote, target?: WriteTarget): ReturnType<typeof createQuotePage>;
+  /** Each quote's state, by id, in input order. */
+  states(): Record<string, QuoteState>;
+}
+
+export function setUpWriter(
+  options: { quotes?: QuoteRow[]; policy?: RetryPolicy; seed?: number } & Omit<FakePagesOptions, 'clock'> = {},
+): WriterSetup {
+  const { quotes = numberedQuotes(3), policy = POLICY, seed = 1, ...fake } = options;
+  const store = new JobStore(':memory:');
+  const parsed: ParsedQuotes = { format: 'json', quotes, rejected: [], duplicates: [], warnings: [] };
+  const job = store.jobs.create({ source: 'quotes.json', sourceSha256: 'sha', target: { kind: 'database', databaseId: 'db-1' }, parsed });
+  const clock = new FakeClock();
+  const notion = new FakePages({ clock, ...fake });
+  const events: WriterEvent[] = [];
+  const deps: WriterDeps = {
+    gateway: notion,
+    store,
+    jobId: job.id,
+    policy,
+    random: seededRandom(seed),
+    now: clock.now,
+    sleep: clock.sleep,
+    onEvent: (event) => events.push(event),
+    onProgress: () => undefined,
+    ...(fake.signal ? { signal: fake.signal } : {}),
+  };
+  return {
+    store,
+    jobId: job.id,
+    clock,
+    notion,
+    events,
+    deps,
+    write: (extra = {}) => writeQuotes(store.quotes.toWrite(job.id), TARGET, { ...deps, ...extra }),
+    queued: (quoteId) => {
+      const item = store.quotes.list(job.id).find((q) => q.quote.id === quoteId);
+      if (!item) throw new Error(`no quote ${quoteId} in the job`);
+      return { item, attempts: 0, rateLimitWaits: 0, at: 0 };
+    },
+    create: (p, target = TARGET) => createQuotePage(p, target, deps),
+    states: () => Object.fromEntries(store.quotes.list(job.id).map((q) => [q.quote.id, q.state])),
+  };
+}
