@@ -36,7 +36,11 @@ export type CreateAnswer =
 export type FakeCall =
   /** `answer` is 'unqueued' when the signal took the request out of the queue before it was sent. */
   | { kind: 'create'; quoteId: string; dataSourceId: string; at: number; answer: CreateAnswer | 'unqueued' }
-  | { kind: 'query'; dataSourceId: string; ids: string[]; input: QueryInput; at: number };
+  | { kind: 'query'; dataSourceId: string; ids: string[]; input: QueryInput; at: number }
+  | { kind: 'update'; pageId: string; properties: Record<string, unknown>; at: number; answer: UpdateAnswer };
+
+/** How the fake answers one `pages.update`. */
+export type UpdateAnswer = 'updated' | 'conflict' | 'server_error' | 'not_found';
 
 export interface FakePage extends PageInfo {
   quoteId: string;
@@ -57,6 +61,7 @@ export class FakePages implements NotionPages {
   readonly calls: FakeCall[] = [];
   readonly pages: FakePage[] = [];
   private readonly scripts = new Map<string, CreateAnswer[]>();
+  private readonly updateScripts = new Map<string, UpdateAnswer[]>();
   private resumeAt = 0;
   private pauseLimit: RefusalLimit = 'connection';
 
@@ -72,6 +77,30 @@ export class FakePages implements NotionPages {
   script(quoteId: string, ...answers: CreateAnswer[]): this {
     this.scripts.set(quoteId, [...(this.scripts.get(quoteId) ?? []), ...answers]);
     return this;
+  }
+
+  /** The answers to the next updates of page `pageId`, in order (then: updated). */
+  scriptUpdates(pageId: string, ...answers: UpdateAnswer[]): this {
+    this.updateScripts.set(pageId, [...(this.updateScripts.get(pageId) ?? []), ...answers]);
+    return this;
+  }
+
+  updates(): Extract<FakeCall, { kind: 'update' }>[] {
+    return this.calls.filter((c): c is Extract<FakeCall, { kind: 'update' }> => c.kind === 'update');
+  }
+
+  async updatePage(pageId: string, properties: Record<string, unknown>): Promise<PageInfo> {
+    const at = this.send();
+    const answer = this.updateScripts.get(pageId)?.shift() ?? 'updated';
+    this.calls.push({ kind: 'update', pageId, properties, at, answer });
+    const page = this.pages.find((p) => p.id === pageId);
+    if (answer === 'not_found' || !page) {
+      throw apiError(404, APIErrorCode.ObjectNotFound, `Could not find page with ID: ${pageId}. Make sure the relevant pages and databases are shared with your integration.`);
+    }
+    if (answer === 'conflict') throw apiError(409, APIErrorCode.ConflictError, 'Conflict occurred while saving. Please try again.');
+    if (answer === 'server_error') throw apiError(503, APIErrorCode.ServiceUnavailable, 'Notion is unavailable. Please try again later.');
+    page.properties = { ...page.properties, ...properties };
+    return page;
   }
 
   /** Quote ids of the creates sent, in order. */

@@ -90,6 +90,6 @@ describe('createQuotePage', () => {
     await w.create(p, { dataSourceId: 'ds-2' });
 
     expect(p.body).not.toBe(first);
-    expect(w.notion.calls.map((c) => c.dataSourceId)).toEqual(['ds-1', 'ds-1', 'ds-2']);
+    expect(w.notion.calls.map((c) => (c.kind === "update" ? c.pageId : c.dataSourceId))).toEqual(['ds-1', 'ds-1', 'ds-2']);
   });
 });

@@ -61,7 +61,7 @@ describe('writeQuotes', () => {
 
     await expect(w.write()).resolves.toEqual({ outcome: 'finished' });
 
-    expect(w.notion.calls.map((c) => [c.kind, c.kind === 'create' ? c.quoteId : c.ids])).toEqual([
+    expect(w.notion.calls.map((c) => [c.kind, c.kind === 'create' ? c.quoteId : c.kind === 'query' ? c.ids : c.pageId])).toEqual([
       ['create', 'q1'],
       ['create', 'q2'],
       ['create', 'q3'],
