@@ -78,7 +78,7 @@ describe('writeQuotes', () => {
 
     await expect(w.write()).resolves.toEqual({ outcome: 'finished' });
 
-    expect(w.notion.calls.map((c) => [c.kind, c.kind === 'create' ? c.quoteId : c.ids])).toEqual([
+    expect(w.notion.calls.map((c) => [c.kind, c.kind === 'create' ? c.quoteId : c.kind === 'query' ? c.ids : c.pageId])).toEqual([
       ['create', 'q1'],
       ['create', 'q2'],
       ['create', 'q3'],
@@ -115,7 +115,7 @@ describe('writeQuotes', () => {
 
     await expect(w.write()).resolves.toEqual({ outcome: 'finished' });
 
-    const q1Calls = w.notion.calls.filter((c) => (c.kind === 'create' ? c.quoteId : c.ids[0]) === 'q1');
+    const q1Calls = w.notion.calls.filter((c) => (c.kind === 'create' ? c.quoteId : c.kind === 'query' ? c.ids : c.pageId[0]) === 'q1');
     expect(q1Calls.map((c) => c.kind)).toEqual(['create', 'query', 'create', 'query', 'create', 'query', 'create', 'query']);
     const reason = 'the request to Notion timed out, 4 times; gave up.';
     expect(w.store.quotes.list(w.jobId)[0]).toMatchObject({ state: 'failed', reason });
@@ -209,7 +209,7 @@ describe('writeQuotes', () => {
 
       expect(recover).toHaveBeenCalledExactlyOnceWith(NOT_FOUND);
       expect(w.events.map((e) => e.kind)).toEqual(['failed', 'recovered']);
-      expect(w.notion.calls.map((c) => [c.kind === 'create' && c.quoteId, c.dataSourceId])).toEqual([
+      expect(w.notion.calls.map((c) => [c.kind === 'create' && c.quoteId, c.kind === 'update' ? c.pageId : c.dataSourceId])).toEqual([
         ['q1', 'ds-1'],
         ['q1', 'ds-2'],
         ['q2', 'ds-2'],
