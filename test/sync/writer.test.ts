@@ -115,7 +115,7 @@ describe('writeQuotes', () => {
 
     await expect(w.write()).resolves.toEqual({ outcome: 'finished' });
 
-    const q1Calls = w.notion.calls.filter((c) => (c.kind === 'create' ? c.quoteId : c.kind === 'query' ? c.ids : c.pageId[0]) === 'q1');
+    const q1Calls = w.notion.calls.filter((c) => (c.kind === 'create' ? c.quoteId : c.kind === 'query' ? c.ids[0] : c.pageId) === 'q1');
     expect(q1Calls.map((c) => c.kind)).toEqual(['create', 'query', 'create', 'query', 'create', 'query', 'create', 'query']);
     const reason = 'the request to Notion timed out, 4 times; gave up.';
     expect(w.store.quotes.list(w.jobId)[0]).toMatchObject({ state: 'failed', reason });
