@@ -106,7 +106,8 @@ export async function createQuotePage(p: QueuedQuote, target: { dataSourceId: st
         store.quotes.setState(jobId, id, 'pending');
         return { kind: 'later', ...(outcome ? { outcome } : {}) };
       case 'give_up':
-        deps.onEvent(failureEvent(failure, id, 0));
+        // A retryable failure that ran out of attempts is told as itself; a refusal only as the failure below.
+        if (failure.kind !== 'invalid') deps.onEvent(failureEvent(failure, id, 0));
         if (ambiguous) {
           // It may be in Notion after all: find out before calling it failed.
           p.failIfAbsent = decision.reason;
@@ -118,7 +119,7 @@ export async function createQuotePage(p: QueuedQuote, target: { dataSourceId: st
         deps.onEvent({ kind: 'failed', quoteId: id, message: decision.reason });
         return { kind: 'done', ...(outcome ? { outcome } : {}) };
       case 'stop_job':
-        deps.onEvent(failureEvent(failure, id, 0));
+        // Not this quote's failure: the job stops with the reason, and the quote stays to write.
         store.quotes.setState(jobId, id, 'pending');
         return {
           kind: 'stop',

@@ -38,12 +38,11 @@ export async function updateQuotePage(p: QueuedQuote, deps: CreateDeps): Promise
         deps.onEvent({ ...failureEvent(failure, id, decision.delayMs), ambiguous: false });
         return { kind: 'later', ...withOutcome };
       case 'give_up':
-        deps.onEvent({ ...failureEvent(failure, id, 0), ambiguous: false });
+        if (failure.kind !== 'invalid' && failure.kind !== 'not_found') deps.onEvent({ ...failureEvent(failure, id, 0), ambiguous: false });
         store.quotes.setState(jobId, id, 'failed', { reason: decision.reason });
         deps.onEvent({ kind: 'failed', quoteId: id, message: decision.reason });
         return { kind: 'done', ...withOutcome };
       case 'stop_job':
-        deps.onEvent({ ...failureEvent(failure, id, 0), ambiguous: false });
         return { kind: 'stop', reason: decision.reason, targetProblem: failure.kind === 'forbidden' };
     }
   }

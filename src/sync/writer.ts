@@ -5,6 +5,7 @@
  * have been applied (5xx, timeout, dropped connection) is never sent again before its quote id
  * has been looked up; those look-ups are batched into one filtered query of up to 100 ids.
  */
+import { NotionTargetError, QuoteSyncError } from '../errors.js';
 import type { NotionPages } from '../notion/gateway.js';
 import type { StoredQuote } from '../store/index.js';
 import type { CircuitBreaker } from './breaker.js';
@@ -94,7 +95,23 @@ export async function writeQuotes(items: WriteItem[], target: WriteTarget, deps:
       const batch = dueUncertain.slice(0, LOOKUP_BATCH_SIZE);
       for (const p of batch) uncertain.splice(uncertain.indexOf(p), 1);
       if (due) waiting.push(due);
-      const result = await resolveUncertain(batch, current, deps, runtime);
+      let result: { absent: QueuedQuote[] };
+      try {
+        result = await resolveUncertain(batch, current, deps, runtime);
+      } catch (error) {
+        // The quotes stay uncertain in the store: a resume looks them up again.
+        uncertain.push(...batch);
+        if (deps.signal?.aborted) return { outcome: 'interrupted' };
+        if (!(error instanceof QuoteSyncError)) throw error;
+        // A look-up that cannot reach the database is a target problem like a create's 404.
+        targetRecoveries += 1;
+        if (error instanceof NotionTargetError && deps.recover && targetRecoveries <= MAX_TARGET_RECOVERIES) {
+          const stop = await recover(error.message);
+          if (stop) return stop;
+          continue;
+        }
+        return { outcome: 'stopped', reason: error.message };
+      }
       for (const p of result.absent) {
         if (p.failIfAbsent) {
           store.quotes.setState(jobId, p.item.quote.id, 'failed', { reason: p.failIfAbsent });
@@ -136,10 +153,7 @@ export async function writeQuotes(items: WriteItem[], target: WriteTarget, deps:
         }
         if (trips % recoverEvery === 0) {
           const stop = await recover(`the circuit breaker opened ${trips} times`);
-          if (stop) {
-            if (result.kind === 'later' || result.kind === 'again_now') ready.push(next);
-            return stop;
-          }
+          if (stop) return stop;
         }
       } else if (change.closed) {
         deps.onEvent({ kind: 'breaker_closed', message: 'A probe quote was written: writing resumes.' });
