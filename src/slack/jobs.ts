@@ -12,6 +12,7 @@ import type { Logger } from '../logger.js';
 import type { SyncJob } from '../store/index.js';
 import type { JobReporter, SyncEngine, SyncSource } from '../sync/engine.js';
 import type { SyncReport } from '../sync/report.js';
+import { JobSlots, type JobOutcome } from './job-slots.js';
 import { jobLine, statusText } from './messages.js';
 import { SlackThreadReporter } from './thread.js';
 
@@ -62,12 +63,7 @@ export class SlackJobs {
   /** `submitted` when a trigger queued a job; `finished` when a job's run ended (its Slack calls included). */
   readonly events = new EventEmitter<{ submitted: [SyncJob]; finished: [string, SyncReport | undefined] }>();
   private readonly queue = new PQueue({ concurrency: 1 });
-  private readonly controllers = new Map<string, AbortController>();
-  private readonly queued = new Set<string>();
-  private readonly cancelled = new Map<string, string | undefined>();
-  private readonly outcomes = new Map<string, Promise<SyncReport | undefined>>();
-  /** Resumes waiting for another instance's lease on the job to run out. */
-  private readonly lateResumes = new Set<NodeJS.Timeout>();
+  private readonly slots = new JobSlots();
 
   constructor(private readonly deps: SlackJobsDeps) {}
 
@@ -102,7 +98,7 @@ export class SlackJobs {
       ...(who.user ? { user: who.user } : {}),
     };
     const { job, resumed } = engine.prepare(source, engine.targetFor(), { origin });
-    if (this.isActive(job.id)) return { job, resumed, alreadyRunning: true };
+    if (this.slots.isActive(job.id)) return { job, resumed, alreadyRunning: true };
     if (resumed) {
       engine.setOrigin(job.id, origin);
       // The same file again after a failure is a retry: what failed is written now.
@@ -118,7 +114,7 @@ export class SlackJobs {
     const { store } = this.deps.engine;
     const job = store.jobs.get(jobId);
     if (!job) return `There is no job \`${jobId}\`. \`/sync-quotes status\` lists the latest ones.`;
-    if (this.isActive(jobId)) return `Job \`${jobId}\` is already running.`;
+    if (this.slots.isActive(jobId)) return `Job \`${jobId}\` is already running.`;
     const failedBefore = store.quotes.counts(jobId).failed;
     const left = store.quotes.toWrite(jobId).length + failedBefore;
     if (left === 0) return `Job \`${jobId}\` has nothing left to write: every valid quote is in Notion.`;
@@ -147,13 +143,11 @@ export class SlackJobs {
     const job = store.jobs.get(jobId);
     if (!job) return `There is no job \`${jobId}\`.`;
     const by = who.user ? `Cancelled by <@${who.user}>.` : 'Cancelled.';
-    if (this.controllers.has(jobId)) {
-      this.cancelled.set(jobId, by);
-      this.controllers.get(jobId)!.abort();
+    const was = this.slots.cancel(jobId, by);
+    if (was === 'running') {
       return `Cancelling job \`${jobId}\`: the Notion request in flight finishes, then it stops. \`/sync-quotes retry ${jobId}\` writes the rest later.`;
     }
-    if (this.queued.has(jobId)) {
-      this.cancelled.set(jobId, by);
+    if (was === 'queued') {
       return `Job \`${jobId}\` was waiting its turn; it will not start. \`/sync-quotes retry ${jobId}\` starts it later.`;
     }
     if (job.state === 'done' || job.state === 'cancelled') return `Job \`${jobId}\` has already ended (${job.state}).`;
@@ -167,11 +161,11 @@ export class SlackJobs {
     if (jobId) {
       const job = engine.store.jobs.get(jobId);
       if (!job) return `There is no job \`${jobId}\`. \`/sync-quotes status\` lists the latest ones.`;
-      return statusText(engine.report(jobId), this.activity(jobId));
+      return statusText(engine.report(jobId), this.slots.activity(jobId));
     }
     const jobs = engine.store.jobs.list(5);
     if (jobs.length === 0) return 'No jobs yet. Upload a CSV or JSON file of quotes to a channel I am in, or use `/sync-quotes <link>`.';
-    return ['The latest jobs:', ...jobs.map((j) => jobLine(j, engine.store.quotes.counts(j.id), this.activity(j.id)))].join('\n');
+    return ['The latest jobs:', ...jobs.map((j) => jobLine(j, engine.store.quotes.counts(j.id), this.slots.activity(j.id)))].join('\n');
   }
 
   /** Resumes, each in its own thread, the Slack jobs a stopped process left unfinished. Returns how many. */
@@ -179,7 +173,7 @@ export class SlackJobs {
     let resumed = 0;
     for (const job of this.deps.engine.store.jobs.unfinished()) {
       const origin = slackOrigin(job.origin);
-      if (!origin || this.isActive(job.id)) continue;
+      if (!origin || this.slots.isActive(job.id)) continue;
       this.enqueue(job.id, origin, true);
       resumed += 1;
     }
@@ -188,37 +182,30 @@ export class SlackJobs {
 
   /** Settles when the job has run (undefined if it never ran here). For tests and shutdown. */
   finished(jobId: string): Promise<SyncReport | undefined> {
-    return this.outcomes.get(jobId) ?? Promise.resolve(undefined);
+    return this.slots.get(jobId)?.outcome ?? Promise.resolve(undefined);
   }
 
   /** Takes no more jobs, stops the running one after its request in flight; queued jobs stay resumable. */
   async shutdown(): Promise<void> {
-    for (const timer of this.lateResumes) clearTimeout(timer);
-    this.lateResumes.clear();
+    this.slots.stopLeaseWaits();
     this.queue.pause();
     this.queue.clear();
-    for (const controller of this.controllers.values()) controller.abort();
-    await Promise.allSettled([...this.controllers.keys()].map((id) => this.outcomes.get(id)));
-  }
-
-  private isActive(jobId: string): boolean {
-    return this.controllers.has(jobId) || this.queued.has(jobId);
-  }
-
-  private activity(jobId: string): 'running' | 'queued' | undefined {
-    return this.controllers.has(jobId) ? 'running' : this.queued.has(jobId) ? 'queued' : undefined;
+    await Promise.allSettled(this.slots.abortRunning());
   }
 
   private enqueue(jobId: string, origin: SlackOrigin, resumed: boolean): void {
     const ahead = this.queue.size + this.queue.pending;
-    this.queued.add(jobId);
-    const outcome = this.queue
-      .add(() => this.runJob(jobId, origin, resumed))
-      .then((r) => {
-        this.events.emit('finished', jobId, r ?? undefined);
-        return r ?? undefined;
-      });
-    this.outcomes.set(jobId, outcome);
+    // The slot is queued, with the run's outcome, before the task is added: p-queue starts a task at once when it has room, and the run takes its slot as it starts.
+    let resolveOutcome!: (run: JobOutcome) => void;
+    this.slots.queue(jobId, new Promise((resolve) => (resolveOutcome = resolve)));
+    resolveOutcome(
+      this.queue
+        .add(() => this.runJob(jobId, origin, resumed))
+        .then((r) => {
+          this.events.emit('finished', jobId, r ?? undefined);
+          return r ?? undefined;
+        }),
+    );
     if (ahead > 0) {
       void this.say(
         { channel: origin.channel, ts: origin.messageTs, threadTs: origin.threadTs },
@@ -229,16 +216,14 @@ export class SlackJobs {
 
   private async runJob(jobId: string, origin: SlackOrigin, resumed: boolean): Promise<SyncReport | undefined> {
     const { engine, client, logger } = this.deps;
-    this.queued.delete(jobId);
+    const start = this.slots.start(jobId);
     const message: JobMessage = { channel: origin.channel, ts: origin.messageTs, threadTs: origin.threadTs };
-    if (this.cancelled.has(jobId)) {
-      engine.cancel(jobId, this.cancelled.get(jobId));
-      this.cancelled.delete(jobId);
+    if (!start.started) {
+      engine.cancel(jobId, start.cancelledBy);
+      this.slots.cancelApplied(jobId);
       await this.say(message, `Job \`${jobId}\` was cancelled before it started. \`/sync-quotes retry ${jobId}\` starts it later.`);
       return undefined;
     }
-    const controller = new AbortController();
-    this.controllers.set(jobId, controller);
     const thread = new SlackThreadReporter({
       client,
       channel: origin.channel,
@@ -250,8 +235,9 @@ export class SlackJobs {
     });
     // A cancelled job stops like an interrupted one; it is then marked cancelled so it is not resumed.
     const settle = (report: SyncReport): SyncReport => {
-      if (!this.cancelled.has(jobId)) return report;
-      engine.cancel(jobId, this.cancelled.get(jobId));
+      const cancelledBy = this.slots.get(jobId)?.cancelledBy;
+      if (cancelledBy === undefined) return report;
+      engine.cancel(jobId, cancelledBy);
       return { ...report, state: 'cancelled' };
     };
     const reporter: JobReporter = {
@@ -262,8 +248,8 @@ export class SlackJobs {
       finished: (report) => thread.finished(settle(report)),
     };
     try {
-      const report = settle(await engine.run(jobId, { reporter, signal: controller.signal, resumed }));
-      this.cancelled.delete(jobId);
+      const report = settle(await engine.run(jobId, { reporter, signal: start.controller.signal, resumed }));
+      this.slots.cancelApplied(jobId);
       return report;
     } catch (error) {
       if (error instanceof JobBusyError) {
@@ -279,18 +265,18 @@ export class SlackJobs {
       await thread.finished(engine.report(jobId));
       return undefined;
     } finally {
-      this.controllers.delete(jobId);
+      this.slots.endRun(jobId);
     }
   }
 
   /** Tries a resume again once the other holder's lease has run out, if the job still has work then. */
   private resumeLater(jobId: string, origin: SlackOrigin, expiresAt: number): void {
     const timer = setTimeout(() => {
-      this.lateResumes.delete(timer);
+      this.slots.leaseRanOut(jobId, timer);
       const job = this.deps.engine.store.jobs.get(jobId);
-      if (job && (job.state === 'running' || job.state === 'interrupted') && !this.isActive(jobId)) this.enqueue(jobId, origin, true);
+      if (job && (job.state === 'running' || job.state === 'interrupted') && !this.slots.isActive(jobId)) this.enqueue(jobId, origin, true);
     }, Math.max(0, expiresAt - Date.now()) + 50);
     timer.unref();
-    this.lateResumes.add(timer);
+    this.slots.waitForLease(jobId, timer);
   }
 }

@@ -291,6 +291,22 @@ describe('jobs while they run', () => {
     expect(await harness.app.context.jobs.finished(queued.id)).toMatchObject({ state: 'done', written: 10 });
   });
 
+  it('cancel of a job waiting its turn keeps it from starting, and its message says how to start it later', async () => {
+    const { harness, job } = await startRunningJob();
+    const second = await serveFile('second.json', JSON.stringify(makeQuoteRecords(10, 22)), 'application/json');
+    const submitted = harness.nextJob();
+    await harness.driver.command(second);
+    const queued = await submitted;
+    const own = () => harness.slack.messages.find((m) => m.history[0]?.includes(second) === true);
+    await harness.slack.waitFor(() => own()?.history.some((t) => t.includes('is waiting for 1 job(s) ahead of it')) === true, 'the queued note in its thread');
+    const cancel = await harness.driver.command(`cancel ${queued.id}`);
+    expect(cancel.reply().text).toBe(`Job \`${queued.id}\` was waiting its turn; it will not start. \`/sync-quotes retry ${queued.id}\` starts it later.`);
+    await harness.driver.command(`cancel ${job.id}`);
+    expect(await harness.app.context.jobs.finished(queued.id)).toBeUndefined();
+    expect(harness.app.context.store.jobs.get(queued.id)).toMatchObject({ state: 'cancelled', error: `Cancelled by <@${USER}>.` });
+    expect(own()!.text).toBe(`Job \`${queued.id}\` was cancelled before it started. \`/sync-quotes retry ${queued.id}\` starts it later.`);
+  });
+
   it('cancel stops the job after the request in flight, and the job message says how to retry', async () => {
     const { harness, job, root } = await startRunningJob();
     const cancel = await harness.driver.command(`cancel ${job.id}`);
