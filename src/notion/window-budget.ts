@@ -113,7 +113,8 @@ export class WindowBudget {
       const recent = now - this.lastUnexpectedAt <= 2 * this.windowMs;
       this.lastUnexpectedAt = now;
       if (!recent) return { kind: 'unexpected' };
-      return this.learn(this.countSince(windowStart));
+      // Lower only: a count that reaches past the window's opening (a slow answer) must not raise it.
+      return this.learn(Math.min(this.budgetValue, this.countSince(windowStart)));
     }
     if (this.boundary !== undefined) {
       const windows = Math.round((reset - this.boundary) / this.windowMs);
