@@ -2,11 +2,11 @@
  * The local Notion answers as Notion's documentation says it does now, checked through the real
  * @notionhq/client (retries off, so every answer is seen): per-connection window budgets and the
  * workspace limit with their `rate_limit_reason`, the 10,000-result cap on a query, URL-encoded
- * property ids, and seeding a large data source without HTTP.
+ * property ids, seeding a large data source without HTTP, and page updates (`pages.update`).
  */
-import { APIResponseError, Client } from '@notionhq/client';
-import type { CreateDatabaseParameters, QueryDataSourceParameters } from '@notionhq/client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { APIResponseError, Client, RequestTimeoutError } from '@notionhq/client';
+import type { CreateDatabaseParameters, QueryDataSourceParameters, UpdatePageParameters } from '@notionhq/client';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startNotionServer, type LocalNotion, type LocalNotionOptions } from './local-notion.js';
 
 const servers: LocalNotion[] = [];
@@ -339,5 +339,230 @@ describe('seedPages', () => {
     expect(() => notion.seedPages(dataSourceId, [quoteProperties(1), { Nope: { rich_text: [] } }])).toThrow('Nope is not a property that exists.');
     expect(() => notion.seedPages(dataSourceId, [{ Category: { select: { name: 'a,b' } } }])).toThrow(/commas not allowed/);
     expect(notion.pages(dataSourceId)).toEqual([]);
+  });
+});
+
+describe('page updates (PATCH /v1/pages/{id})', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  type PageProperties = Record<string, Record<string, unknown> & { id: string }>;
+  type PageBody = { id: string; created_time: string; last_edited_time: string; in_trash: boolean; properties: PageProperties };
+
+  const text = (content: string) => [{ type: 'text' as const, text: { content } }];
+  const plain = (value: Record<string, unknown> | undefined) =>
+    ((value?.rich_text ?? value?.title ?? []) as { plain_text: string }[]).map((t) => t.plain_text).join('');
+
+  /** A data source with `count` pages, each with a title, a Quote ID, a category, a relevance (n / 10), a justification, a URL and a date. */
+  async function withPages(count = 3) {
+    const { notion, client, dataSourceId } = await withDataSource();
+    notion.seedPages(
+      dataSourceId,
+      Array.from({ length: count }, (_, i) => i + 1).map((n) => ({
+        ...quoteProperties(n),
+        Relevance: { number: n / 10 },
+        Justification: { rich_text: text(`Because ${n}`) },
+        'Reddit URL': { url: `https://reddit.com/r/x/${n}` },
+        'Date Added': { date: { start: `2025-01-${String(n).padStart(2, '0')}` } },
+      })),
+    );
+    const ids = notion.pages(dataSourceId).map((p) => String(p.id));
+    const update = (pageId: string, properties: Record<string, unknown>, c: Client = client) =>
+      c.pages.update({ page_id: pageId, properties } as UpdatePageParameters) as Promise<PageBody>;
+    const retrieve = async (pageId: string) => (await client.pages.retrieve({ page_id: pageId })) as PageBody;
+    return { notion, client, dataSourceId, ids, update, retrieve };
+  }
+
+  it('sets only the properties given, by name or id, keeps the rest, and answers the page as GET does', async () => {
+    const { notion, client, dataSourceId, ids, update, retrieve } = await withPages();
+    const propertyIds = Object.fromEntries(
+      Object.entries((await client.dataSources.retrieve({ data_source_id: dataSourceId })).properties).map(([name, p]) => [name, p.id]),
+    );
+    const before = await retrieve(ids[0]!);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2030-01-02T03:04:05.678Z'));
+
+    const answer = await update(ids[0]!, {
+      Relevance: { number: 0.95 },
+      [propertyIds.Category!]: { select: { name: 'Pricing' } },
+      [decodeURIComponent(propertyIds.Justification!)]: { rich_text: text('Re-scored') },
+    });
+
+    expect(answer).toEqual(await retrieve(ids[0]!));
+    expect(answer.properties.Relevance).toMatchObject({ id: propertyIds.Relevance, number: 0.95 });
+    expect(answer.properties.Category).toMatchObject({ select: { name: 'Pricing' } });
+    expect(plain(answer.properties.Justification)).toBe('Re-scored');
+    const kept = Object.keys(before.properties).filter((name) => !['Relevance', 'Category', 'Justification'].includes(name));
+    expect(kept).toHaveLength(7);
+    for (const name of kept) expect(answer.properties[name]).toEqual(before.properties[name]);
+    expect(answer.created_time).toBe(before.created_time);
+    expect(answer.last_edited_time).toBe('2030-01-02T03:04:05.678Z');
+    // The other pages were not touched.
+    expect(notion.editedPageIds()).toEqual([ids[0]]);
+    const untouched = await retrieve(ids[1]!);
+    expect(untouched.last_edited_time).toBe(untouched.created_time);
+  });
+
+  it('select, number, rich_text, url, date and the title round-trip, and null clears', async () => {
+    const { ids, update, retrieve } = await withPages();
+    const long = 'x'.repeat(2000);
+    await update(ids[0]!, {
+      Quote: { title: text('A new title') },
+      Sentiment: { select: { name: 'negative' } },
+      Relevance: { number: 0 },
+      'Post Title': { rich_text: [...text(long), ...text('!')] },
+      'Reddit URL': { url: 'https://reddit.com/'.padEnd(2000, 'p') },
+      'Date Added': { date: { start: '2025-06-01T10:00:00.000+02:00', end: '2025-06-02', time_zone: null } },
+    });
+    const page = (await retrieve(ids[0]!)).properties;
+    expect(plain(page.Quote)).toBe('A new title');
+    expect(page.Sentiment).toMatchObject({ type: 'select', select: { name: 'negative', color: 'default' } });
+    expect(page.Relevance).toMatchObject({ type: 'number', number: 0 });
+    expect(plain(page['Post Title'])).toBe(`${long}!`);
+    expect(page['Reddit URL']!.url).toBe('https://reddit.com/'.padEnd(2000, 'p'));
+    expect(page['Date Added']!.date).toEqual({ start: '2025-06-01T10:00:00.000+02:00', end: '2025-06-02', time_zone: null });
+
+    await update(ids[0]!, { Sentiment: { select: null }, Relevance: { number: null }, 'Reddit URL': { url: null }, 'Date Added': { date: null } });
+    const cleared = (await retrieve(ids[0]!)).properties;
+    expect([cleared.Sentiment!.select, cleared.Relevance!.number, cleared['Reddit URL']!.url, cleared['Date Added']!.date]).toEqual([
+      null,
+      null,
+      null,
+      null,
+    ]);
+    expect(plain(cleared.Quote)).toBe('A new title');
+  });
+
+  it('validates like a create, all or nothing: an unknown property or a value over a limit is a 400 and nothing changes', async () => {
+    const { notion, ids, update, retrieve } = await withPages();
+    const before = await retrieve(ids[0]!);
+    const refused: [Record<string, unknown>, string | RegExp][] = [
+      [{ Relevance: { number: 0.5 }, Nope: { rich_text: text('x') } }, 'Nope is not a property that exists.'],
+      [{ Justification: { rich_text: text('x'.repeat(2001)) } }, /text\.content\.length should be ≤ `2000`, instead was `2001`/],
+      [{ Justification: { rich_text: Array.from({ length: 101 }, () => text('x')[0]) } }, /rich_text\.length should be ≤ `100`/],
+      [{ Category: { select: { name: 'a,b' } } }, 'Invalid select option, commas not allowed: a,b'],
+      [{ Category: { select: { name: 'c'.repeat(101) } } }, /select\.name\.length should be ≤ `100`/],
+      [{ Relevance: { number: 'high' } }, /number should be a number or `null`/],
+      [{ 'Reddit URL': { url: 'https://x/'.padEnd(2001, 'u') } }, /url\.length should be ≤ `2000`, instead was `2001`/],
+      [{ 'Date Added': { date: { start: 'yesterday' } } }, /date\.start should be a valid ISO 8601 date string/],
+    ];
+    for (const [properties, message] of refused) {
+      const answer = await outcome(update(ids[0]!, properties));
+      expect(answer).toMatchObject({ status: 400, code: 'validation_error' });
+      expect(answer.message).toMatch(message);
+    }
+    expect(await retrieve(ids[0]!)).toEqual(before);
+    expect(notion.editedPageIds()).toEqual([]);
+    expect(notion.requests.filter((r) => r.route === 'PATCH /v1/pages/:id').map((r) => r.applied)).toEqual(refused.map(() => false));
+  });
+
+  it('a page that does not exist is a 404; one in the trash, or in a trashed database, is a 400 until restored', async () => {
+    const { notion, client, dataSourceId, ids, update } = await withPages();
+    const missing = '0b4e2f6c-4d8a-4c4b-9a1e-3f1d2c5b6a7e';
+    expect(await outcome(update(missing, { Relevance: { number: 1 } }))).toMatchObject({
+      status: 404,
+      code: 'object_not_found',
+      message: `Could not find page with ID: ${missing}. Make sure the relevant pages and databases are shared with your integration.`,
+    });
+
+    const ARCHIVED = "Can't edit block that is archived. You must unarchive the block before editing.";
+    await client.pages.update({ page_id: ids[0]!, in_trash: true });
+    expect(notion.pages(dataSourceId).map((p) => p.id)).toEqual(ids.slice(1));
+    expect(await outcome(update(ids[0]!, { Relevance: { number: 1 } }))).toMatchObject({ status: 400, code: 'validation_error', message: ARCHIVED });
+    // Restoring is the one edit a trashed page takes; the dashes of its id are optional.
+    const restored = (await client.pages.update({ page_id: ids[0]!.replace(/-/g, ''), in_trash: false })) as PageBody;
+    expect(restored.in_trash).toBe(false);
+    expect(await outcome(update(ids[0]!, { Relevance: { number: 1 } }))).toEqual({ status: 200 });
+
+    notion.trashDatabase(notion.databaseIds()[0]!);
+    for (const id of ids) {
+      expect(await outcome(update(id, { Relevance: { number: 2 } }))).toMatchObject({ status: 400, message: ARCHIVED });
+      expect(await outcome(client.pages.update({ page_id: id, in_trash: false }))).toMatchObject({ status: 400, message: ARCHIVED });
+    }
+    expect(notion.editedPageIds()).toEqual([ids[0], ids[0], ids[0]]);
+  });
+
+  it('injected faults: a 409 or a 5xx changes nothing; applied-then-5xx, a lost response and a hang change the page', async () => {
+    const { notion, ids, update, retrieve } = await withPages();
+    const route = 'PATCH /v1/pages/:id';
+    const relevance = async (pageId: string) => (await retrieve(pageId)).properties.Relevance!.number;
+
+    notion.injectNext(route, 'conflict');
+    expect(await outcome(update(ids[0]!, { Relevance: { number: 0.7 } }))).toMatchObject({ status: 409, code: 'conflict_error' });
+    notion.injectNext(route, 'server_error');
+    expect((await outcome(update(ids[0]!, { Relevance: { number: 0.7 } }))).status).toBeGreaterThanOrEqual(500);
+    expect(await relevance(ids[0]!)).toBe(0.1);
+
+    notion.injectNext(route, 'server_error_applied');
+    expect((await outcome(update(ids[0]!, { Relevance: { number: 0.7 } }))).status).toBeGreaterThanOrEqual(500);
+    expect(await relevance(ids[0]!)).toBe(0.7);
+
+    notion.injectNext(route, 'lost_response');
+    const lost = await update(ids[1]!, { Relevance: { number: 0.8 } }).catch((error: unknown) => error);
+    expect(lost).toBeInstanceOf(Error);
+    expect(APIResponseError.isAPIResponseError(lost)).toBe(false);
+    expect(await relevance(ids[1]!)).toBe(0.8);
+
+    notion.injectNext(route, 'hang');
+    const impatient = new Client({ auth: notion.token, baseUrl: notion.url, retry: false, timeoutMs: 200, logger: () => undefined });
+    const hung = await update(ids[2]!, { Relevance: { number: 0.9 } }, impatient).catch((error: unknown) => error);
+    expect(RequestTimeoutError.isRequestTimeoutError(hung)).toBe(true);
+    expect(await relevance(ids[2]!)).toBe(0.9);
+
+    const patches = notion.requests.filter((r) => r.route === route);
+    const status = (r: (typeof patches)[number]) => (typeof r.status === 'number' && r.status >= 500 ? '5xx' : r.status);
+    expect(patches.map((r) => [status(r), r.applied])).toEqual([
+      [409, false],
+      ['5xx', false],
+      ['5xx', true],
+      ['lost', true],
+      ['hang', true],
+    ]);
+    expect(notion.editedPageIds()).toEqual([ids[0], ids[1], ids[2]]);
+  });
+
+  it('random faults draw on updates as on creates: conflicts, applied 5xx and lost responses', async () => {
+    const { notion, ids, update, retrieve } = await withPages();
+    notion.setFaults({ conflictRate: 1 });
+    expect(await outcome(update(ids[0]!, { Relevance: { number: 0.5 } }))).toMatchObject({ status: 409, code: 'conflict_error' });
+    notion.setFaults({ serverErrorRate: 1, serverErrorAppliedRate: 1 });
+    expect((await outcome(update(ids[0]!, { Relevance: { number: 0.5 } }))).status).toBeGreaterThanOrEqual(500);
+    notion.setFaults({ lostResponseRate: 1 });
+    await expect(update(ids[1]!, { Relevance: { number: 0.6 } })).rejects.toThrow();
+    notion.setFaults({});
+    expect((await retrieve(ids[0]!)).properties.Relevance!.number).toBe(0.5);
+    expect((await retrieve(ids[1]!)).properties.Relevance!.number).toBe(0.6);
+    expect(notion.editedPageIds()).toEqual([ids[0], ids[1]]);
+  });
+
+  it('a rate-limited update costs nothing and changes nothing', async () => {
+    const { notion, ids, update, retrieve } = await withPages();
+    notion.setRateLimit({ model: 'window', requests: 2, windowSeconds: 30 });
+    notion.injectNext('PATCH /v1/pages/:id', 'rate_limited');
+    expect(await outcome(update(ids[0]!, { Relevance: { number: 0.5 } }))).toMatchObject({ status: 429, reason: CONNECTION });
+    // The refusal spent nothing: both requests of the window are still there.
+    expect(await outcome(update(ids[1]!, { Relevance: { number: 0.6 } }))).toEqual({ status: 200 });
+    expect(await outcome(update(ids[2]!, { Relevance: { number: 0.7 } }))).toEqual({ status: 200 });
+    expect(await outcome(update(ids[0]!, { Relevance: { number: 0.5 } }))).toMatchObject({ status: 429, reason: CONNECTION });
+    notion.setRateLimit(false);
+    expect((await retrieve(ids[0]!)).properties.Relevance!.number).toBe(0.1);
+    expect(notion.editedPageIds()).toEqual([ids[1], ids[2]]);
+    expect(notion.requests.filter((r) => r.status === 429).map((r) => r.applied)).toEqual([false, false]);
+  });
+
+  it('editedPageIds lists exactly the pages updated, in order, with repeats; the others keep their last_edited_time', async () => {
+    const { notion, dataSourceId, ids, update } = await withPages(6);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2030-05-06T07:08:09.000Z'));
+    for (const i of [4, 1, 4]) {
+      await update(ids[i]!, { Category: { select: { name: `edit-${i}` } } });
+    }
+    expect(notion.editedPageIds()).toEqual([ids[4], ids[1], ids[4]]);
+    const edited = notion
+      .pages(dataSourceId)
+      .filter((p) => p.last_edited_time !== p.created_time)
+      .map((p) => p.id);
+    expect(edited).toEqual([ids[1], ids[4]]);
   });
 });

@@ -12,8 +12,11 @@
  * model (a few requests a second on average, small bursts) is a token bucket. A query reaches at
  * most 10,000 results, and property ids are sent URL-encoded (`%7C7S%3F`), as Notion sends them.
  *
+ * Pages are created (`POST /v1/pages`) and updated (`PATCH /v1/pages/{id}`: only the properties
+ * given change); `editedPageIds` lists the updates applied, so a test sees exactly which pages changed.
+ *
  * Fault injection, all drawn from one seeded random source: 409 conflicts, 5xx (some applied
- * anyway), 529, creates applied but whose response is lost (the socket is destroyed) or never
+ * anyway), 529, page writes applied but whose response is lost (the socket is destroyed) or never
  * sent, and scripted faults for the next requests of a route.
  *
  * No vitest here: the demo and the benchmark import it too.
@@ -24,17 +27,17 @@ import { seededRandom } from '../support/random.js';
 import { LoopbackServer } from './loopback.js';
 
 export interface NotionFaults {
-  /** Writes (page create, data source update, database create): 409 conflict_error, not applied. */
+  /** Writes (page create and update, data source update, database create): 409 conflict_error, not applied. */
   conflictRate?: number;
   /** Any request: 500/502/503/504. */
   serverErrorRate?: number;
-  /** Share of page creates hit by a server error that were applied anyway (default 0.5). */
+  /** Share of page writes (creates and updates) hit by a server error that were applied anyway (default 0.5). */
   serverErrorAppliedRate?: number;
   /** Any request: 529 service_overload. */
   overloadRate?: number;
-  /** Page creates: applied, then the connection is destroyed without a response. */
+  /** Page writes (creates and updates): applied, then the connection is destroyed without a response. */
   lostResponseRate?: number;
-  /** Page creates: applied, and no response is ever sent (the client times out). */
+  /** Page writes (creates and updates): applied, and no response is ever sent (the client times out). */
   hangRate?: number;
   /** A database created through the API answers 404 for this long. */
   readyDelayMs?: number;
@@ -143,7 +146,11 @@ interface Page {
   id: string;
   dataSourceId: string;
   createdTime: string;
+  lastEditedTime: string;
   inTrash: boolean;
+  /** As the request gave them (an emoji, an external file…), or null. */
+  icon: unknown;
+  cover: unknown;
   /** Keyed by name, each with the decoded property id, type and value (encoded only in responses). */
   properties: Record<string, Record<string, unknown>>;
 }
@@ -176,8 +183,11 @@ const PROPERTY_ID_CHARS = {
 } as const;
 
 const NOT_SHARED = 'Make sure the relevant pages and databases are shared with your integration.';
-const WRITE_ROUTES = new Set(['POST /v1/pages', 'PATCH /v1/data_sources/:id', 'POST /v1/databases']);
 const PAGE_CREATE = 'POST /v1/pages';
+const PAGE_UPDATE = 'PATCH /v1/pages/:id';
+const WRITE_ROUTES = new Set([PAGE_CREATE, PAGE_UPDATE, 'PATCH /v1/data_sources/:id', 'POST /v1/databases']);
+/** Writes whose 5xx may have been applied anyway, and whose response may be lost or never sent. */
+const PAGE_WRITES = new Set([PAGE_CREATE, PAGE_UPDATE]);
 
 export class ApiError extends Error {
   constructor(
@@ -311,6 +321,8 @@ export class LocalNotion {
   private readonly databases = new Map<string, DatabaseRecord>();
   private readonly dataSources = new Map<string, DataSource>();
   private readonly pagesById = new Map<string, Page>();
+  /** Ids of the pages each applied `PATCH /v1/pages/{id}` changed, in order. */
+  private readonly edits: string[] = [];
   private readonly injected = new Map<string, InjectedFault[]>();
   private readonly hanging = new Set<ServerResponse>();
 
@@ -431,6 +443,14 @@ export class LocalNotion {
     }
   }
 
+  /**
+   * The page of every `PATCH /v1/pages/{id}` applied since start, in order, repeats included: an
+   * update applied but answered with a 5xx, or whose response was lost, is here too.
+   */
+  editedPageIds(): string[] {
+    return [...this.edits];
+  }
+
   /** 429s answered so far, by the limit named in their `rate_limit_reason`. */
   rateLimited(): { connection: number; workspace: number } {
     const counts = { connection: 0, workspace: 0 };
@@ -534,7 +554,7 @@ export class LocalNotion {
     this.authorize();
 
     const isWrite = WRITE_ROUTES.has(route);
-    const isCreate = route === PAGE_CREATE;
+    const isPageWrite = PAGE_WRITES.has(route);
     let fault: InjectedFault | undefined = injected;
     if (!fault) {
       const f = this.faults;
@@ -548,9 +568,9 @@ export class LocalNotion {
       pick(f.conflictRate, 'conflict', isWrite);
       pick(f.serverErrorRate, 'server_error', true);
       pick(f.overloadRate, 'overload', true);
-      pick(f.lostResponseRate, 'lost_response', isCreate);
-      pick(f.hangRate, 'hang', isCreate);
-      if (fault === 'server_error' && isCreate && this.random() < (f.serverErrorAppliedRate ?? 0.5)) fault = 'server_error_applied';
+      pick(f.lostResponseRate, 'lost_response', isPageWrite);
+      pick(f.hangRate, 'hang', isPageWrite);
+      if (fault === 'server_error' && isPageWrite && this.random() < (f.serverErrorAppliedRate ?? 0.5)) fault = 'server_error_applied';
     }
     switch (fault) {
       case 'conflict':
@@ -632,6 +652,8 @@ export class LocalNotion {
         const only = this.onlyProperties(this.dataSources.get(page.dataSourceId)!, url.searchParams.getAll('filter_properties'));
         return { body: this.pageObject(page, only), applied: false };
       }
+      case PAGE_UPDATE:
+        return { body: this.updatePage(id, body, url.searchParams.getAll('filter_properties')), applied: true };
       default:
         throw new ApiError(400, 'invalid_request_url', 'Invalid request URL.');
     }
@@ -761,8 +783,9 @@ export class LocalNotion {
 
   // -- pages ---------------------------------------------------------------------------------
 
+  /** A page by its id, with or without dashes. */
   private page(id: string): Page {
-    const page = this.pagesById.get(id);
+    const page = this.pagesById.get(normaliseId(id));
     if (!page) throw notFound('page', id);
     return page;
   }
@@ -775,23 +798,56 @@ export class LocalNotion {
     else if (parent?.database_id) ds = this.dataSource(this.database(normaliseId(parent.database_id), true).dataSourceId, true);
     else throw validation('body.parent.data_source_id should be defined, instead was `undefined`.');
     const page = this.newPage(ds, (body.properties ?? {}) as Record<string, Record<string, unknown>>, new Date().toISOString());
+    page.icon = pageDecoration(body, 'icon') ?? null;
+    page.cover = pageDecoration(body, 'cover') ?? null;
     ds.pages.push(page);
     this.pagesById.set(page.id, page);
     return this.pageObject(page);
   }
 
-  /** A validated page, not yet added; a property may be named by its name or its id, decoded or as sent. */
+  /** A validated page, not yet added. */
   private newPage(ds: DataSource, input: Record<string, Record<string, unknown>>, createdTime: string): Page {
-    const properties: Page['properties'] = {};
-    for (const [key, value] of Object.entries(input)) {
-      const schema = findProperty(ds, key);
-      if (!schema) throw validation(`${key} is not a property that exists.`);
-      properties[schema.name] = { id: schema.id, type: schema.type, ...validateValue(schema, value, ds) };
-    }
+    const properties = propertyValues(ds, input);
     for (const schema of ds.properties) {
       if (!properties[schema.name]) properties[schema.name] = { id: schema.id, type: schema.type, ...emptyValue(schema.type) };
     }
-    return { id: randomUUID(), dataSourceId: ds.id, createdTime, inTrash: false, properties };
+    return {
+      id: randomUUID(),
+      dataSourceId: ds.id,
+      createdTime,
+      lastEditedTime: createdTime,
+      inTrash: false,
+      icon: null,
+      cover: null,
+      properties,
+    };
+  }
+
+  /**
+   * `PATCH /v1/pages/{id}`: sets the properties given and keeps the others. All or nothing: the
+   * whole body is validated before anything changes. A page in the trash can only be restored
+   * (`in_trash: false`); one whose database is in the trash cannot be edited at all.
+   */
+  private updatePage(id: string, body: Record<string, unknown>, filterProperties: string[]): unknown {
+    const page = this.page(id);
+    const ds = this.dataSources.get(page.dataSourceId)!;
+    const inTrash = trashFlag(body);
+    if (this.databases.get(ds.databaseId)!.inTrash || (page.inTrash && inTrash !== false)) throw archived();
+    const input = body.properties ?? {};
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      throw validation(`body.properties should be an object, instead was \`${JSON.stringify(input)}\`.`);
+    }
+    const changes = propertyValues(ds, input as Record<string, Record<string, unknown>>);
+    const icon = pageDecoration(body, 'icon');
+    const cover = pageDecoration(body, 'cover');
+    const only = this.onlyProperties(ds, filterProperties);
+    Object.assign(page.properties, changes);
+    if (inTrash !== undefined) page.inTrash = inTrash;
+    if (icon !== undefined) page.icon = icon;
+    if (cover !== undefined) page.cover = cover;
+    page.lastEditedTime = new Date().toISOString();
+    this.edits.push(page.id);
+    return this.pageObject(page, only);
   }
 
   /**
@@ -833,14 +889,14 @@ export class LocalNotion {
       object: 'page',
       id: page.id,
       created_time: page.createdTime,
-      last_edited_time: page.createdTime,
+      last_edited_time: page.lastEditedTime,
       in_trash: page.inTrash,
       archived: page.inTrash,
       is_locked: false,
       parent: { type: 'data_source_id', data_source_id: ds.id, database_id: ds.databaseId },
       properties,
-      icon: null,
-      cover: null,
+      icon: page.icon,
+      cover: page.cover,
       url: `https://www.notion.so/${page.id.replace(/-/g, '')}`,
       public_url: null,
     };
@@ -928,6 +984,38 @@ function findProperty(ds: DataSource, key: unknown): PropertySchema | undefined 
   return ds.properties.find((p) => p.name === key) ?? ds.properties.find((p) => p.id === key || encodeURIComponent(p.id) === key);
 }
 
+/** A page body's values keyed by property name, validated; a key may be a name or an id, decoded or as sent. */
+function propertyValues(ds: DataSource, input: Record<string, Record<string, unknown>>): Page['properties'] {
+  const properties: Page['properties'] = {};
+  for (const [key, value] of Object.entries(input)) {
+    const schema = findProperty(ds, key);
+    if (!schema) throw validation(`${key} is not a property that exists.`);
+    properties[schema.name] = { id: schema.id, type: schema.type, ...validateValue(schema, value, ds) };
+  }
+  return properties;
+}
+
+/** A page update's `in_trash` (or its older names `archived`, `is_archived`), when given. */
+function trashFlag(body: Record<string, unknown>): boolean | undefined {
+  for (const key of ['in_trash', 'archived', 'is_archived']) {
+    const value = body[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'boolean') throw validation(`body.${key} should be a boolean, instead was \`${JSON.stringify(value)}\`.`);
+    return value;
+  }
+  return undefined;
+}
+
+/** A page's `icon` or `cover` as the body gives it (an object, or null to remove it); undefined when absent. */
+function pageDecoration(body: Record<string, unknown>, key: 'icon' | 'cover'): unknown {
+  const value = body[key];
+  if (value === undefined || value === null) return value;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw validation(`body.${key} should be an object or \`null\`, instead was \`${JSON.stringify(value)}\`.`);
+  }
+  return value;
+}
+
 function emptyValue(type: string): Record<string, unknown> {
   switch (type) {
     case 'title':
@@ -1002,11 +1090,16 @@ function validateValue(schema: PropertySchema, value: Record<string, unknown>, d
       return { url: v };
     case 'date': {
       if (v === null) return { date: null };
-      const start = (v as { start?: unknown })?.start;
-      if (typeof start !== 'string' || Number.isNaN(Date.parse(start))) {
-        throw validation(`${path}.date.start should be a valid ISO 8601 date string, instead was \`${JSON.stringify(start)}\`.`);
+      const { start, end, time_zone } = (v ?? {}) as { start?: unknown; end?: unknown; time_zone?: unknown };
+      const isDate = (date: unknown) => typeof date === 'string' && !Number.isNaN(Date.parse(date));
+      const notADate = (key: string, date: unknown) =>
+        validation(`${path}.date.${key} should be a valid ISO 8601 date string, instead was \`${JSON.stringify(date)}\`.`);
+      if (!isDate(start)) throw notADate('start', start);
+      if (end !== undefined && end !== null && !isDate(end)) throw notADate('end', end);
+      if (time_zone !== undefined && time_zone !== null && typeof time_zone !== 'string') {
+        throw validation(`${path}.date.time_zone should be a string or \`null\`, instead was \`${JSON.stringify(time_zone)}\`.`);
       }
-      return { date: { start, end: null, time_zone: null } };
+      return { date: { start, end: end ?? null, time_zone: time_zone ?? null } };
     }
     default:
       return { [schema.type]: v };
