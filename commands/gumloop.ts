@@ -30,7 +30,7 @@ export function gumloopSubcommands(context: AppContext): Pick<ExtraSubcommands, 
   // Waits on runs stop with the app; the runs themselves go on in Gumloop and can be synced later.
   const waits = new Set<AbortController>();
   context.onStop(() => waits.forEach((w) => w.abort()));
-  const follow = async (message: JobMessage, runId: string, flow: string | undefined, where: CommandPlace) => {
+  const follow = async (message: JobMessage, runId: string, flow: string | undefined, where: CommandPlace, update: boolean) => {
     const { config, jobs } = context;
     const wait = new AbortController();
     waits.add(wait);
@@ -43,7 +43,7 @@ export function gumloopSubcommands(context: AppContext): Pick<ExtraSubcommands, 
         signal: wait.signal,
         onState: (r) => void jobs.say(message, `${label}: ${r.state.toLowerCase()}…`),
       });
-      await submitRun(run, message, where.user, context);
+      await submitRun(run, message, where.user, context, update);
     } catch (error) {
       await jobs.say(message, `:x: ${wait.signal.aborted ? `The app stopped while waiting for ${label}; \`/sync-quotes gumloop ${runId}\` syncs it once it is done.` : problem(error, context.logger)}`);
     } finally {
@@ -62,19 +62,19 @@ export function gumloopSubcommands(context: AppContext): Pick<ExtraSubcommands, 
         return;
       }
       await context.jobs.say(message, `Gumloop run ${started.url ? `<${started.url}|${started.runId}>` : started.runId} of flow ${cmd.savedItemId}: started…`);
-      await follow(message, started.runId, cmd.savedItemId, where);
+      await follow(message, started.runId, cmd.savedItemId, where, cmd.update === true);
     },
     gumloop: async (cmd: Extract<SyncCommand, { kind: 'gumloop' }>, where: CommandPlace) => {
       const message = await openThread(where, `<@${where.user}> asked for the quotes of Gumloop run ${cmd.runId}. Reading it…`, context);
-      if (message) await follow(message, cmd.runId, undefined, where);
+      if (message) await follow(message, cmd.runId, undefined, where, cmd.update === true);
     },
   };
 }
 
 /** A finished run's quotes become a job in the run's thread. */
-async function submitRun(run: GumloopRun, message: JobMessage, user: string | undefined, context: AppContext): Promise<void> {
+async function submitRun(run: GumloopRun, message: JobMessage, user: string | undefined, context: AppContext, update: boolean): Promise<void> {
   const source = quotesFromOutputs(run, context.config.gumloop.quotesOutput);
-  const submitted = context.jobs.submit(source, message, { trigger: 'gumloop', ...(user ? { user } : {}) });
+  const submitted = context.jobs.submit(source, message, { trigger: 'gumloop', ...(user ? { user } : {}) }, { update });
   if (submitted.alreadyRunning) await context.jobs.say(message, `These quotes are already being synced by job \`${submitted.job.id}\`.`);
 }
 
@@ -102,7 +102,7 @@ export const gumloopWebhook: AppRoute = {
     let message: JobMessage | undefined;
     try {
       message = await jobs.openMessage(config.gumloop.channelId, `Gumloop pushed quotes${runId ? ` from run ${runId}` : ''}. Reading them…`);
-      const submitted = jobs.submit(source, message, { trigger: 'webhook' });
+      const submitted = jobs.submit(source, message, { trigger: 'webhook' }, { update: wantsUpdate(req.url) });
       const counts = context.store.quotes.counts(submitted.job.id);
       return answer(res, 202, {
         ok: true,
@@ -123,6 +123,12 @@ export const gumloopWebhook: AppRoute = {
     }
   },
 };
+
+/** `?update=true` (or `1`, `yes`): update mode for the pushed quotes. */
+function wantsUpdate(url: string | undefined): boolean {
+  const value = new URL(url ?? '/', 'http://localhost').searchParams.get('update') ?? '';
+  return /^(true|1|yes)$/i.test(value);
+}
 
 /** Compares the bearer secret in constant time (hashes first, so the length leaks nothing either). */
 export function bearerMatches(header: string | undefined, secret: string): boolean {

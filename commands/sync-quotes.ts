@@ -44,7 +44,7 @@ export async function handleSyncQuotes(
       return where.respond(await jobs.retry(request.jobId, { user: command.user_id, channel: command.channel_id }));
     case 'url':
       await privately(`Fetching ${request.url} …`);
-      return syncFromUrl(request.url, where, context);
+      return syncFromUrl(request.url, where, context, request.update === true);
     case 'run':
     case 'gumloop': {
       const handler = extra[request.kind] as ((c: typeof request, w: CommandPlace, x: AppContext) => Promise<void>) | undefined;
@@ -60,9 +60,10 @@ export async function handleSyncQuotes(
 }
 
 /** Fetches the file behind a link and starts its job, narrated in a new thread in the channel. */
-async function syncFromUrl(url: string, where: CommandPlace, context: AppContext): Promise<void> {
+async function syncFromUrl(url: string, where: CommandPlace, context: AppContext, update: boolean): Promise<void> {
   const { config, jobs, logger } = context;
-  const message = await openThread(where, `<@${where.user}> asked for a sync of ${url}. Fetching the file…`, context);
+  const what = update ? 'an update from' : 'a sync of';
+  const message = await openThread(where, `<@${where.user}> asked for ${what} ${url}. Fetching the file…`, context);
   if (!message) return;
   try {
     const file = await fetchQuotesFile(url, {
@@ -73,10 +74,12 @@ async function syncFromUrl(url: string, where: CommandPlace, context: AppContext
     const name = fileNameOf(new URL(file.url));
     const type = file.contentType ?? '';
     const format = type.includes('json') ? 'json' : type.includes('csv') ? 'csv' : undefined;
-    const submitted = jobs.submit({ name, content: file.content, ...(format ? { format } : {}) }, message, {
-      user: where.user,
-      trigger: 'command',
-    });
+    const submitted = jobs.submit(
+      { name, content: file.content, ...(format ? { format } : {}) },
+      message,
+      { user: where.user, trigger: 'command' },
+      { update },
+    );
     if (submitted.alreadyRunning) await jobs.say(message, `This file is already being synced by job \`${submitted.job.id}\`.`);
   } catch (error) {
     await jobs.say(message, `:x: ${problem(error, logger)}`);

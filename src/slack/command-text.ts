@@ -6,17 +6,18 @@
 
 export type SyncCommand =
   | { kind: 'help'; problem?: string }
-  | { kind: 'url'; url: string }
+  | { kind: 'url'; url: string; update?: true }
   | { kind: 'status'; jobId?: string }
   | { kind: 'retry'; jobId: string }
   | { kind: 'cancel'; jobId: string }
-  | { kind: 'run'; savedItemId: string; inputs: { input_name: string; value: string }[] }
-  | { kind: 'gumloop'; runId: string }
+  | { kind: 'run'; savedItemId: string; inputs: { input_name: string; value: string }[]; update?: true }
+  | { kind: 'gumloop'; runId: string; update?: true }
   | { kind: 'digest' };
 
 export const HELP_TEXT = [
   '*/sync-quotes* moves quotes into Notion, each exactly once.',
   '• `/sync-quotes https://…/quotes.csv`: sync a CSV or JSON file from a link (or upload the file to this channel)',
+  '• `/sync-quotes update <link>` (or `update run …`, `update gumloop …`, or a file uploaded with the message `update`): also change the pages of quotes already in Notion whose fields differ',
   '• `/sync-quotes status [job]`: how a job is doing (the latest jobs without one)',
   '• `/sync-quotes retry <job>`: write what a job left unwritten, e.g. after fixing Notion access',
   '• `/sync-quotes cancel <job>`: stop a job (it can be retried later)',
@@ -29,6 +30,13 @@ const JOB_ID = /^[0-9a-f]{10}$/;
 
 export function parseCommandText(raw: string): SyncCommand {
   const text = raw.trim();
+  // `update …`: the same request, in update mode (quotes already in Notion get their pages changed).
+  const update = /^update(?:\s+([\s\S]*))?$/i.exec(text);
+  if (update) {
+    const inner = parseCommandText(update[1] ?? '');
+    if (inner.kind === 'url' || inner.kind === 'run' || inner.kind === 'gumloop') return { ...inner, update: true };
+    return { kind: 'help', problem: '`update` goes before a link, `run <flow id>` or `gumloop <run id>`: `/sync-quotes update <link>`.' };
+  }
   if (text === '' || /^help$/i.test(text)) return { kind: 'help' };
   const link = /^<?(https?:\/\/[^\s|>]+)(?:\|[^>]*)?>?$/i.exec(text);
   if (link) return { kind: 'url', url: link[1]! };

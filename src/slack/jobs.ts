@@ -87,7 +87,12 @@ export class SlackJobs {
    * Records a job for `source` (or finds the unfinished one of the same input) and queues it.
    * Throws InputError / ConfigError when the input or configuration is unusable: nothing is queued.
    */
-  submit(source: SyncSource, message: JobMessage, who: { user?: string; trigger: TriggerKind }): Submitted {
+  submit(
+    source: SyncSource,
+    message: JobMessage,
+    who: { user?: string; trigger: TriggerKind },
+    options: { update?: boolean } = {},
+  ): Submitted {
     const { engine } = this.deps;
     const origin: SlackOrigin = {
       kind: 'slack',
@@ -97,7 +102,7 @@ export class SlackJobs {
       trigger: who.trigger,
       ...(who.user ? { user: who.user } : {}),
     };
-    const { job, resumed } = engine.prepare(source, engine.targetFor(), { origin });
+    const { job, resumed } = engine.prepare(source, engine.targetFor(), { origin, ...(options.update ? { update: true } : {}) });
     if (this.slots.isActive(job.id)) return { job, resumed, alreadyRunning: true };
     if (resumed) {
       engine.setOrigin(job.id, origin);

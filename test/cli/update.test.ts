@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseQuotes } from '../../src/quotes/parse/index.js';
 import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
 import { cli, exited, spawnCli, until } from '../support/cli.js';
 import { fastEnv, multiplicity, tempDbPath } from '../support/harness.js';
@@ -100,6 +101,7 @@ describe('quote-sync sync --update', () => {
     const sent = notion.requests.slice(mark);
     expect(sent.filter((r) => r.route === 'POST /v1/pages')).toEqual([]);
     expect(sent.length).toBeLessThanOrEqual(RESCORED + N / 100 + 5);
+    console.info(`update mode: ${N} quotes, ${RESCORED} re-scored: ${sent.length} requests (${patches(notion).length} updates, 0 creates)`);
 
     const after = pages(notion, dataSourceId);
     expect(after.map((p) => p.id)).toEqual(before.map((p) => p.id));
@@ -111,11 +113,13 @@ describe('quote-sync sync --update', () => {
     }
     expect(changedIds.size).toBe(RESCORED);
     // What changed is what the flow re-scored, and only the three fields it re-scored.
-    const rescored = [...changed].map((i) => records[i]!);
-    for (const r of rescored) {
-      const page = after.find((p) => p.justification === r.relevance_justification)!;
-      expect(page).toMatchObject({ category: r.category, relevance: r.relevance_score });
-      expect(changedIds.has(page.quoteId)).toBe(true);
+    const ids = parseQuotes(JSON.stringify(records)).quotes.map((q) => q.quote.id);
+    const expected = new Set([...changed].map((i) => ids[i]!));
+    expect(changedIds).toEqual(expected);
+    for (const i of changed) {
+      const r = records[i]!;
+      const page = after.find((p) => p.quoteId === ids[i])!;
+      expect(page).toMatchObject({ category: r.category, relevance: r.relevance_score, justification: r.relevance_justification });
     }
     // One PATCH per changed page, each with just the properties that differ.
     expect(notion.editedPageIds()).toHaveLength(RESCORED);
