@@ -8,6 +8,7 @@
 import type { AllMiddlewareArgs, App } from '@slack/bolt';
 import { slackFailure } from '../src/errors.js';
 import type { AppContext } from '../src/slack/app.js';
+import { sleepEndingOnAbort } from '../src/time/sleep.js';
 import { refusal } from '../src/slack/access.js';
 import { downloadSlackFile, looksLikeData, quoteFileFormat, type SlackFile } from '../src/slack/files.js';
 import { problem } from './command-place.js';
@@ -25,6 +26,7 @@ export function register(app: App, context: AppContext): void {
           file: file as SlackFile,
           threadTs: event.thread_ts ?? event.ts,
           botUserId: bolt.botUserId,
+          update: UPDATE_WORD.test(event.text ?? ''),
         },
         client,
         context,
@@ -32,6 +34,8 @@ export function register(app: App, context: AppContext): void {
     }
   });
   app.event('file_shared', async ({ event, client, context: bolt }) => {
+    // The upload's message event, with its thread and words, usually follows: let it go first.
+    await sleepEndingOnAbort(context.fileSharedGraceMs);
     await handleUpload(
       { channel: event.channel_id, user: event.user_id, file: { id: event.file_id }, botUserId: bolt.botUserId },
       client,
@@ -48,7 +52,12 @@ export interface Upload {
   /** The message that carried the file (the job's thread); looked up when unknown. */
   threadTs?: string;
   botUserId: string | undefined;
+  /** The message that carried the file said `update`: update mode. */
+  update?: boolean;
 }
+
+/** A file uploaded with the message `update` is synced in update mode. */
+const UPDATE_WORD = /^\s*update\s*$/i;
 
 export async function handleUpload(upload: Upload, client: Client, context: AppContext): Promise<void> {
   const { engine, config, jobs, logger } = context;
@@ -98,10 +107,12 @@ export async function handleUpload(upload: Upload, client: Client, context: AppC
       apiUrl: config.slack.apiUrl,
       maxBytes: config.access.maxFileBytes,
     });
-    const submitted = jobs.submit({ name: file.name ?? file.id, content, format }, message, {
-      trigger: 'upload',
-      ...(upload.user ? { user: upload.user } : {}),
-    });
+    const submitted = jobs.submit(
+      { name: file.name ?? file.id, content, format },
+      message,
+      { trigger: 'upload', ...(upload.user ? { user: upload.user } : {}) },
+      { update: upload.update === true },
+    );
     if (submitted.alreadyRunning) await jobs.say(message, `This file is already being synced by job \`${submitted.job.id}\`.`);
   } catch (error) {
     await jobs.say(message, `:x: ${problem(error, logger)}`);

@@ -15,6 +15,9 @@ import { checkNotionSettings } from '../sync/notion-settings.js';
 import { SlackJobs } from './jobs.js';
 
 /** What the listeners in `commands/` get. */
+/** Slack sends an upload's two events within a second or so of each other. */
+export const DEFAULT_FILE_SHARED_GRACE_MS = 2000;
+
 export interface AppContext {
   config: Config;
   logger: Logger;
@@ -23,6 +26,11 @@ export interface AppContext {
   jobs: SlackJobs;
   /** Runs `stop` when the app stops, before the jobs are (schedules, waits on Gumloop runs). */
   onStop(stop: () => void | Promise<void>): void;
+  /**
+   * How long a `file_shared` event waits before it takes an upload up, so that the `message` event
+   * of the same upload, which carries its thread and its words (say, `update`), goes first.
+   */
+  fileSharedGraceMs: number;
 }
 
 export interface AppOptions {
@@ -36,6 +44,8 @@ export interface AppOptions {
   updateIntervalMs?: number;
   /** How long a running job's lease lasts without renewal (instances sharing the store). */
   leaseTtlMs?: number;
+  /** See AppContext.fileSharedGraceMs; default DEFAULT_FILE_SHARED_GRACE_MS. */
+  fileSharedGraceMs?: number;
   random?: () => number;
 }
 
@@ -125,7 +135,15 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     ...(options.updateIntervalMs !== undefined ? { updateIntervalMs: options.updateIntervalMs } : {}),
   });
   const stoppers: (() => void | Promise<void>)[] = [];
-  context = { config, logger, store, engine, jobs, onStop: (stop) => void stoppers.push(stop) };
+  context = {
+    config,
+    logger,
+    store,
+    engine,
+    jobs,
+    onStop: (stop) => void stoppers.push(stop),
+    fileSharedGraceMs: options.fileSharedGraceMs ?? DEFAULT_FILE_SHARED_GRACE_MS,
+  };
   app.error(async (error) => {
     // Listeners answer people themselves; what reaches here is a bug, kept in the log only.
     logger.error({ err: error.original ?? error, code: error.code }, 'unhandled error in a Slack listener');

@@ -35,6 +35,7 @@ export function parseCommandText(raw: string): SyncCommand {
   if (update) {
     const inner = parseCommandText(update[1] ?? '');
     if (inner.kind === 'url' || inner.kind === 'run' || inner.kind === 'gumloop') return { ...inner, update: true };
+    if (inner.kind === 'help' && inner.problem && update[1]) return inner;
     return { kind: 'help', problem: '`update` goes before a link, `run <flow id>` or `gumloop <run id>`: `/sync-quotes update <link>`.' };
   }
   if (text === '' || /^help$/i.test(text)) return { kind: 'help' };

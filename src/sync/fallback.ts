@@ -9,16 +9,21 @@ import Papa from 'papaparse';
 import { escapeCell } from '../quotes/cells.js';
 import { FIELD_LABELS, fieldForKey, postFieldForKey, type QuoteField } from '../quotes/field-names.js';
 import { QUOTE_CSV_COLUMNS, type Quote, type QuoteCsvColumn } from '../quotes/model.js';
-import type { JobStore } from '../store/index.js';
+import type { JobStore, QuoteState } from '../store/index.js';
 
 export type FallbackRow = Record<QuoteCsvColumn, string>;
 
-/** Rows for every quote not in Notion (failed or still pending) and every rejected row, in input order. */
+/** Quote states after which Notion holds the quote as the input says (or the row is listed as rejected). */
+const SETTLED: ReadonlySet<QuoteState> = new Set(['written', 'present', 'updated', 'unchanged', 'rejected']);
+
+/** Rows for every quote not in Notion as the input says (failed, or still to write or update) and every rejected row, in input order. */
 export function fallbackRows(store: JobStore, jobId: string): FallbackRow[] {
   const rows: { order: number; row: FallbackRow }[] = [];
   for (const item of store.quotes.list(jobId)) {
-    if (item.state === 'written' || item.state === 'present' || item.state === 'rejected') continue;
-    const reason = item.reason ?? (item.state === 'failed' ? 'not written' : 'not written yet (the job stopped first)');
+    if (SETTLED.has(item.state)) continue;
+    const reason =
+      item.reason ??
+      (item.state === 'failed' ? 'not written' : item.state === 'stale' ? 'not updated yet (the job stopped first)' : 'not written yet (the job stopped first)');
     rows.push({ order: item.row, row: quoteRow(item.quote, reason, item.row) });
   }
   for (const rejected of store.quotes.rejected(jobId)) {

@@ -98,6 +98,8 @@ describe('quote-sync sync --update', () => {
     expect(updated.code).toBe(0);
     const report = JSON.parse(updated.stdout);
     expect(report).toMatchObject({ state: 'done', written: 0, updated: RESCORED, unchanged: N - RESCORED, failed: [] });
+    // Nothing is left over: no fallback CSV.
+    expect(report.fallbackCsv).toBeUndefined();
     const sent = notion.requests.slice(mark);
     expect(sent.filter((r) => r.route === 'POST /v1/pages')).toEqual([]);
     expect(sent.length).toBeLessThanOrEqual(RESCORED + N / 100 + 5);

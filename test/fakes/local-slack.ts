@@ -360,6 +360,8 @@ export class LocalSlack {
     size?: number;
     /** The message event carries only a stub of the file (`file_access: "check_file_info"`). */
     stubInEvent?: boolean;
+    /** What the person wrote with the file. */
+    text?: string;
   }): UserUpload {
     const channel = this.channel(input.channel);
     const ts = this.nextTs();
@@ -381,14 +383,14 @@ export class LocalSlack {
       created: Math.floor(Date.now() / 1000),
     };
     this.files.set(id, record);
-    this.messages.push({ channel, ts, threadTs: input.threadTs, text: '', blocks: undefined, history: [''], files: [{ id, title: record.title, name: record.name, content: content.toString('utf8') }] });
+    this.messages.push({ channel, ts, threadTs: input.threadTs, text: input.text ?? '', blocks: undefined, history: [input.text ?? ''], files: [{ id, title: record.title, name: record.name, content: content.toString('utf8') }] });
     const file: SlackFileObject = { ...this.fileObject(record), ...(input.downloadUrl ? { url_private: input.downloadUrl, url_private_download: input.downloadUrl } : {}) };
     return {
       file,
       message: {
         type: 'message',
         subtype: 'file_share',
-        text: '',
+        text: input.text ?? '',
         files: [input.stubInEvent ? { id, file_access: 'check_file_info' } : file],
         upload: true,
         user: input.user,

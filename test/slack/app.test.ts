@@ -77,6 +77,39 @@ function uploadThread(harness: SlackAppHarness, fileTs: string) {
 }
 
 describe('file uploads', () => {
+  it('a file uploaded with the message `update` changes the pages of quotes whose fields differ; /sync-quotes update <link> does the same', async () => {
+    h = await startSlackApp();
+    const records = makeQuoteRecords(10, 15);
+    const first = h.slack.userUpload({ channel: CHANNEL, user: USER, name: 'day1.csv', content: recordsToCsv(records) });
+    const submitted = h.nextJob();
+    await h.driver.event(first.message);
+    await h.app.context.jobs.finished((await submitted).id);
+
+    const rescored = records.map((r, i) => (i < 4 ? { ...r, category: 'Reliability', relevance_justification: `Re-scored ${i}` } : r));
+    const upload = h.slack.userUpload({ channel: CHANNEL, user: USER, name: 'day2.csv', content: recordsToCsv(rescored), text: 'update' });
+    const updating = h.nextJob();
+    // file_shared first, as Slack sometimes sends it: the message event, with its word, still decides.
+    const shared = h.driver.event(upload.fileShared);
+    await h.driver.event(upload.message);
+    await shared;
+    const job = await updating;
+    expect(job.options.update).toBe(true);
+    expect(await h.app.context.jobs.finished(job.id)).toMatchObject({ state: 'done', written: 0, updated: 4, unchanged: 6 });
+    expect(uploadThread(h, upload.message.ts)[1]!.text).toContain(':white_check_mark: Done. 0 written, 0 already there, 4 updated, 6 unchanged');
+    expect(pageIds(h)).toHaveLength(10);
+    expect(h.app.context.store.jobs.list()).toHaveLength(2);
+
+    const again = records.map((r, i) => (i === 9 ? { ...r, relevance_score: 0.5 } : r));
+    const link = await serveFile('day3.csv', recordsToCsv(again));
+    const viaCommand = h.nextJob();
+    const ack = await h.driver.command(`update ${link}`);
+    expect(ack.reply().text).toBe(`Fetching ${link} …`);
+    const third = await viaCommand;
+    // day3 differs from day2 in 5 quotes: the four re-scored back, and one new score.
+    expect(await h.app.context.jobs.finished(third.id)).toMatchObject({ state: 'done', written: 0, updated: 5, unchanged: 5 });
+    expect(pageIds(h)).toHaveLength(10);
+  });
+
   it('one upload delivered as message + file_shared, and redelivered, starts exactly one job in the file thread', async () => {
     h = await startSlackApp();
     const records = makeQuoteRecords(30, 11);

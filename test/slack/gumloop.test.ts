@@ -144,6 +144,26 @@ describe('POST /gumloop/quotes', () => {
     expect(pageIds(app)).toHaveLength(20);
   });
 
+  it('?update=true changes the pages of pushed quotes whose fields differ, in place', async () => {
+    const app = await start();
+    const records = makeQuoteRecords(12, 65);
+    const first = app.nextJob();
+    expect((await push(app, JSON.stringify(records), { authorization: `Bearer ${SECRET}` })).status).toBe(202);
+    await app.app.context.jobs.finished((await first).id);
+    const rescored = records.map((r, i) => (i < 3 ? { ...r, relevance_score: 0.01, category: 'Reliability' } : r));
+    const second = app.nextJob();
+    const res = await fetch(`${app.driver.appUrl}/gumloop/quotes?update=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
+      body: JSON.stringify(rescored),
+    });
+    expect(res.status).toBe(202);
+    expect(await app.app.context.jobs.finished((await second).id)).toMatchObject({ state: 'done', written: 0, updated: 3, unchanged: 9 });
+    expect(pageIds(app)).toHaveLength(12);
+    const thread = app.slack.messages.filter((m) => m.channel === PUSH_CHANNEL).at(-1)!;
+    expect(thread.text).toContain(':white_check_mark: Done. 0 written, 0 already there, 3 updated, 9 unchanged, 0 duplicate(s)');
+  });
+
   it('refuses a wrong or missing secret (401), a malformed body (400, with the reason), and starts nothing', async () => {
     const app = await start();
     const body = JSON.stringify(makeQuoteRecords(3, 64));

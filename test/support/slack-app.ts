@@ -161,6 +161,7 @@ export async function startSlackApp(
       register,
       routes,
       updateIntervalMs: 0,
+      fileSharedGraceMs: 30,
       random: seededRandom(1),
       ...options.app,
     });
