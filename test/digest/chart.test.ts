@@ -129,7 +129,7 @@ describe('collectDigestChart', () => {
   });
 
   /** Writes `count` quotes of one category and sentiment at `at`. */
-  function writeAt(store: JobStore, clock: { set: (iso: string) => void }, at: string, count: number, category = 'Pricing', sentiment = 'positive') {
+  function writeAt(store: JobStore, clock: { set: (iso: string) => void }, at: string, count: number, category = 'Pricing', sentiment: Quote['sentiment'] = 'positive') {
     clock.set(at);
     const quotes: Quote[] = Array.from({ length: count }, (_, i) => ({ id: `${at}-${i}`, text: `Quote ${at} ${i}`, category, sentiment }));
     const parsed = { format: 'json' as const, quotes: quotes.map((quote, i) => ({ row: i + 1, quote })), rejected: [], duplicates: [], warnings: [] };
