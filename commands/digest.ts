@@ -31,7 +31,7 @@ export function digestSubcommand(app: App, context: AppContext): Pick<ExtraSubco
   return {
     digest: async (where) => {
       try {
-        await postDigest({
+        const result = await postDigest({
           client: app.client,
           channel: where.channel,
           store: context.store,
@@ -40,7 +40,9 @@ export function digestSubcommand(app: App, context: AppContext): Pick<ExtraSubco
           force: true,
           logger: context.logger,
         });
-        return 'Posted the digest of the last 24 hours in this channel.';
+        const posted = 'Posted the digest of the last 24 hours in this channel';
+        if (result.posted && !result.chart.attached) return `${posted}; its chart could not be attached (${result.chart.problem}).`;
+        return `${posted}, with its chart in the thread.`;
       } catch (error) {
         const code = slackErrorCode(error);
         if (code === 'not_in_channel' || code === 'channel_not_found') return 'I am not in this channel: invite me with `/invite @Quote Sync`, then ask again.';

@@ -10,13 +10,18 @@
  * On request (`force`): posted whatever the claim says, and the claim is neither taken nor
  * checked, so a digest asked for at 8:55 does not cancel the one due at 9:00. The day's claim
  * thus records the scheduled digest alone, once.
+ *
+ * Each digest gets its chart (./chart.ts) as a PNG in its thread. The text is the digest: a
+ * chart that cannot be drawn or uploaded is logged and reported in the result, and neither
+ * takes the text back nor gives the day's claim back (that would post the text twice).
  */
 import type { WebClient } from '@slack/web-api';
 import { schedule, validateDetailed } from 'node-cron';
-import { ConfigError } from '../errors.js';
+import { ConfigError, slackFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { JobStore } from '../store/index.js';
-import { collectDigest, digestMessage } from './content.js';
+import { collectDigestChart, digestChartAltText, renderDigestChart } from './chart.js';
+import { collectDigest, digestMessage, type DigestData } from './content.js';
 
 export interface PostDigestOptions {
   client: WebClient;
@@ -32,7 +37,10 @@ export interface PostDigestOptions {
   logger: Logger;
 }
 
-export type PostDigestResult = { posted: true; ts: string | undefined } | { posted: false; reason: 'already_posted' };
+export type PostDigestResult = { posted: true; ts: string | undefined; chart: ChartResult } | { posted: false; reason: 'already_posted' };
+
+/** The chart in the digest's thread, or why it is not there (Slack's error code, or the renderer's message). */
+export type ChartResult = { attached: true; filename: string } | { attached: false; problem: string };
 
 export async function postDigest(o: PostDigestOptions): Promise<PostDigestResult> {
   const now = o.now();
@@ -42,15 +50,40 @@ export async function postDigest(o: PostDigestOptions): Promise<PostDigestResult
     o.logger.info({ key }, 'digest already posted today');
     return { posted: false, reason: 'already_posted' };
   }
+  let digest: DigestData;
+  let ts: string | undefined;
   try {
-    const message = digestMessage(collectDigest(o.store, { now, ...(o.hours !== undefined ? { hours: o.hours } : {}) }));
+    digest = collectDigest(o.store, { now, ...(o.hours !== undefined ? { hours: o.hours } : {}) });
+    const message = digestMessage(digest);
     // No unfurls: five Notion links would otherwise add five previews under the digest.
-    const res = await o.client.chat.postMessage({ channel: o.channel, text: message.text, blocks: message.blocks, unfurl_links: false });
-    o.logger.info({ key, ts: res.ts, forced: !claimed }, 'digest posted');
-    return { posted: true, ts: res.ts };
+    ({ ts } = await o.client.chat.postMessage({ channel: o.channel, text: message.text, blocks: message.blocks, unfurl_links: false }));
+    o.logger.info({ key, ts, forced: !claimed }, 'digest posted');
   } catch (error) {
     if (claimed) o.store.triggers.release(key);
     throw error;
+  }
+  return { posted: true, ts, chart: await attachChart(o, digest, ts) };
+}
+
+/** Draws the digest's chart and uploads it into the digest's thread (the channel when Slack gave no ts). */
+async function attachChart(o: PostDigestOptions, digest: DigestData, threadTs: string | undefined): Promise<ChartResult> {
+  const filename = `quote-sync-digest-${dayIn(digest.to, o.timezone)}.png`;
+  try {
+    const chart = collectDigestChart(o.store, digest, o.timezone);
+    const destination = threadTs ? { channel_id: o.channel, thread_ts: threadTs } : { channel_id: o.channel };
+    await o.client.filesUploadV2({
+      ...destination,
+      file: renderDigestChart(chart),
+      filename,
+      title: `Quotes written: by category, by sentiment, and the last ${chart.days.length} days`,
+      alt_text: digestChartAltText(chart),
+    });
+    o.logger.info({ channel: o.channel, filename }, 'digest chart attached');
+    return { attached: true, filename };
+  } catch (error) {
+    const problem = slackFailure(error);
+    o.logger.warn({ channel: o.channel, filename, error: problem }, 'the digest chart could not be attached; the text digest is posted');
+    return { attached: false, problem };
   }
 }
 

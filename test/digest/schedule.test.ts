@@ -1,6 +1,7 @@
 import { LogLevel, WebClient } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { collectDigest, digestMessage } from '../../src/digest/content.js';
+import { collectDigestChart, renderDigestChart } from '../../src/digest/chart.js';
+import { collectDigest, digestMessage, emptyDigestText } from '../../src/digest/content.js';
 import { dayIn, postDigest, scheduleDigest, type DigestSchedule, type PostDigestOptions } from '../../src/digest/schedule.js';
 import { ConfigError } from '../../src/errors.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
@@ -21,6 +22,16 @@ afterEach(async () => {
   stores = [];
   await slack.close();
 });
+
+/** The digests posted to the channel (each chart is a reply in its thread). */
+function digests() {
+  return slack.messages.filter((m) => m.threadTs === undefined);
+}
+
+/** The files the bot uploaded, with the message that shared them. */
+function uploads() {
+  return [...slack.files.values()].filter((f) => f.user === slack.botUserId);
+}
 
 /** A store whose clock the test sets, like one app instance; `path` shares a file with another. */
 function instance(path: string, at: string) {
@@ -55,8 +66,8 @@ describe('postDigest: one digest a day', () => {
     writeOneQuote(app.store);
     const result = await postDigest(app.options());
     const expected = digestMessage(collectDigest(app.store, { now: new Date('2025-01-15T09:00:00Z') }));
-    expect(result).toEqual({ posted: true, ts: slack.messages[0]?.ts });
-    expect(slack.messages.map((m) => ({ channel: m.channel, text: m.text, blocks: m.blocks }))).toEqual([
+    expect(result).toEqual({ posted: true, ts: digests()[0]?.ts, chart: { attached: true, filename: 'quote-sync-digest-2025-01-15.png' } });
+    expect(digests().map((m) => ({ channel: m.channel, text: m.text, blocks: m.blocks }))).toEqual([
       { channel: CHANNEL, text: expected.text, blocks: expected.blocks },
     ]);
   });
@@ -66,7 +77,7 @@ describe('postDigest: one digest a day', () => {
     await postDigest(app.options());
     app.set('2025-01-15T09:00:40Z'); // a restart within the scheduled minute fires it again
     expect(await postDigest(app.options())).toEqual({ posted: false, reason: 'already_posted' });
-    expect(slack.messages).toHaveLength(1);
+    expect(digests()).toHaveLength(1);
   });
 
   it('posts once when two app instances on one store fire together', async () => {
@@ -75,7 +86,7 @@ describe('postDigest: one digest a day', () => {
     const b = instance(path, '2025-01-15T09:00:00Z');
     const results = await Promise.all([postDigest(a.options()), postDigest(b.options())]);
     expect(results.filter((r) => r.posted)).toHaveLength(1);
-    expect(slack.messages).toHaveLength(1);
+    expect(digests()).toHaveLength(1);
   });
 
   it('posts again the next day', async () => {
@@ -83,7 +94,7 @@ describe('postDigest: one digest a day', () => {
     await postDigest(app.options());
     app.set('2025-01-16T09:00:00Z');
     expect((await postDigest(app.options())).posted).toBe(true);
-    expect(slack.messages).toHaveLength(2);
+    expect(digests()).toHaveLength(2);
   });
 
   it('starts a new day at midnight in DIGEST_TZ, not in UTC', async () => {
@@ -93,7 +104,7 @@ describe('postDigest: one digest a day', () => {
     await postDigest(app.options(la));
     app.set('2025-01-15T08:30:00Z');
     expect((await postDigest(app.options(la))).posted).toBe(true);
-    expect(slack.messages).toHaveLength(2);
+    expect(digests()).toHaveLength(2);
   });
 
   it('keeps to one digest across UTC midnight when DIGEST_TZ is still on the same day', async () => {
@@ -103,7 +114,7 @@ describe('postDigest: one digest a day', () => {
     await postDigest(app.options(la));
     app.set('2025-01-16T07:00:00Z');
     expect(await postDigest(app.options(la))).toEqual({ posted: false, reason: 'already_posted' });
-    expect(slack.messages).toHaveLength(1);
+    expect(digests()).toHaveLength(1);
   });
 
   it('posts on request even after the day’s digest, and leaves the scheduled one due', async () => {
@@ -113,7 +124,7 @@ describe('postDigest: one digest a day', () => {
     expect((await postDigest(app.options())).posted).toBe(true);
     app.set('2025-01-15T09:05:00Z');
     expect((await postDigest(app.options({ force: true }))).posted).toBe(true);
-    expect(slack.messages).toHaveLength(3);
+    expect(digests()).toHaveLength(3);
   });
 
   it('gives the day back when Slack refuses the post, so a later attempt posts it', async () => {
@@ -122,12 +133,61 @@ describe('postDigest: one digest a day', () => {
     await expect(postDigest(app.options())).rejects.toThrow(/internal_error/);
     app.set('2025-01-15T09:10:00Z');
     expect((await postDigest(app.options())).posted).toBe(true);
-    expect(slack.messages).toHaveLength(1);
+    expect(digests()).toHaveLength(1);
   });
 
   it('names the day in the time zone', () => {
     expect(dayIn(new Date('2025-01-15T07:30:00Z'), 'America/Los_Angeles')).toBe('2025-01-14');
     expect(dayIn(new Date('2025-01-15T07:30:00Z'), 'Asia/Tokyo')).toBe('2025-01-15');
+  });
+});
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
+
+describe('postDigest: the chart in the digest’s thread', () => {
+  it('uploads the day’s chart as a PNG into the digest’s thread', async () => {
+    const app = instance(tempDbPath(), '2025-01-15T09:00:00Z');
+    writeOneQuote(app.store);
+    const result = await postDigest(app.options());
+    const digest = digests()[0]!;
+    expect(result).toMatchObject({ posted: true, ts: digest.ts, chart: { attached: true } });
+    expect(uploads()).toHaveLength(1);
+    const png = uploads()[0]!;
+    expect(png).toMatchObject({ name: 'quote-sync-digest-2025-01-15.png', mimetype: 'image/png', channel: CHANNEL, threadTs: digest.ts });
+    expect(png.content.subarray(0, 4)).toEqual(PNG_SIGNATURE);
+    expect(png.size).toBe(png.content.length);
+    // The bytes Slack holds are the chart of this digest's numbers, whole.
+    const expected = renderDigestChart(collectDigestChart(app.store, collectDigest(app.store, { now: new Date('2025-01-15T09:00:00Z') }), 'UTC'));
+    expect(png.content.equals(expected)).toBe(true);
+    expect(slack.thread(CHANNEL, digest.ts).map((m) => m.files.map((f) => f.name))).toEqual([[], ['quote-sync-digest-2025-01-15.png']]);
+  });
+
+  it('gives an empty day its chart too: the text says nothing was synced, the picture shows the week', async () => {
+    const app = instance(tempDbPath(), '2025-01-12T10:00:00Z');
+    writeOneQuote(app.store); // in the week (the 24 hours to 13 Jan 09:00), not in the day
+    app.set('2025-01-15T09:00:00Z');
+    const result = await postDigest(app.options());
+    expect(digests().map((m) => m.text)).toEqual([emptyDigestText(24)]);
+    expect(result).toMatchObject({ chart: { attached: true } });
+    const png = uploads()[0]!;
+    expect(png.threadTs).toBe(digests()[0]!.ts);
+    expect(png.content.subarray(0, 4)).toEqual(PNG_SIGNATURE);
+    const chart = collectDigestChart(app.store, collectDigest(app.store, { now: new Date('2025-01-15T09:00:00Z') }), 'UTC');
+    expect(chart.days.map((d) => d.written)).toEqual([0, 0, 0, 0, 1, 0, 0]);
+    expect(png.content.equals(renderDigestChart(chart))).toBe(true);
+  });
+
+  it('keeps the text digest and the day’s claim when Slack refuses the chart, and says why', async () => {
+    const app = instance(tempDbPath(), '2025-01-15T09:00:00Z');
+    writeOneQuote(app.store);
+    slack.injectNext('files.completeUploadExternal', 'internal_error');
+    const result = await postDigest(app.options());
+    expect(result).toMatchObject({ posted: true, chart: { attached: false, problem: 'internal_error' } });
+    expect(digests()).toHaveLength(1);
+    expect(uploads()).toHaveLength(0);
+    // The text is out: a second attempt that day would post it twice.
+    app.set('2025-01-15T09:10:00Z');
+    expect(await postDigest(app.options())).toEqual({ posted: false, reason: 'already_posted' });
   });
 });
 

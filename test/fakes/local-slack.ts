@@ -178,6 +178,9 @@ export interface LocalSlackOptions {
   retryAfterSeconds?: number;
 }
 
+/** The mimetype Slack gives a file the bot uploads, by its name's extension. */
+const UPLOAD_MIMETYPES: Record<string, string> = { csv: 'text/csv', json: 'application/json', png: 'image/png' };
+
 /** Slack's documented limits for a message. */
 const MAX_TEXT_CHARS = 40_000;
 const MAX_BLOCKS = 50;
@@ -192,7 +195,7 @@ export class LocalSlack {
   private readonly botRemovedFrom = new Set<string>();
   private readonly lastCall = new Map<string, number>();
   private readonly injected = new Map<string, string[]>();
-  private readonly uploads = new Map<string, { filename: string; length: number; content?: string }>();
+  private readonly uploads = new Map<string, { filename: string; length: number; content?: string; bytes?: Buffer }>();
   private tsCounter = 0;
   readonly files = new Map<string, SlackFileRecord>();
   readonly ephemerals: SlackEphemeral[] = [];
@@ -563,18 +566,19 @@ export class LocalSlack {
         const shared = files.map((f) => {
           const upload = this.uploads.get(f.id);
           if (!upload?.content) throw new Error('file_not_found');
-          return { id: f.id, title: f.title ?? upload.filename, name: upload.filename, content: upload.content };
+          return { id: f.id, title: f.title ?? upload.filename, name: upload.filename, content: upload.content, bytes: upload.bytes ?? Buffer.from(upload.content, 'utf8') };
         });
         if (p.channel_id) {
           const channel = this.channel(p.channel_id);
           const text = p.initial_comment ?? '';
           const ts = this.nextTs();
-          this.messages.push({ channel, ts, threadTs: p.thread_ts || undefined, text, blocks: undefined, history: [text], files: shared });
+          this.messages.push({ channel, ts, threadTs: p.thread_ts || undefined, text, blocks: undefined, history: [text], files: shared.map(({ id, title, name, content }) => ({ id, title, name, content })) });
           for (const f of shared) {
-            const content = Buffer.from(f.content, 'utf8');
+            // The bytes as uploaded: a PNG is not text.
+            const content = f.bytes;
             const extension = /\.([a-z0-9]+)$/i.exec(f.name)?.[1]?.toLowerCase() ?? 'text';
             this.files.set(f.id, {
-              id: f.id, name: f.name, title: f.title, filetype: extension, mimetype: 'text/csv', size: content.length,
+              id: f.id, name: f.name, title: f.title, filetype: extension, mimetype: UPLOAD_MIMETYPES[extension] ?? 'application/octet-stream', size: content.length,
               user: this.botUserId, channel, ts, threadTs: p.thread_ts || undefined, content, created: Math.floor(Date.now() / 1000),
             });
           }
@@ -607,6 +611,7 @@ export class LocalSlack {
     const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(String(req.headers['content-type'] ?? ''));
     const bytes = boundary ? multipartFile(raw, boundary[1] ?? boundary[2]!) : raw;
     upload.content = bytes.toString('utf8');
+    upload.bytes = Buffer.from(bytes);
     res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${bytes.length}`);
   }
 }

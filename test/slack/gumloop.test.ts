@@ -192,11 +192,29 @@ describe('/sync-quotes digest', () => {
     await push(app, JSON.stringify(makeQuoteRecords(6, 65)), { authorization: `Bearer ${SECRET}` });
     await app.app.context.jobs.finished((await submitted).id);
     const ack = await app.driver.command('digest');
-    expect((await app.slack.commandResponse(ack.responseId)).text).toBe('Posted the digest of the last 24 hours in this channel.');
+    expect((await app.slack.commandResponse(ack.responseId)).text).toBe('Posted the digest of the last 24 hours in this channel, with its chart in the thread.');
     const digest = app.slack.messages.find((m) => m.channel === CHANNEL && m.blocks)!;
     expect(digest.blocks!.length).toBeLessThanOrEqual(50);
     expect(JSON.stringify(digest.blocks)).toContain('6');
     expect(digest.text.length).toBeGreaterThan(0);
+    // The chart: a PNG in the digest's thread.
+    const charts = [...app.slack.files.values()].filter((f) => f.name.endsWith('.png'));
+    expect(charts).toHaveLength(1);
+    expect(charts[0]).toMatchObject({ channel: CHANNEL, threadTs: digest.ts, mimetype: 'image/png', name: expect.stringMatching(/^quote-sync-digest-\d{4}-\d{2}-\d{2}\.png$/) });
+    expect(charts[0]!.content.subarray(0, 4)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    expect(charts[0]!.size).toBe(charts[0]!.content.length);
+    expect(charts[0]!.size).toBeGreaterThan(1000);
+  });
+
+  it('says so when the digest is posted but Slack refuses its chart', async () => {
+    const app = await start();
+    app.slack.injectNext('files.getUploadURLExternal', 'not_allowed_token_type');
+    const ack = await app.driver.command('digest');
+    expect((await app.slack.commandResponse(ack.responseId)).text).toBe(
+      'Posted the digest of the last 24 hours in this channel; its chart could not be attached (not_allowed_token_type).',
+    );
+    expect(app.slack.messages.filter((m) => m.channel === CHANNEL && m.blocks)).toHaveLength(1);
+    expect([...app.slack.files.values()].filter((f) => f.name.endsWith('.png'))).toHaveLength(0);
   });
 
   it('a bad DIGEST_CRON stops the app at start with a sentence naming it', async () => {
