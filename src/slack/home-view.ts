@@ -19,6 +19,7 @@ export const HOME_MAX_BLOCKS = 100;
 /** Jobs listed, latest first; older ones are a `/sync-quotes status <job>` away. */
 export const HOME_JOBS = 20;
 const SOURCE_CHARS = 80;
+const DATABASE_TITLE_CHARS = 60;
 
 export interface HomeJob {
   id: string;
@@ -92,7 +93,7 @@ function rateText(rate: HomeInput['rate']): string {
       ? '\n*Note:* under one request a second, a batch of 1,000 quotes takes about ' +
         `${slackDuration((1000 / budget) * (windowMs / 1000))}. Nothing to do; a workspace on a larger Notion plan gets a larger budget.`
       : '';
-  return `:bar_chart: *Rate budget*: learned from Notion, ${budget} request(s) per ${slackDuration(windowMs / 1000)} (${ceiling}). Jobs keep within it.${tight}`;
+  return `:bar_chart: *Rate budget*: learned from Notion, ${budget} request(s) per ${Math.round(windowMs / 1000)} s window (${ceiling}). Jobs keep within it.${tight}`;
 }
 
 function digestText(d: HomeInput['digest']): string {
@@ -106,16 +107,33 @@ function digestText(d: HomeInput['digest']): string {
 function jobText(job: HomeJob): string {
   const c = job.counts;
   const state = STATE_WORDS[job.state];
-  const links = [
-    ...(job.thread ? ['url' in job.thread ? `<${job.thread.url}|thread>` : `<#${job.thread.channel}>`] : []),
-    ...job.databases.map((d) => `<${d.url}|${escapeMrkdwn(truncate(d.title || 'Notion database', 60)).replace(/\|/g, '¦')}>`),
-  ];
   const updated = c.updated ? ` · ${c.updated} updated` : '';
-  return [
+  const head = [
     `\`${job.id}\` *${escapeMrkdwn(truncate(job.source, SOURCE_CHARS))}*: ${state}`,
     `${c.written} written · ${c.alreadyPresent} already there${updated} · ${c.failed} not written · ${c.pending} to write · ${c.rejected} rejected · ${c.duplicates} duplicate(s)`,
-    `${slackDate(new Date(job.createdAt))}${links.length ? ` · ${links.join(' · ')}` : ''}`,
+    slackDate(new Date(job.createdAt)),
   ].join('\n');
+  const links = [
+    ...(job.thread ? ['url' in job.thread ? `<${job.thread.url}|thread>` : `<#${job.thread.channel}>`] : []),
+    ...job.databases.map((d) => `<${d.url}|${escapeMrkdwn(truncate(d.title || 'Notion database', DATABASE_TITLE_CHARS)).replace(/\|/g, '¦')}>`),
+  ];
+  return withLinks(head, links, SLACK_MAX_SECTION_CHARS);
+}
+
+/**
+ * `head` and as many whole links as fit in `max` characters (a chunked job has a database per
+ * chunk); the rest counted. A link is never cut: half a link is broken mrkdwn.
+ */
+function withLinks(head: string, links: string[], max: number): string {
+  let text = head;
+  for (let i = 0; i < links.length; i++) {
+    const rest = links.length - i - 1;
+    const more = rest > 0 ? ` · and ${rest} more` : '';
+    const next = `${text} · ${links[i]}`;
+    if (next.length + more.length > max) return `${text} · and ${links.length - i} more`;
+    text = next;
+  }
+  return text;
 }
 
 function header(text: string): KnownBlock {
