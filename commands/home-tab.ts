@@ -7,7 +7,7 @@
  */
 import type { AllMiddlewareArgs, App } from '@slack/bolt';
 import { slackErrorCode, slackFailure } from '../src/errors.js';
-import { nextDigestRun } from '../src/digest/schedule.js';
+import { nextDigestRun } from '../src/digest/next-run.js';
 import type { AppContext } from '../src/slack/app.js';
 import { HOME_JOBS, homeView, type HomeJob } from '../src/slack/home-view.js';
 import { slackOrigin } from '../src/slack/jobs.js';

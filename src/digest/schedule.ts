@@ -12,7 +12,7 @@
  * thus records the scheduled digest alone, once.
  */
 import type { WebClient } from '@slack/web-api';
-import { createTask, schedule, validateDetailed } from 'node-cron';
+import { schedule, validateDetailed } from 'node-cron';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { JobStore } from '../store/index.js';
@@ -93,26 +93,6 @@ export function scheduleDigest(o: { cron: string; timezone: string; run: () => P
     // destroy, not stop: stop only pauses, and the task would stay in node-cron's registry.
     stop: () => void Promise.resolve(task.destroy()).catch((error: unknown) => o.logger.warn({ err: error }, 'stopping the digest schedule failed')),
   };
-}
-
-/**
- * When the digest runs next after now, as node-cron computes it for `cron` in `timezone`;
- * undefined when either is not valid (the app would not have started with them).
- */
-export function nextDigestRun(cron: string, timezone: string): Date | undefined {
-  try {
-    checkCron(cron);
-    checkTimezone(timezone);
-  } catch {
-    return undefined;
-  }
-  // A task that is never started, asked for its next match and removed from node-cron's registry.
-  const task = createTask(cron, () => undefined, { timezone, name: 'quote-sync-digest-next-run' });
-  try {
-    return task.getNextRuns(1)[0];
-  } finally {
-    void Promise.resolve(task.destroy()).catch(() => undefined);
-  }
 }
 
 function checkCron(expression: string): void {

@@ -1,8 +1,7 @@
 import { LogLevel, WebClient } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { collectDigest, digestMessage } from '../../src/digest/content.js';
-import { getTasks } from 'node-cron';
-import { dayIn, nextDigestRun, postDigest, scheduleDigest, type DigestSchedule, type PostDigestOptions } from '../../src/digest/schedule.js';
+import { dayIn, postDigest, scheduleDigest, type DigestSchedule, type PostDigestOptions } from '../../src/digest/schedule.js';
 import { ConfigError } from '../../src/errors.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
 import type { Quote } from '../../src/quotes/model.js';
@@ -196,22 +195,3 @@ function captureError(fn: () => unknown): unknown {
   }
   throw new Error('expected an error');
 }
-
-describe('nextDigestRun', () => {
-  it('is the next time the expression matches in the time zone', () => {
-    const before = Date.now();
-    const next = nextDigestRun('0 9 * * *', 'UTC')!;
-    expect(next.getTime()).toBeGreaterThan(before);
-    expect(next.getTime() - before).toBeLessThanOrEqual(24 * 3600 * 1000);
-    expect(next.toISOString()).toMatch(/T09:00:00\.000Z$/);
-    const kolkata = nextDigestRun('30 9 * * *', 'Asia/Kolkata')!;
-    expect(kolkata.toISOString()).toMatch(/T04:00:00\.000Z$/);
-  });
-
-  it('is undefined for an expression or time zone the app would not start with, and leaves no task behind', () => {
-    expect(nextDigestRun('not cron', 'UTC')).toBeUndefined();
-    expect(nextDigestRun('0 9 * * *', 'Mars/Olympus')).toBeUndefined();
-    nextDigestRun('0 9 * * *', 'UTC');
-    expect([...getTasks().values()].filter((t) => t.name === 'quote-sync-digest-next-run')).toEqual([]);
-  });
-});
