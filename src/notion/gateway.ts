@@ -125,6 +125,13 @@ export class NotionGateway implements NotionPages {
     return toDatabaseInfo(db);
   }
 
+  /** `pages.retrieve`: a page's id, url and whether it is in the trash (the set-up check of a parent page). */
+  async retrievePage(pageId: string): Promise<{ id: string; url: string; inTrash: boolean }> {
+    const page = await this.send((c) => c.pages.retrieve({ page_id: pageId }));
+    const p = page as { id: string; url?: string; in_trash?: boolean; archived?: boolean };
+    return { id: p.id, url: p.url ?? '', inTrash: Boolean(p.in_trash ?? p.archived) };
+  }
+
   async createDatabase(input: {
     parentPageId: string;
     title: string;

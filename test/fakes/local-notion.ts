@@ -648,6 +648,8 @@ export class LocalNotion {
       case 'POST /v1/pages':
         return { body: this.createPage(body), applied: true };
       case 'GET /v1/pages/:id': {
+        const shared = this.sharedPageObject(id);
+        if (shared) return { body: shared, applied: false };
         const page = this.page(id);
         const only = this.onlyProperties(this.dataSources.get(page.dataSourceId)!, url.searchParams.getAll('filter_properties'));
         return { body: this.pageObject(page, only), applied: false };
@@ -784,6 +786,22 @@ export class LocalNotion {
   // -- pages ---------------------------------------------------------------------------------
 
   /** A page by its id, with or without dashes. */
+  /** A page shared with the integration (a parent page), as `GET /v1/pages/{id}` answers for it. */
+  private sharedPageObject(id: string): Record<string, unknown> | undefined {
+    const pageId = normaliseId(id);
+    const title = this.sharedPages.get(pageId);
+    if (title === undefined) return undefined;
+    return {
+      object: 'page',
+      id: pageId,
+      in_trash: false,
+      archived: false,
+      parent: { type: 'workspace', workspace: true },
+      properties: { title: { id: 'title', type: 'title', title: [{ type: 'text', text: { content: title }, plain_text: title }] } },
+      url: `https://www.notion.so/${pageId.replace(/-/g, '')}`,
+    };
+  }
+
   private page(id: string): Page {
     const page = this.pagesById.get(normaliseId(id));
     if (!page) throw notFound('page', id);

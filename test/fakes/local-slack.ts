@@ -113,8 +113,18 @@ export interface FileSharedEvent {
   event_ts: string;
 }
 
+/** `app_home_opened`: a person opened one of the app's tabs (Home or Messages). */
+export interface AppHomeOpenedEvent {
+  type: 'app_home_opened';
+  user: string;
+  channel: string;
+  tab: 'home' | 'messages';
+  event_ts: string;
+  view?: Record<string, unknown>;
+}
+
 /** The events this server makes for the app. */
-export type SlackEvent = FileShareMessageEvent | FileSharedEvent;
+export type SlackEvent = FileShareMessageEvent | FileSharedEvent | AppHomeOpenedEvent;
 
 /** A person's upload: the file, and the two events Slack delivers for it. */
 export interface UserUpload {
@@ -184,6 +194,17 @@ const UPLOAD_MIMETYPES: Record<string, string> = { csv: 'text/csv', json: 'appli
 /** Slack's documented limits for a message. */
 const MAX_TEXT_CHARS = 40_000;
 const MAX_BLOCKS = 50;
+/** Slack's documented limits for a Home tab view (views.publish, Block Kit reference). */
+const MAX_VIEW_BLOCKS = 100;
+const MAX_VIEW_BYTES = 250_000;
+const MAX_SECTION_TEXT_CHARS = 3000;
+const MAX_HEADER_TEXT_CHARS = 150;
+
+/** A view the app published to a person's Home tab (views.publish). */
+export interface PublishedView {
+  user: string;
+  view: { type: string; blocks: Record<string, unknown>[] };
+}
 
 export class LocalSlack {
   readonly token: string;
@@ -199,6 +220,8 @@ export class LocalSlack {
   private tsCounter = 0;
   readonly files = new Map<string, SlackFileRecord>();
   readonly ephemerals: SlackEphemeral[] = [];
+  /** Every Home tab view published, oldest first. */
+  readonly views: PublishedView[] = [];
   /** Messages posted to response_urls, by the id in the URL. */
   readonly responses: { id: string; body: SlashCommandMessage }[] = [];
   /** Bodies posted to response_urls that are not a message (no text, or not JSON). */
@@ -547,6 +570,25 @@ export class LocalSlack {
         this.ephemerals.push({ channel, user: p.user, text });
         return { message_ts: this.nextTs() };
       }
+      case 'views.publish': {
+        // JSON or form bodies: either way `view` arrives here as JSON text (parseBody).
+        if (!p.user_id) throw new Error('invalid_arguments');
+        if ((p.view?.length ?? 0) > MAX_VIEW_BYTES) throw new Error('view_too_large');
+        const view = readHomeView(p.view);
+        const published: PublishedView = { user: p.user_id, view };
+        this.views.push(published);
+        return { view: { id: `V${this.views.length}`, team_id: this.teamId, type: 'home', blocks: view.blocks, app_id: 'A0LOCAL', bot_id: 'B0BOT' } };
+      }
+      case 'chat.getPermalink': {
+        const channel = p.channel;
+        if (!channel || !this.channels.has(channel)) throw new Error('channel_not_found');
+        const message = this.messages.find((m) => m.channel === channel && m.ts === p.message_ts);
+        if (!message) throw new Error('message_not_found');
+        const path = `https://local.slack.test/archives/${channel}/p${message.ts.replace('.', '')}`;
+        // A reply's permalink opens its thread, as Slack documents.
+        const permalink = message.threadTs && message.threadTs !== message.ts ? `${path}?thread_ts=${message.threadTs}&cid=${channel}` : path;
+        return { channel, permalink };
+      }
       case 'files.info': {
         const file = p.file ? this.files.get(p.file) : undefined;
         if (!file) throw new Error('file_not_found');
@@ -633,6 +675,29 @@ function parseBody(raw: Buffer, contentType: string): Record<string, string> {
     return Object.fromEntries(Object.entries(json).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
   }
   return Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
+}
+
+/**
+ * A Home tab view as views.publish takes it: an object of `type: "home"` with at most 100
+ * blocks, each section's text within 3000 characters and each header's within 150; anything
+ * else is `invalid_arguments`, as Slack answers.
+ */
+function readHomeView(json: string | undefined): PublishedView['view'] {
+  let view: unknown;
+  try {
+    view = JSON.parse(json ?? '');
+  } catch {
+    throw new Error('invalid_arguments');
+  }
+  const v = view as { type?: unknown; blocks?: unknown };
+  if (typeof view !== 'object' || view === null || v.type !== 'home' || !Array.isArray(v.blocks)) throw new Error('invalid_arguments');
+  if (v.blocks.length > MAX_VIEW_BLOCKS) throw new Error('invalid_arguments');
+  for (const block of v.blocks as { type?: unknown; text?: { text?: unknown } }[]) {
+    const text = typeof block.text?.text === 'string' ? block.text.text : '';
+    if (block.type === 'section' && text.length > MAX_SECTION_TEXT_CHARS) throw new Error('invalid_arguments');
+    if (block.type === 'header' && text.length > MAX_HEADER_TEXT_CHARS) throw new Error('invalid_arguments');
+  }
+  return { type: 'home', blocks: v.blocks as Record<string, unknown>[] };
 }
 
 function messageContent(p: Record<string, string>): { text: string; blocks: unknown[] | undefined } {

@@ -8,7 +8,7 @@ import { COMMAND } from '../../commands/sync-quotes.js';
 
 const manifest = JSON.parse(readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8')) as {
   display_information: { name: string; description: string; long_description: string };
-  features: { bot_user: { display_name: string }; slash_commands: { command: string; usage_hint: string; description: string }[] };
+  features: { bot_user: { display_name: string }; app_home?: { home_tab_enabled?: boolean }; slash_commands: { command: string; usage_hint: string; description: string }[] };
   oauth_config: { scopes: { bot: string[] } };
   settings: { event_subscriptions: { bot_events: string[] }; socket_mode_enabled: boolean };
 };
@@ -29,10 +29,15 @@ describe('manifest.json', () => {
   });
 
   it('subscribes to the events that carry uploads, with the scopes they need and no more', () => {
-    expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual(['file_shared', 'message.channels', 'message.groups']);
+    expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual(['app_home_opened', 'file_shared', 'message.channels', 'message.groups']);
     expect(manifest.oauth_config.scopes.bot.sort()).toEqual(
       ['channels:history', 'chat:write', 'commands', 'files:read', 'files:write', 'groups:history'].sort(),
     );
     expect(manifest.settings.socket_mode_enabled).toBe(true);
+  });
+
+  it('turns the Home tab on and subscribes to app_home_opened, which needs no scope (nor do views.publish and chat.getPermalink)', () => {
+    expect(manifest.features.app_home?.home_tab_enabled).toBe(true);
+    expect(manifest.settings.event_subscriptions.bot_events).toContain('app_home_opened');
   });
 });

@@ -113,6 +113,11 @@ export class SlackDriver {
     };
   }
 
+  /** A person opens the app's Home tab: the `app_home_opened` event, as an Events API delivery. */
+  async appHomeOpened(user = USER, tab: 'home' | 'messages' = 'home'): Promise<Delivery> {
+    return this.event({ type: 'app_home_opened', user, channel: 'D0HOME00000', tab, event_ts: `${Date.now() / 1000}` });
+  }
+
   /** An Events API delivery over HTTP; `retryNum` marks Slack's redelivery of the same event id. */
   async event(event: SlackEvent, options: { eventId?: string; retryNum?: number } = {}): Promise<Delivery> {
     const headers: Record<string, string> =

@@ -1,0 +1,160 @@
+/**
+ * The app's Home tab: the recent jobs (state, counts, a link to each job's thread and Notion
+ * database), the daily digest's channel and next run, and the health of the set-up (Notion's
+ * answer to the token and target, the rate budget learned), each problem with what to do.
+ * A pure function of what the listener gathered (commands/home-tab.ts).
+ *
+ * Slack's limits (Block Kit reference, docs.slack.dev): a Home view holds at most 100 blocks; a
+ * section's text at most 3000 characters; a header's plain text at most 150. The view never
+ * carries a token or a stack trace: only the sentences built here and names from the store.
+ */
+import type { HomeView, KnownBlock, SectionBlock } from '@slack/web-api';
+import { escapeMrkdwn, SLACK_MAX_HEADER_CHARS, SLACK_MAX_SECTION_CHARS, truncate } from '../digest/content.js';
+import type { LearnedWindow } from '../notion/window-budget.js';
+import type { JobCounts, JobState } from '../store/index.js';
+import type { NotionAccess } from '../sync/setup-health.js';
+import { slackDuration } from '../time/duration.js';
+
+export const HOME_MAX_BLOCKS = 100;
+/** Jobs listed, latest first; older ones are a `/sync-quotes status <job>` away. */
+export const HOME_JOBS = 20;
+const SOURCE_CHARS = 80;
+const DATABASE_TITLE_CHARS = 60;
+
+export interface HomeJob {
+  id: string;
+  state: JobState;
+  source: string;
+  createdAt: string;
+  counts: Pick<JobCounts, 'written' | 'alreadyPresent' | 'updated' | 'failed' | 'pending' | 'rejected' | 'duplicates'>;
+  /** The job's Slack thread: a permalink when Slack gave one, else its channel. */
+  thread: { url: string } | { channel: string } | undefined;
+  databases: { url: string; title: string }[];
+}
+
+export interface HomeInput {
+  /** The latest jobs first; at most HOME_JOBS are shown. */
+  jobs: HomeJob[];
+  /** More jobs exist than those given. */
+  moreJobs: boolean;
+  digest: { channelId: string | undefined; cron: string; timezone: string; nextRun: Date | undefined };
+  notion: NotionAccess;
+  rate: { learned: LearnedWindow | undefined; requestsPerSecond: number };
+}
+
+const STATE_WORDS: Record<JobState, string> = {
+  running: ':arrows_counterclockwise: running',
+  interrupted: ':pause_button: stopped before the end (resumable)',
+  done: ':white_check_mark: done',
+  partial: ':warning: finished with quotes not written',
+  failed: ':x: stopped: Notion could not be written',
+  cancelled: ':no_entry_sign: cancelled',
+};
+
+export function homeView(input: HomeInput): HomeView {
+  const blocks: KnownBlock[] = [
+    header('Quote Sync'),
+    context('Quotes into Notion, exactly once. `/sync-quotes help` lists what you can ask for.'),
+    header('Set-up'),
+    ...healthBlocks(input),
+    header('Daily digest'),
+    section(digestText(input.digest)),
+    header('Recent jobs'),
+  ];
+  const shown = input.jobs.slice(0, HOME_JOBS);
+  if (shown.length === 0) {
+    blocks.push(section('No jobs yet. Upload a CSV or JSON file of quotes to a channel I am in, or use `/sync-quotes <link>`.'));
+  }
+  for (const job of shown) blocks.push(section(jobText(job)));
+  if (input.moreJobs || input.jobs.length > shown.length) {
+    blocks.push(context('Older jobs are not listed here: `/sync-quotes status <job>` shows any job.'));
+  }
+  return { type: 'home', blocks: capBlocks(blocks) };
+}
+
+function healthBlocks(input: HomeInput): KnownBlock[] {
+  const { notion, rate } = input;
+  const checked = `checked ${slackDate(new Date(notion.checkedAt))}`;
+  const notionText = notion.ok
+    ? `:large_green_circle: *Notion*: the token works and the ${notion.target.kind === 'database' ? 'database' : 'parent page'} is shared with the integration${notion.url ? ` (<${notion.url}|open it>)` : ''}.`
+    : `:red_circle: *Notion*: ${notion.message}\n*What to do:* ${notion.action}`;
+  return [section(notionText), context(checked), section(rateText(rate))];
+}
+
+function rateText(rate: HomeInput['rate']): string {
+  const ceiling = `NOTION_REQUESTS_PER_SECOND caps it at ${rate.requestsPerSecond}/s`;
+  if (!rate.learned) {
+    return `:hourglass: *Rate budget*: not learned yet. Jobs pace at up to ${rate.requestsPerSecond} request(s) a second (NOTION_REQUESTS_PER_SECOND) until Notion first answers 429; then its budget is learned and kept.`;
+  }
+  const { budget, windowMs } = rate.learned;
+  const perSecond = budget / (windowMs / 1000);
+  const tight =
+    perSecond < 1
+      ? '\n*Note:* under one request a second, a batch of 1,000 quotes takes about ' +
+        `${slackDuration((1000 / budget) * (windowMs / 1000))}. Nothing to do; a workspace on a larger Notion plan gets a larger budget.`
+      : '';
+  return `:bar_chart: *Rate budget*: learned from Notion, ${budget} request(s) per ${Math.round(windowMs / 1000)} s window (${ceiling}). Jobs keep within it.${tight}`;
+}
+
+function digestText(d: HomeInput['digest']): string {
+  if (!d.channelId) {
+    return 'Off: set DIGEST_CHANNEL_ID to a channel I am in (and, if you like, DIGEST_CRON and DIGEST_TZ), then restart the app. `/sync-quotes digest` posts one now in any channel.';
+  }
+  const when = d.nextRun ? `next run ${slackDate(d.nextRun)}` : 'next run unknown';
+  return `Posted in <#${d.channelId}> on \`${escapeMrkdwn(d.cron)}\` (${escapeMrkdwn(d.timezone)}): ${when}. \`/sync-quotes digest\` posts one now.`;
+}
+
+function jobText(job: HomeJob): string {
+  const c = job.counts;
+  const state = STATE_WORDS[job.state];
+  const updated = c.updated ? ` · ${c.updated} updated` : '';
+  const head = [
+    `\`${job.id}\` *${escapeMrkdwn(truncate(job.source, SOURCE_CHARS))}*: ${state}`,
+    `${c.written} written · ${c.alreadyPresent} already there${updated} · ${c.failed} not written · ${c.pending} to write · ${c.rejected} rejected · ${c.duplicates} duplicate(s)`,
+    slackDate(new Date(job.createdAt)),
+  ].join('\n');
+  const links = [
+    ...(job.thread ? ['url' in job.thread ? `<${job.thread.url}|thread>` : `<#${job.thread.channel}>`] : []),
+    ...job.databases.map((d) => `<${d.url}|${escapeMrkdwn(truncate(d.title || 'Notion database', DATABASE_TITLE_CHARS)).replace(/\|/g, '¦')}>`),
+  ];
+  return withLinks(head, links, SLACK_MAX_SECTION_CHARS);
+}
+
+/**
+ * `head` and as many whole links as fit in `max` characters (a chunked job has a database per
+ * chunk); the rest counted. A link is never cut: half a link is broken mrkdwn.
+ */
+function withLinks(head: string, links: string[], max: number): string {
+  let text = head;
+  for (let i = 0; i < links.length; i++) {
+    const rest = links.length - i - 1;
+    const more = rest > 0 ? ` · and ${rest} more` : '';
+    const next = `${text} · ${links[i]}`;
+    if (next.length + more.length > max) return `${text} · and ${links.length - i} more`;
+    text = next;
+  }
+  return text;
+}
+
+function header(text: string): KnownBlock {
+  return { type: 'header', text: { type: 'plain_text', text: truncate(text, SLACK_MAX_HEADER_CHARS) } };
+}
+
+function context(text: string): KnownBlock {
+  return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, SLACK_MAX_SECTION_CHARS) }] };
+}
+
+function section(text: string): SectionBlock {
+  return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, SLACK_MAX_SECTION_CHARS) } };
+}
+
+/** Slack shows a date token in each reader's own time zone; the text after | is for clients that cannot. */
+function slackDate(date: Date): string {
+  const seconds = Math.floor(date.getTime() / 1000);
+  return `<!date^${seconds}^{date_short_pretty} {time}|${date.toISOString().slice(0, 16).replace('T', ' ')} UTC>`;
+}
+
+function capBlocks(blocks: KnownBlock[]): KnownBlock[] {
+  if (blocks.length <= HOME_MAX_BLOCKS) return blocks;
+  return [...blocks.slice(0, HOME_MAX_BLOCKS - 1), context('Part of this page was left out to keep within what Slack shows.')];
+}
