@@ -18,6 +18,18 @@ import { SlackJobs } from './jobs.js';
 /** Slack sends an upload's two events within a second or so of each other. */
 export const DEFAULT_FILE_SHARED_GRACE_MS = 2000;
 
+/** How the app takes an upload up; see AppContext.uploads. */
+export interface UploadSettings {
+  /** files.info is asked this many times while it answers `file_not_found`, as it does for a moment right after an upload. */
+  fileInfoAttempts: number;
+  /** The wait before the second of those tries; it doubles for each try after. */
+  fileInfoRetryMs: number;
+  /** A claim on an upload still without a job after this long was left by a process that stopped: the next delivery takes it over. */
+  claimTakeoverMs: number;
+}
+
+export const DEFAULT_UPLOAD_SETTINGS: Readonly<UploadSettings> = Object.freeze({ fileInfoAttempts: 4, fileInfoRetryMs: 500, claimTakeoverMs: 60_000 });
+
 export interface AppContext {
   config: Config;
   logger: Logger;
@@ -31,6 +43,7 @@ export interface AppContext {
    * of the same upload, which carries its thread and its words (say, `update`), goes first.
    */
   fileSharedGraceMs: number;
+  uploads: UploadSettings;
 }
 
 export interface AppOptions {
@@ -46,6 +59,8 @@ export interface AppOptions {
   leaseTtlMs?: number;
   /** See AppContext.fileSharedGraceMs; default DEFAULT_FILE_SHARED_GRACE_MS. */
   fileSharedGraceMs?: number;
+  /** See AppContext.uploads; each unset one is DEFAULT_UPLOAD_SETTINGS'. */
+  uploads?: Partial<UploadSettings>;
   random?: () => number;
 }
 
@@ -143,6 +158,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     jobs,
     onStop: (stop) => void stoppers.push(stop),
     fileSharedGraceMs: options.fileSharedGraceMs ?? DEFAULT_FILE_SHARED_GRACE_MS,
+    uploads: { ...DEFAULT_UPLOAD_SETTINGS, ...options.uploads },
   };
   app.error(async (error) => {
     // Listeners answer people themselves; what reaches here is a bug, kept in the log only.

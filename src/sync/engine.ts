@@ -12,6 +12,7 @@ import { NotionGateway } from '../notion/gateway.js';
 import type { RequestPacer } from '../notion/pacer.js';
 import { parseQuotes } from '../quotes/parse/index.js';
 import type { JobStore, JobTarget, SyncJob } from '../store/index.js';
+import type { ClaimOptions } from '../store/triggers.js';
 import { sleepEndingOnAbort } from '../time/sleep.js';
 import { breakerFor } from './breaker.js';
 import { writeFallbackCsv } from './fallback.js';
@@ -112,9 +113,22 @@ export class SyncEngine {
     this.deps.store.jobs.setState(jobId, 'cancelled', note);
   }
 
-  /** One trigger (say, one Slack upload delivered twice) starts at most one job: true for the first claim only. */
-  claimTrigger(key: string): boolean {
-    return this.deps.store.triggers.claim(key);
+  /**
+   * One trigger (say, one Slack upload delivered twice) starts at most one job: true for the first
+   * claim only, or for the take-over of a claim that never led to a job (see ClaimOptions).
+   */
+  claimTrigger(key: string, options: ClaimOptions = {}): boolean {
+    return this.deps.store.triggers.claim(key, options);
+  }
+
+  /** The claim of `key` started `jobId`: settled for good, never taken over. */
+  bindTrigger(key: string, jobId: string): void {
+    this.deps.store.triggers.bind(key, jobId);
+  }
+
+  /** The claim of `key` did not lead to a job and may still: a later delivery can claim it again. */
+  releaseTrigger(key: string): void {
+    this.deps.store.triggers.release(key);
   }
 
   /** Stops the pacer's timers and remembers what it learned; call before closing the store. */

@@ -216,6 +216,7 @@ export class LocalSlack {
   private readonly botRemovedFrom = new Set<string>();
   private readonly lastCall = new Map<string, number>();
   private readonly injected = new Map<string, string[]>();
+  private readonly filesNotFound = new Map<string, number>();
   private readonly uploads = new Map<string, { filename: string; length: number; content?: string; bytes?: Buffer }>();
   private tsCounter = 0;
   readonly files = new Map<string, SlackFileRecord>();
@@ -319,6 +320,14 @@ export class LocalSlack {
     const list = this.injected.get(method) ?? [];
     for (let i = 0; i < count; i++) list.push(error);
     this.injected.set(method, list);
+  }
+
+  /**
+   * The next `count` files.info calls for `fileId` answer `file_not_found`, as Slack does for a
+   * moment right after an upload.
+   */
+  fileNotFoundNext(fileId: string, count = 1): void {
+    this.filesNotFound.set(fileId, (this.filesNotFound.get(fileId) ?? 0) + count);
   }
 
   /** The messages of a thread, parent first. */
@@ -591,7 +600,9 @@ export class LocalSlack {
       }
       case 'files.info': {
         const file = p.file ? this.files.get(p.file) : undefined;
-        if (!file) throw new Error('file_not_found');
+        const hidden = p.file ? (this.filesNotFound.get(p.file) ?? 0) : 0;
+        if (hidden > 0) this.filesNotFound.set(p.file!, hidden - 1);
+        if (!file || hidden > 0) throw new Error('file_not_found');
         return { file: this.fileObject(file), comments: [], response_metadata: { next_cursor: '' } };
       }
       case 'files.getUploadURLExternal': {

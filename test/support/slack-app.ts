@@ -167,6 +167,7 @@ export async function startSlackApp(
       routes,
       updateIntervalMs: 0,
       fileSharedGraceMs: 30,
+      uploads: { fileInfoRetryMs: 10 },
       random: seededRandom(1),
       ...options.app,
     });
