@@ -4,12 +4,14 @@ import type { AppContext, AppRoute } from '../src/slack/app.js';
 import { digestSubcommand, register as registerDigest } from './digest.js';
 import { register as registerFileUpload } from './file-upload.js';
 import { gumloopSubcommands, gumloopWebhook } from './gumloop.js';
+import { register as registerJobButtons } from './job-buttons.js';
 import { register as registerSyncQuotes } from './sync-quotes.js';
 
 export function register(app: App, context: AppContext): void {
   registerSyncQuotes(app, context, { ...gumloopSubcommands(context), ...digestSubcommand(app, context) });
   registerFileUpload(app, context);
   registerDigest(app, context);
+  registerJobButtons(app, context);
 }
 
 export const routes: AppRoute[] = [gumloopWebhook];
