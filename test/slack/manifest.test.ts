@@ -6,11 +6,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { COMMAND } from '../../commands/sync-quotes.js';
 
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
 const manifest = JSON.parse(readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8')) as {
   display_information: { name: string; description: string; long_description: string };
   features: { bot_user: { display_name: string }; slash_commands: { command: string; usage_hint: string; description: string }[] };
   oauth_config: { scopes: { bot: string[] } };
-  settings: { event_subscriptions: { bot_events: string[] }; socket_mode_enabled: boolean };
+  settings: { event_subscriptions: { bot_events: string[] }; interactivity: { is_enabled: boolean; request_url?: string }; socket_mode_enabled: boolean };
 };
 
 describe('manifest.json', () => {
@@ -34,5 +36,12 @@ describe('manifest.json', () => {
       ['channels:history', 'chat:write', 'commands', 'files:read', 'files:write', 'groups:history'].sort(),
     );
     expect(manifest.settings.socket_mode_enabled).toBe(true);
+  });
+
+  it('turns interactivity on for the job message buttons, and the README says where HTTP mode sends them', () => {
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+    // Socket Mode needs no URL; HTTP mode posts presses to the same path as events and commands.
+    expect(manifest.settings.interactivity.request_url).toBeUndefined();
+    expect(readme).toMatch(/"request_url": "https:\/\/<host>\/slack\/events"` to `event_subscriptions` and to `interactivity`/);
   });
 });
