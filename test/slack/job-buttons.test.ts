@@ -128,6 +128,29 @@ describe('the buttons of a job message', () => {
     expect(buttons(root())).toEqual(['job_retry']);
   });
 
+  it('a job waiting its turn shows Cancel; a press keeps it from starting and leaves Retry to start it later', async () => {
+    h = await startSlackApp({ notion: { rateLimit: { requestsPerSecond: 40 } }, env: { NOTION_REQUESTS_PER_SECOND: '40' } });
+    const harness = h;
+    const link = await serveCsv(recordsToCsv(makeQuoteRecords(160, 54)));
+    const first = harness.nextJob();
+    await harness.driver.command(link);
+    const running = await first;
+    const upload = harness.slack.userUpload({ channel: CHANNEL, user: USER, name: 'second.csv', content: recordsToCsv(makeQuoteRecords(6, 55)) });
+    const second = harness.nextJob();
+    await harness.driver.event(upload.message);
+    const queued = await second;
+    const waiting = () => jobMessage(harness, queued.id);
+    await harness.slack.waitFor(() => waiting().text.includes('is waiting for 1 job(s) ahead of it'), 'the queued note');
+    expect(buttons(waiting())).toEqual(['job_cancel']);
+
+    await harness.driver.press(waiting(), 'job_cancel');
+    await harness.slack.waitFor(() => harness.slack.thread(CHANNEL, upload.message.ts).some((m) => m.text === `Cancelled by <@${USER}>.`), 'who cancelled');
+    await harness.driver.command(`cancel ${running.id}`);
+    expect(await harness.app.context.jobs.finished(queued.id)).toBeUndefined();
+    expect(waiting().text).toBe(`Job \`${queued.id}\` was cancelled before it started. \`/sync-quotes retry ${queued.id}\` starts it later.`);
+    expect(buttons(waiting())).toEqual(['job_retry']);
+  });
+
   it('a press by someone outside ALLOWED_USER_IDS gets the refusal privately and changes nothing', async () => {
     h = await startSlackApp({ env: { ALLOWED_USER_IDS: BOSS } });
     const { job, thread } = await jobStoppedByFullWorkspace(h, BOSS);
