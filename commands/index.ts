@@ -5,6 +5,7 @@ import { digestSubcommand, register as registerDigest } from './digest.js';
 import { register as registerFileUpload } from './file-upload.js';
 import { gumloopSubcommands, gumloopWebhook } from './gumloop.js';
 import { register as registerHomeTab } from './home-tab.js';
+import { register as registerJobButtons } from './job-buttons.js';
 import { register as registerSyncQuotes } from './sync-quotes.js';
 
 export function register(app: App, context: AppContext): void {
@@ -12,6 +13,7 @@ export function register(app: App, context: AppContext): void {
   registerFileUpload(app, context);
   registerDigest(app, context);
   registerHomeTab(app, context);
+  registerJobButtons(app, context);
 }
 
 export const routes: AppRoute[] = [gumloopWebhook];

@@ -13,6 +13,7 @@ import type { SyncJob } from '../store/index.js';
 import type { JobReporter, SyncEngine, SyncSource } from '../sync/engine.js';
 import type { SyncReport } from '../sync/report.js';
 import { JobSlots, type JobOutcome } from './job-slots.js';
+import { jobMessage, type JobAction } from './job-message.js';
 import { jobLine, statusText } from './messages.js';
 import { SlackThreadReporter } from './thread.js';
 
@@ -59,11 +60,19 @@ export interface Submitted {
   alreadyRunning: boolean;
 }
 
+/** What a person's cancel or retry came to: whether this request did it, and the sentence for them. */
+export interface JobActionOutcome {
+  applied: boolean;
+  reply: string;
+}
+
 export class SlackJobs {
   /** `submitted` when a trigger queued a job; `finished` when a job's run ended (its Slack calls included). */
   readonly events = new EventEmitter<{ submitted: [SyncJob]; finished: [string, SyncReport | undefined] }>();
   private readonly queue = new PQueue({ concurrency: 1 });
   private readonly slots = new JobSlots();
+  /** Jobs whose retry is posting its message: not yet queued, already claimed. */
+  private readonly retrying = new Set<string>();
 
   constructor(private readonly deps: SlackJobsDeps) {}
 
@@ -74,10 +83,14 @@ export class SlackJobs {
     return { channel, ts, threadTs: threadTs ?? ts };
   }
 
-  /** Replaces a job message with a sentence, for a trigger that ended before a job could start. */
-  async say(message: JobMessage, text: string): Promise<void> {
+  /**
+   * Replaces a job message with a sentence, for a trigger that ended before a job could start, or a
+   * job waiting its turn. Its blocks are replaced too (Slack keeps them on an edit without blocks),
+   * with the buttons given.
+   */
+  async say(message: JobMessage, text: string, options: { jobId?: string; actions?: readonly JobAction[] } = {}): Promise<void> {
     try {
-      await this.deps.client.chat.update({ channel: message.channel, ts: message.ts, text });
+      await this.deps.client.chat.update({ channel: message.channel, ts: message.ts, ...jobMessage(text, options.jobId, options.actions ?? []) });
     } catch (error) {
       this.deps.logger.warn({ channel: message.channel, error: slackFailure(error) }, 'slack call failed');
     }
@@ -116,13 +129,30 @@ export class SlackJobs {
 
   /** Writes what a job left unwritten, in a new message of the job's thread (or of `channel`). Returns the reply for the person. */
   async retry(jobId: string, who: { user?: string; channel: string }): Promise<string> {
+    return (await this.retryJob(jobId, who)).reply;
+  }
+
+  /**
+   * `retry`, saying whether this call started it. A retry is claimed before its message is posted,
+   * so two at once (a double press, two people, a press and a command) start one.
+   */
+  async retryJob(jobId: string, who: { user?: string; channel: string }): Promise<JobActionOutcome> {
+    if (this.slots.isActive(jobId) || this.retrying.has(jobId)) return { applied: false, reply: `Job \`${jobId}\` is already running.` };
+    this.retrying.add(jobId);
+    try {
+      return await this.startRetry(jobId, who);
+    } finally {
+      this.retrying.delete(jobId);
+    }
+  }
+
+  private async startRetry(jobId: string, who: { user?: string; channel: string }): Promise<JobActionOutcome> {
     const { store } = this.deps.engine;
     const job = store.jobs.get(jobId);
-    if (!job) return `There is no job \`${jobId}\`. \`/sync-quotes status\` lists the latest ones.`;
-    if (this.slots.isActive(jobId)) return `Job \`${jobId}\` is already running.`;
+    if (!job) return { applied: false, reply: `There is no job \`${jobId}\`. \`/sync-quotes status\` lists the latest ones.` };
     const failedBefore = store.quotes.counts(jobId).failed;
     const left = store.quotes.toWrite(jobId).length + failedBefore;
-    if (left === 0) return `Job \`${jobId}\` has nothing left to write: every valid quote is in Notion.`;
+    if (left === 0) return { applied: false, reply: `Job \`${jobId}\` has nothing left to write: every valid quote is in Notion.` };
     const home = slackOrigin(job.origin);
     let message: JobMessage;
     try {
@@ -133,31 +163,43 @@ export class SlackJobs {
       );
     } catch (error) {
       this.deps.logger.warn({ jobId, error: slackFailure(error) }, 'cannot post the retry');
-      return `I could not post in the job's channel (${slackFailure(error)}), so the retry did not start. Invite me there with \`/invite @Quote Sync\` and try again.`;
+      return { applied: false, reply: `I could not post in the job's channel (${slackFailure(error)}), so the retry did not start. Invite me there with \`/invite @Quote Sync\` and try again.` };
     }
     const origin: SlackOrigin = { ...(home ?? { kind: 'slack', trigger: 'command' }), channel: message.channel, threadTs: message.threadTs, messageTs: message.ts };
     this.deps.engine.requeueFailed(jobId);
     this.deps.engine.setOrigin(jobId, origin);
     this.enqueue(jobId, origin, true);
-    return `Retrying job \`${jobId}\`: ${left} quote(s) to write. Follow it in the job's thread.`;
+    return { applied: true, reply: `Retrying job \`${jobId}\`: ${left} quote(s) to write. Follow it in the job's thread.` };
   }
 
   /** Stops a job; the request in flight finishes first. Returns the reply for the person. */
   cancel(jobId: string, who: { user?: string } = {}): string {
+    return this.cancelJob(jobId, who).reply;
+  }
+
+  /** `cancel`, saying whether this call cancelled the job (a second cancel of the same run does not). */
+  cancelJob(jobId: string, who: { user?: string } = {}): JobActionOutcome {
     const { store } = this.deps.engine;
     const job = store.jobs.get(jobId);
-    if (!job) return `There is no job \`${jobId}\`.`;
+    if (!job) return { applied: false, reply: `There is no job \`${jobId}\`.` };
+    const slot = this.slots.get(jobId);
+    if (this.slots.isActive(jobId) && slot?.cancelledBy !== undefined) {
+      return { applied: false, reply: `Job \`${jobId}\` is already being cancelled (${slot.cancelledBy.replace(/\.$/, '').replace(/^Cancelled/, 'cancelled')}).` };
+    }
     const by = who.user ? `Cancelled by <@${who.user}>.` : 'Cancelled.';
     const was = this.slots.cancel(jobId, by);
     if (was === 'running') {
-      return `Cancelling job \`${jobId}\`: the Notion request in flight finishes, then it stops. \`/sync-quotes retry ${jobId}\` writes the rest later.`;
+      return {
+        applied: true,
+        reply: `Cancelling job \`${jobId}\`: the Notion request in flight finishes, then it stops. \`/sync-quotes retry ${jobId}\` writes the rest later.`,
+      };
     }
     if (was === 'queued') {
-      return `Job \`${jobId}\` was waiting its turn; it will not start. \`/sync-quotes retry ${jobId}\` starts it later.`;
+      return { applied: true, reply: `Job \`${jobId}\` was waiting its turn; it will not start. \`/sync-quotes retry ${jobId}\` starts it later.` };
     }
-    if (job.state === 'done' || job.state === 'cancelled') return `Job \`${jobId}\` has already ended (${job.state}).`;
+    if (job.state === 'done' || job.state === 'cancelled') return { applied: false, reply: `Job \`${jobId}\` has already ended (${job.state}).` };
     this.deps.engine.cancel(jobId, by);
-    return `Job \`${jobId}\` is cancelled; it will not be resumed. \`/sync-quotes retry ${jobId}\` writes the rest later.`;
+    return { applied: true, reply: `Job \`${jobId}\` is cancelled; it will not be resumed. \`/sync-quotes retry ${jobId}\` writes the rest later.` };
   }
 
   /** One job in detail, or the latest ones. */
@@ -215,6 +257,7 @@ export class SlackJobs {
       void this.say(
         { channel: origin.channel, ts: origin.messageTs, threadTs: origin.threadTs },
         `Job \`${jobId}\` is waiting for ${ahead} job(s) ahead of it: one job writes at a time, so they do not collide in Notion.`,
+        { jobId, actions: ['cancel'] },
       );
     }
   }
@@ -226,7 +269,10 @@ export class SlackJobs {
     if (!start.started) {
       engine.cancel(jobId, start.cancelledBy);
       this.slots.cancelApplied(jobId);
-      await this.say(message, `Job \`${jobId}\` was cancelled before it started. \`/sync-quotes retry ${jobId}\` starts it later.`);
+      await this.say(message, `Job \`${jobId}\` was cancelled before it started. \`/sync-quotes retry ${jobId}\` starts it later.`, {
+        jobId,
+        actions: ['retry'],
+      });
       return undefined;
     }
     const thread = new SlackThreadReporter({

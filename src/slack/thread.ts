@@ -1,6 +1,7 @@
 /**
  * One job narrated in one Slack thread: a first message, edited live with the progress (at most
- * one chat.update per interval, as Slack's Tier 3 allows, and always the final state), alerts
+ * one chat.update per interval, as Slack's Tier 3 allows, and always the final state) and carrying
+ * the buttons that apply (Cancel while it runs, Retry when it stopped short), alerts
  * as replies, a summary at the end, and the CSV of what was not written attached to the thread.
  * Slack calls run one after another; a failed call is logged and never stops the job.
  */
@@ -12,6 +13,7 @@ import type { JobProgress, JobReporter } from '../sync/engine.js';
 import type { SyncReport } from '../sync/report.js';
 import type { WriterEvent } from '../sync/writer-events.js';
 import { sleepEndingOnAbort } from '../time/sleep.js';
+import { actionsWhenEnded, jobMessage, RUNNING_ACTIONS, type JobAction } from './job-message.js';
 import { alertText, fallbackComment, introText, progressText, summaryText } from './messages.js';
 
 /** chat.update is Tier 3 (about 50 a minute); one edit per 2 s leaves room for the rest. */
@@ -34,6 +36,7 @@ export class SlackThreadReporter implements JobReporter {
   /** The job's own message, edited with the progress. */
   private messageTs: string | undefined;
   private intro = '';
+  private jobId: string | undefined;
   private chain: Promise<void> = Promise.resolve();
   private lastEdit = Number.NEGATIVE_INFINITY;
   private latest: JobProgress | undefined;
@@ -54,6 +57,7 @@ export class SlackThreadReporter implements JobReporter {
   }
 
   async started(info: Parameters<NonNullable<JobReporter['started']>>[0]): Promise<void> {
+    this.jobId = info.job.id;
     this.intro = introText({
       jobId: info.job.id,
       source: this.o.source,
@@ -66,12 +70,12 @@ export class SlackThreadReporter implements JobReporter {
       if (this.messageTs) {
         // An edit like the progress ones: it counts towards their pace.
         await this.untilEditAllowed();
-        await this.o.client.chat.update({ channel: this.o.channel, ts: this.messageTs, text: this.intro });
+        await this.o.client.chat.update({ channel: this.o.channel, ts: this.messageTs, ...this.content(this.intro, RUNNING_ACTIONS) });
         return;
       }
       const res = await this.o.client.chat.postMessage({
         channel: this.o.channel,
-        text: this.intro,
+        ...this.content(this.intro, RUNNING_ACTIONS),
         ...(this.o.threadTs ? { thread_ts: this.o.threadTs } : {}),
       });
       this.messageTs = res.ts;
@@ -88,7 +92,7 @@ export class SlackThreadReporter implements JobReporter {
       this.editQueued = false;
       const latest = this.latest;
       if (!latest || !this.messageTs) return;
-      await this.o.client.chat.update({ channel: this.o.channel, ts: this.messageTs, text: progressText(this.intro, latest) });
+      await this.o.client.chat.update({ channel: this.o.channel, ts: this.messageTs, ...this.content(progressText(this.intro, latest), RUNNING_ACTIONS) });
     });
   }
 
@@ -104,9 +108,9 @@ export class SlackThreadReporter implements JobReporter {
   async finished(report: SyncReport): Promise<void> {
     this.enqueue('post the summary', async () => {
       await this.untilEditAllowed();
-      const text = summaryText(this.intro, report);
-      if (this.messageTs) await this.o.client.chat.update({ channel: this.o.channel, ts: this.messageTs, text });
-      else await this.o.client.chat.postMessage({ channel: this.o.channel, text, ...(this.threadTs ? { thread_ts: this.threadTs } : {}) });
+      const content = this.content(summaryText(this.intro, report), actionsWhenEnded(report.state), report.jobId);
+      if (this.messageTs) await this.o.client.chat.update({ channel: this.o.channel, ts: this.messageTs, ...content });
+      else await this.o.client.chat.postMessage({ channel: this.o.channel, ...content, ...(this.threadTs ? { thread_ts: this.threadTs } : {}) });
     });
     const csv = report.fallbackCsv;
     if (csv) {
@@ -123,6 +127,11 @@ export class SlackThreadReporter implements JobReporter {
       });
     }
     await this.chain;
+  }
+
+  /** The job message's text and blocks, with the buttons that apply now. */
+  private content(text: string, actions: readonly JobAction[], jobId = this.jobId): ReturnType<typeof jobMessage> {
+    return jobMessage(text, jobId, actions);
   }
 
   /** Waits until one interval has passed since the last edit was sent, and stamps this one. */

@@ -568,7 +568,8 @@ export class LocalSlack {
         if (!message) throw new Error('message_not_found');
         const { text, blocks } = messageContent(p);
         message.text = text;
-        message.blocks = blocks;
+        // As Slack does: an edit without `blocks` keeps the message's blocks; `[]` removes them.
+        if (p.blocks !== undefined) message.blocks = blocks?.length ? blocks : undefined;
         message.history.push(text);
         return { channel, ts: message.ts, text };
       }
@@ -716,8 +717,37 @@ function messageContent(p: Record<string, string>): { text: string; blocks: unkn
   const text = p.text ?? '';
   if (!text && !blocks?.length) throw new Error('no_text');
   if (text.length > MAX_TEXT_CHARS) throw new Error('msg_too_long');
-  if (blocks && blocks.length > MAX_BLOCKS) throw new Error('invalid_blocks');
+  if (blocks && (blocks.length > MAX_BLOCKS || !blocks.every(validBlock))) throw new Error('invalid_blocks');
   return { text, blocks };
+}
+
+/** Block Kit's documented limits for the blocks the app sends: sections, and buttons in an actions block. */
+function validBlock(block: unknown): boolean {
+  const b = block as {
+    type?: string;
+    text?: { text?: string };
+    fields?: { text?: string }[];
+    elements?: { type?: string; action_id?: string; value?: string; text?: { text?: string } }[];
+  };
+  if (b.type === 'section') {
+    // A section has text (at most 3000 characters), fields (at most 10, 2000 each), or both.
+    const textOk = b.text === undefined || (typeof b.text.text === 'string' && b.text.text.length >= 1 && b.text.text.length <= 3000);
+    const fieldsOk = b.fields === undefined || (b.fields.length <= 10 && b.fields.every((f) => (f.text ?? '').length <= 2000));
+    return textOk && fieldsOk && (b.text !== undefined || b.fields !== undefined);
+  }
+  if (b.type === 'actions') {
+    const elements = b.elements ?? [];
+    return (
+      elements.length >= 1 &&
+      elements.length <= 25 &&
+      elements.every(
+        (e) =>
+          e.type !== 'button' ||
+          ((e.action_id ?? '').length <= 255 && (e.value ?? '').length <= 2000 && (e.text?.text ?? '').length >= 1 && (e.text?.text ?? '').length <= 75),
+      )
+    );
+  }
+  return typeof b.type === 'string';
 }
 
 export async function startSlackServer(options: LocalSlackOptions = {}): Promise<LocalSlack> {

@@ -6,11 +6,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { COMMAND } from '../../commands/sync-quotes.js';
 
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
 const manifest = JSON.parse(readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8')) as {
   display_information: { name: string; description: string; long_description: string };
   features: { bot_user: { display_name: string }; app_home?: { home_tab_enabled?: boolean }; slash_commands: { command: string; usage_hint: string; description: string }[] };
   oauth_config: { scopes: { bot: string[] } };
-  settings: { event_subscriptions: { bot_events: string[] }; socket_mode_enabled: boolean };
+  settings: { event_subscriptions: { bot_events: string[] }; interactivity: { is_enabled: boolean; request_url?: string }; socket_mode_enabled: boolean };
 };
 
 describe('manifest.json', () => {
@@ -39,5 +41,12 @@ describe('manifest.json', () => {
   it('turns the Home tab on and subscribes to app_home_opened, which needs no scope (nor do views.publish and chat.getPermalink)', () => {
     expect(manifest.features.app_home?.home_tab_enabled).toBe(true);
     expect(manifest.settings.event_subscriptions.bot_events).toContain('app_home_opened');
+  });
+
+  it('turns interactivity on for the job message buttons, and the README says where HTTP mode sends them', () => {
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+    // Socket Mode needs no URL; HTTP mode posts presses to the same path as events and commands.
+    expect(manifest.settings.interactivity.request_url).toBeUndefined();
+    expect(readme).toMatch(/"request_url": "https:\/\/<host>\/slack\/events"` to `event_subscriptions` and to `interactivity`/);
   });
 });

@@ -16,6 +16,7 @@ import {
   type LocalSlack,
   type LocalSlackOptions,
   type SlackEvent,
+  type SlackMessage,
   type SlashCommandMessage,
 } from '../fakes/local-slack.js';
 import { fastEnv, seededRandom, tempDbPath } from './harness.js';
@@ -41,6 +42,18 @@ export interface CommandDelivery extends Delivery {
   responseId: string;
   /** The acknowledgement's body, the message Slack shows the person; throws when the body is not one. */
   reply(): SlashCommandMessage;
+}
+
+export interface ActionDelivery extends Delivery {
+  /** The id in the action's response_url: `slack.commandResponse(responseId)` is what the app posted there. */
+  responseId: string;
+}
+
+/** An actions block as the app sends it, the fields a press reads. */
+interface ButtonBlock {
+  type: string;
+  block_id?: string;
+  elements?: { type: string; action_id: string; value?: string; style?: string; text: { type: 'plain_text'; text: string } }[];
 }
 
 export class SlackDriver {
@@ -116,6 +129,63 @@ export class SlackDriver {
   /** A person opens the app's Home tab: the `app_home_opened` event, as an Events API delivery. */
   async appHomeOpened(user = USER, tab: 'home' | 'messages' = 'home'): Promise<Delivery> {
     return this.event({ type: 'app_home_opened', user, channel: 'D0HOME00000', tab, event_ts: `${Date.now() / 1000}` });
+  }
+
+  /**
+   * A person presses a button of a message, as Slack sends it: a signed form POST to the events URL
+   * with `payload=<JSON>` of type `block_actions`. Throws when the message has no such button (there
+   * is nothing to press). The ack is the delivery; `responseId` names the action's response_url.
+   */
+  async press(message: SlackMessage, actionId: string, options: { user?: string } = {}): Promise<ActionDelivery> {
+    const payload = this.blockActionsPayload(message, actionId, options);
+    const delivery = await this.post('/slack/events', new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+    return { ...delivery, responseId: payload.response_url.split('/')[5]! };
+  }
+
+  /** The `block_actions` payload of a button press on a message the app posted (Slack's documented fields). */
+  blockActionsPayload(message: SlackMessage, actionId: string, options: { user?: string } = {}) {
+    const found = (message.blocks ?? [])
+      .map((block) => block as ButtonBlock)
+      .flatMap((block) => (block.type === 'actions' ? (block.elements ?? []).map((element) => ({ block, element })) : []))
+      .find(({ element }) => element.type === 'button' && element.action_id === actionId);
+    if (!found) throw new Error(`the message ${message.ts} has no button ${actionId}`);
+    const user = options.user ?? USER;
+    const { block, element } = found;
+    return {
+      type: 'block_actions' as const,
+      user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: this.slack.teamId },
+      api_app_id: 'A0LOCAL',
+      token: 'legacy-verification-token',
+      container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
+      trigger_id: `${Date.now()}.${randomUUID()}`,
+      team: { id: this.slack.teamId, domain: 'local' },
+      enterprise: null,
+      is_enterprise_install: false,
+      channel: { id: message.channel, name: 'quotes' },
+      message: {
+        type: 'message',
+        subtype: 'bot_message',
+        bot_id: 'B0BOT',
+        user: this.slack.botUserId,
+        text: message.text,
+        ts: message.ts,
+        ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
+        blocks: message.blocks,
+      },
+      state: { values: {} },
+      response_url: this.slack.responseUrl(),
+      actions: [
+        {
+          action_id: element.action_id,
+          block_id: block.block_id ?? '',
+          text: element.text,
+          ...(element.value !== undefined ? { value: element.value } : {}),
+          ...(element.style ? { style: element.style } : {}),
+          type: 'button',
+          action_ts: (Date.now() / 1000).toFixed(6),
+        },
+      ],
+    };
   }
 
   /** An Events API delivery over HTTP; `retryNum` marks Slack's redelivery of the same event id. */
