@@ -39,6 +39,31 @@ export function register(app: App, context: AppContext): void {
       );
     }
   });
+  // "Sync to Notion" on a message that carries a file: for files shared before the bot was
+  // invited (no event came), or shared again on purpose. The file's thread hears the job.
+  app.shortcut({ callback_id: SYNC_SHORTCUT_ID, type: 'message_action' }, async ({ shortcut, ack, client, respond, context: bolt }) => {
+    await ack();
+    const message = shortcut.message as { ts: string; thread_ts?: string; files?: SlackFile[] };
+    const files = (message.files ?? []).filter((f) => quoteFileFormat(f) !== undefined);
+    if (files.length === 0) {
+      await respond({ response_type: 'ephemeral', text: 'That message carries no CSV or JSON file to sync.' }).catch(() => undefined);
+      return;
+    }
+    for (const file of files) {
+      await handleUpload(
+        {
+          channel: shortcut.channel.id,
+          user: shortcut.user.id,
+          file,
+          threadTs: message.thread_ts ?? message.ts,
+          botUserId: bolt.botUserId,
+        },
+        client,
+        context,
+        turns,
+      );
+    }
+  });
   app.event('file_shared', async ({ event, client, context: bolt }) => {
     // The upload's message event, with its thread and words, usually follows: let it go first.
     await sleepEndingOnAbort(context.fileSharedGraceMs);
@@ -62,6 +87,9 @@ export interface Upload {
   /** The message that carried the file said `update`: update mode. */
   update?: boolean;
 }
+
+/** The message shortcut's callback id (manifest.json). */
+export const SYNC_SHORTCUT_ID = 'sync_to_notion';
 
 /** A file uploaded with the message `update` is synced in update mode. */
 const UPDATE_WORD = /^\s*update\s*$/i;

@@ -2,6 +2,7 @@
  * manifest.json is the one source of truth for what Slack sends the app: it must declare the
  * command the code registers, the events it listens to, and only the scopes those need.
  */
+import { SYNC_SHORTCUT_ID } from '../../commands/file-upload.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { COMMAND } from '../../commands/sync-quotes.js';
@@ -41,6 +42,11 @@ describe('manifest.json', () => {
   it('turns the Home tab on and subscribes to app_home_opened, which needs no scope (nor do views.publish and chat.getPermalink)', () => {
     expect(manifest.features.app_home?.home_tab_enabled).toBe(true);
     expect(manifest.settings.event_subscriptions.bot_events).toContain('app_home_opened');
+  });
+
+  it('declares the Sync to Notion message shortcut with the callback id the app listens for', () => {
+    const shortcuts = (manifest.features as { shortcuts?: { type: string; callback_id: string; name: string }[] }).shortcuts ?? [];
+    expect(shortcuts).toEqual([expect.objectContaining({ type: 'message', callback_id: SYNC_SHORTCUT_ID, name: 'Sync to Notion' })]);
   });
 
   it('turns interactivity on for the job message buttons, and the README says where HTTP mode sends them', () => {

@@ -15,6 +15,7 @@ import {
   startSlackServer,
   type LocalSlack,
   type LocalSlackOptions,
+  type FileShareMessageEvent,
   type SlackEvent,
   type SlackMessage,
   type SlashCommandMessage,
@@ -136,6 +137,30 @@ export class SlackDriver {
    * with `payload=<JSON>` of type `block_actions`. Throws when the message has no such button (there
    * is nothing to press). The ack is the delivery; `responseId` names the action's response_url.
    */
+  /**
+   * A person runs the message shortcut `callbackId` on a message that carries files, as Slack sends
+   * it: a signed form POST to the events URL with `payload=<JSON>` of type `message_action`.
+   */
+  async messageShortcut(message: FileShareMessageEvent, callbackId: string, options: { user?: string } = {}): Promise<ActionDelivery> {
+    const user = options.user ?? USER;
+    const responseUrl = this.slack.responseUrl();
+    const payload = {
+      type: 'message_action' as const,
+      callback_id: callbackId,
+      trigger_id: `${Date.now()}.${randomUUID()}`,
+      action_ts: (Date.now() / 1000).toFixed(6),
+      message_ts: message.ts,
+      token: 'legacy-verification-token',
+      team: { id: this.slack.teamId, domain: 'local' },
+      user: { id: user, name: user.toLowerCase(), username: user.toLowerCase(), team_id: this.slack.teamId },
+      channel: { id: message.channel, name: 'quotes' },
+      message: { type: 'message', user: message.user, ts: message.ts, text: message.text, files: message.files, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}) },
+      response_url: responseUrl,
+    };
+    const delivery = await this.post('/slack/events', new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+    return { ...delivery, responseId: responseUrl.split('/')[5]! };
+  }
+
   async press(message: SlackMessage, actionId: string, options: { user?: string } = {}): Promise<ActionDelivery> {
     const payload = this.blockActionsPayload(message, actionId, options);
     const delivery = await this.post('/slack/events', new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
