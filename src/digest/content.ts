@@ -9,14 +9,21 @@
  * characters; a context block at most 10 elements. With blocks, the top-level `text` is what
  * notifications show, so it carries a one-line summary.
  */
-import type { KnownBlock, SectionBlock } from '@slack/web-api';
+import type { KnownBlock } from '@slack/web-api';
+import {
+  capBlocks,
+  escapeMrkdwn,
+  section,
+  slackDate,
+  SLACK_MAX_FIELD_CHARS,
+  SLACK_MAX_HEADER_CHARS,
+  SLACK_MAX_SECTION_CHARS,
+  truncate,
+} from '../slack/blocks.js';
+
+export { escapeMrkdwn, truncate } from '../slack/blocks.js';
 import type { JobEventKind, JobState, JobStore, SyncJob } from '../store/index.js';
 
-export const SLACK_MAX_BLOCKS = 50;
-export const SLACK_MAX_SECTION_CHARS = 3000;
-export const SLACK_MAX_FIELD_CHARS = 2000;
-export const SLACK_MAX_FIELDS = 10;
-export const SLACK_MAX_HEADER_CHARS = 150;
 
 export const DEFAULT_DIGEST_HOURS = 24;
 /** Quotes shown with their text and link. */
@@ -252,28 +259,7 @@ function bulletList(title: string, lines: string[], max: number): string {
   return text;
 }
 
-function section(text: string): SectionBlock {
-  // Lines are bounded as they are built; this only guards against a limit missed there.
-  return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, SLACK_MAX_SECTION_CHARS) } };
-}
-
-/** Slack shows a date token in each reader's own time zone; the text after | is for clients that cannot. */
-function slackDate(date: Date): string {
-  const seconds = Math.floor(date.getTime() / 1000);
-  return `<!date^${seconds}^{date_short_pretty} {time}|${date.toISOString().slice(0, 16).replace('T', ' ')} UTC>`;
-}
-
-function capBlocks(blocks: KnownBlock[]): KnownBlock[] {
-  if (blocks.length <= SLACK_MAX_BLOCKS) return blocks;
-  const note: KnownBlock = { type: 'context', elements: [{ type: 'mrkdwn', text: 'Part of the digest was left out to fit in one message.' }] };
-  return [...blocks.slice(0, SLACK_MAX_BLOCKS - 1), note];
-}
-
 /** Slack reads &, < and > as control characters in mrkdwn; everything else is shown as is. */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
@@ -286,20 +272,9 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /**
  * At most `max` UTF-16 code units (what Slack's limits count, or more), ending in "…" when cut.
  * Cuts between grapheme clusters, so neither a surrogate pair nor an emoji sequence (👨‍👩‍👧, a flag)
  * is split.
  */
-export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const budget = max - 1;
-  let out = '';
-  for (const { segment } of graphemes.segment(text)) {
-    if (out.length + segment.length > budget) break;
-    out += segment;
-  }
-  return `${out}…`;
-}

@@ -8,8 +8,8 @@
  * section's text at most 3000 characters; a header's plain text at most 150. The view never
  * carries a token or a stack trace: only the sentences built here and names from the store.
  */
-import type { HomeView, KnownBlock, SectionBlock } from '@slack/web-api';
-import { escapeMrkdwn, SLACK_MAX_HEADER_CHARS, SLACK_MAX_SECTION_CHARS, truncate } from '../digest/content.js';
+import type { HomeView, KnownBlock } from '@slack/web-api';
+import { capBlocks, context, escapeMrkdwn, header, section, slackDate, SLACK_MAX_SECTION_CHARS, truncate } from './blocks.js';
 import type { LearnedWindow } from '../notion/window-budget.js';
 import type { JobCounts, JobState } from '../store/index.js';
 import type { NotionAccess } from '../sync/setup-health.js';
@@ -69,7 +69,7 @@ export function homeView(input: HomeInput): HomeView {
   if (input.moreJobs || input.jobs.length > shown.length) {
     blocks.push(context('Older jobs are not listed here: `/sync-quotes status <job>` shows any job.'));
   }
-  return { type: 'home', blocks: capBlocks(blocks) };
+  return { type: 'home', blocks: capBlocks(blocks, HOME_MAX_BLOCKS, 'Part of this page was left out to keep within what Slack shows.') };
 }
 
 function healthBlocks(input: HomeInput): KnownBlock[] {
@@ -136,25 +136,3 @@ function withLinks(head: string, links: string[], max: number): string {
   return text;
 }
 
-function header(text: string): KnownBlock {
-  return { type: 'header', text: { type: 'plain_text', text: truncate(text, SLACK_MAX_HEADER_CHARS) } };
-}
-
-function context(text: string): KnownBlock {
-  return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, SLACK_MAX_SECTION_CHARS) }] };
-}
-
-function section(text: string): SectionBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, SLACK_MAX_SECTION_CHARS) } };
-}
-
-/** Slack shows a date token in each reader's own time zone; the text after | is for clients that cannot. */
-function slackDate(date: Date): string {
-  const seconds = Math.floor(date.getTime() / 1000);
-  return `<!date^${seconds}^{date_short_pretty} {time}|${date.toISOString().slice(0, 16).replace('T', ' ')} UTC>`;
-}
-
-function capBlocks(blocks: KnownBlock[]): KnownBlock[] {
-  if (blocks.length <= HOME_MAX_BLOCKS) return blocks;
-  return [...blocks.slice(0, HOME_MAX_BLOCKS - 1), context('Part of this page was left out to keep within what Slack shows.')];
-}
