@@ -9,6 +9,7 @@ import type { WebClient } from '@slack/web-api';
 import { slackFailure } from '../src/errors.js';
 import { refusal } from '../src/slack/access.js';
 import type { AppContext } from '../src/slack/app.js';
+import { slackOrigin } from '../src/slack/jobs.js';
 import { JOB_ACTIONS, type JobAction } from '../src/slack/job-message.js';
 
 type ButtonPress = Pick<SlackActionMiddlewareArgs<BlockAction<ButtonAction>>, 'ack' | 'body' | 'action' | 'respond'> & { client: WebClient };
@@ -24,7 +25,9 @@ export async function handleJobButton(kind: JobAction, { ack, body, action, resp
   const { config, jobs, logger } = context;
   const jobId = action.value ?? '';
   const user = body.user.id;
-  const channel = body.channel?.id ?? String(body.container.channel_id ?? '');
+  // A press on the Home tab has no channel: the job's own thread is where it happened.
+  const home = slackOrigin(context.store.jobs.get(jobId)?.origin);
+  const channel = body.channel?.id ?? (body.container.channel_id ? String(body.container.channel_id) : (home?.channel ?? ''));
   const privately = (text: string) =>
     respond({ response_type: 'ephemeral', replace_original: false, text }).catch((error: unknown) =>
       logger.warn({ error: (error as Error).message }, 'could not answer through response_url'),
@@ -35,7 +38,7 @@ export async function handleJobButton(kind: JobAction, { ack, body, action, resp
   const outcome = kind === 'cancel' ? jobs.cancelJob(jobId, { user }) : await jobs.retryJob(jobId, { user, channel });
   if (!outcome.applied) return void (await privately(outcome.reply));
   const pressed = body.message;
-  const threadTs = typeof pressed?.thread_ts === 'string' ? pressed.thread_ts : pressed?.ts;
+  const threadTs = typeof pressed?.thread_ts === 'string' ? pressed.thread_ts : (pressed?.ts ?? home?.threadTs);
   const say = async (what: string, call: () => Promise<unknown>) => {
     await call().catch((error: unknown) => logger.warn({ channel, jobId, what, error: slackFailure(error) }, 'slack call failed'));
   };

@@ -9,6 +9,7 @@
  * carries a token or a stack trace: only the sentences built here and names from the store.
  */
 import type { HomeView, KnownBlock } from '@slack/web-api';
+import { JOB_ACTIONS } from './job-message.js';
 import { capBlocks, context, escapeMrkdwn, header, section, slackDate, SLACK_MAX_SECTION_CHARS, truncate } from './blocks.js';
 import type { LearnedWindow } from '../notion/window-budget.js';
 import type { JobCounts, JobState } from '../store/index.js';
@@ -65,7 +66,7 @@ export function homeView(input: HomeInput): HomeView {
   if (shown.length === 0) {
     blocks.push(section('No jobs yet. Upload a CSV or JSON file of quotes to a channel I am in, or use `/sync-quotes <link>`.'));
   }
-  for (const job of shown) blocks.push(section(jobText(job)));
+  for (const job of shown) blocks.push(jobSection(job));
   if (input.moreJobs || input.jobs.length > shown.length) {
     blocks.push(context('Older jobs are not listed here: `/sync-quotes status <job>` shows any job.'));
   }
@@ -102,6 +103,18 @@ function digestText(d: HomeInput['digest']): string {
   }
   const when = d.nextRun ? `next run ${slackDate(d.nextRun)}` : 'next run unknown';
   return `Posted in <#${d.channelId}> on \`${escapeMrkdwn(d.cron)}\` (${escapeMrkdwn(d.timezone)}): ${when}. \`/sync-quotes digest\` posts one now.`;
+}
+
+/** States of a job that stopped short: a Retry button beside it writes the rest, as the thread's does. */
+const RETRYABLE: ReadonlySet<JobState> = new Set(['failed', 'partial', 'interrupted', 'cancelled']);
+
+function jobSection(job: HomeJob): KnownBlock {
+  const block = section(jobText(job));
+  if (!RETRYABLE.has(job.state)) return block;
+  return {
+    ...block,
+    accessory: { type: 'button', action_id: JOB_ACTIONS.retry, value: job.id, text: { type: 'plain_text', text: 'Retry' } },
+  };
 }
 
 function jobText(job: HomeJob): string {

@@ -63,6 +63,28 @@ describe('the Home tab', () => {
     expect(text).toMatch(new RegExp(`Posted in <#${CHANNEL}> on \`0 9 \\* \\* \\*\` \\(UTC\\): next run <!date\\^\\d+\\^\\{date_short_pretty\\} \\{time\\}\\|\\d{4}-\\d\\d-\\d\\d 09:00 UTC>`));
   });
 
+  it('a job that stopped short has a Retry button on the Home tab; pressing it writes the rest in the job\'s thread', async () => {
+    h = await startSlackApp();
+    h.notion.setFaults({ workspaceFull: true });
+    const upload = h.slack.userUpload({ channel: CHANNEL, user: USER, name: 'q.csv', content: recordsToCsv(makeQuoteRecords(9, 6)) });
+    const submitted = h.nextJob();
+    await h.driver.event(upload.message);
+    const job = await submitted;
+    expect(await h.app.context.jobs.finished(job.id)).toMatchObject({ state: 'failed' });
+
+    h.notion.setFaults({});
+    const published = await openHome(h);
+    const press = await h.driver.pressInView(published, 'job_retry', job.id);
+    expect(press.status).toBe(200);
+    await h.slack.waitFor(() => h!.slack.thread(CHANNEL, upload.message.ts).some((m) => m.text === `Retried by <@${USER}>.`), 'who retried, in the thread');
+    expect(await h.app.context.jobs.finished(job.id)).toMatchObject({ state: 'done' });
+    expect(h.app.context.store.quotes.counts(job.id)).toMatchObject({ written: 9, failed: 0 });
+
+    // Done now: the next view shows no Retry for it.
+    const after = await openHome(h);
+    expect(after.view.blocks.some((b) => (b.accessory as { value?: string } | undefined)?.value === job.id)).toBe(false);
+  });
+
   it('shows the rate budget learned for this integration', async () => {
     h = await startSlackApp();
     h.app.context.store.rateBudgets.save(integrationKey(h.app.context.config), { budget: 30, windowMs: 60_000 });

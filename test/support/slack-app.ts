@@ -16,6 +16,7 @@ import {
   type LocalSlack,
   type LocalSlackOptions,
   type FileShareMessageEvent,
+  type PublishedView,
   type SlackEvent,
   type SlackMessage,
   type SlashCommandMessage,
@@ -156,6 +157,44 @@ export class SlackDriver {
       channel: { id: message.channel, name: 'quotes' },
       message: { type: 'message', user: message.user, ts: message.ts, text: message.text, files: message.files, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}) },
       response_url: responseUrl,
+    };
+    const delivery = await this.post('/slack/events', new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+    return { ...delivery, responseId: responseUrl.split('/')[5]! };
+  }
+
+  /**
+   * A person presses a button of their Home tab: a `block_actions` payload whose container is the
+   * view (no channel, no message), as Slack sends it for a view.
+   */
+  async pressInView(published: PublishedView, actionId: string, value: string, options: { user?: string } = {}): Promise<ActionDelivery> {
+    const user = options.user ?? published.user;
+    const found = published.view.blocks.find(
+      (b) => (b.accessory as { action_id?: string; value?: string } | undefined)?.action_id === actionId && (b.accessory as { value?: string }).value === value,
+    );
+    if (!found) throw new Error(`the view has no ${actionId} button for ${value}`);
+    const responseUrl = this.slack.responseUrl();
+    const payload = {
+      type: 'block_actions' as const,
+      user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: this.slack.teamId },
+      api_app_id: 'A0LOCAL',
+      token: 'legacy-verification-token',
+      container: { type: 'view', view_id: 'V0HOME' },
+      trigger_id: `${Date.now()}.${randomUUID()}`,
+      team: { id: this.slack.teamId, domain: 'local' },
+      enterprise: null,
+      is_enterprise_install: false,
+      view: { id: 'V0HOME', type: 'home', blocks: published.view.blocks },
+      response_url: responseUrl,
+      actions: [
+        {
+          action_id: actionId,
+          block_id: String(found.block_id ?? ''),
+          text: { type: 'plain_text', text: 'Retry' },
+          value,
+          type: 'button',
+          action_ts: (Date.now() / 1000).toFixed(6),
+        },
+      ],
     };
     const delivery = await this.post('/slack/events', new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
     return { ...delivery, responseId: responseUrl.split('/')[5]! };
