@@ -39,6 +39,11 @@ export type FakeCall =
   | { kind: 'query'; dataSourceId: string; ids: string[]; input: QueryInput; at: number }
   | { kind: 'update'; pageId: string; properties: Record<string, unknown>; at: number; answer: UpdateAnswer };
 
+/** What a call was about: a create's quote id, a query's ids, an update's page id. */
+export function subjectOf(call: FakeCall): string | string[] {
+  return call.kind === 'create' ? call.quoteId : call.kind === 'query' ? call.ids : call.pageId;
+}
+
 /** How the fake answers one `pages.update`. */
 export type UpdateAnswer = 'updated' | 'conflict' | 'server_error' | 'not_found';
 

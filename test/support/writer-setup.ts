@@ -3,6 +3,7 @@
  * fake clock, a seeded random, and the events it tells, with writeQuotes and createQuotePage
  * ready to call on the job's quotes.
  */
+import { afterEach } from 'vitest';
 import type { ParsedQuotes, QuoteRow } from '../../src/quotes/model.js';
 import { JobStore, type QuoteState } from '../../src/store/index.js';
 import { createQuotePage, type QueuedQuote } from '../../src/sync/create-quote.js';
@@ -77,5 +78,18 @@ export function setUpWriter(
     },
     create: (p, target = TARGET) => createQuotePage(p, target, deps),
     states: () => Object.fromEntries(store.quotes.list(job.id).map((q) => [q.quote.id, q.state])),
+  };
+}
+
+/** `setUpWriter` for one test file: every store it opens is closed after each test. */
+export function writersClosedAfterEach(): typeof setUpWriter {
+  const opened: WriterSetup[] = [];
+  afterEach(() => {
+    for (const w of opened.splice(0)) w.store.close();
+  });
+  return (options) => {
+    const w = setUpWriter(options);
+    opened.push(w);
+    return w;
   };
 }

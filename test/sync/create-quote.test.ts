@@ -1,19 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { QuoteState } from '../../src/store/index.js';
 import type { CreateResult } from '../../src/sync/create-quote.js';
 import type { CreateAnswer } from '../support/fake-pages.js';
-import { setUpWriter, type WriterSetup } from '../support/writer-setup.js';
+import { writersClosedAfterEach } from '../support/writer-setup.js';
 
-const opened: WriterSetup[] = [];
-afterEach(() => {
-  for (const w of opened.splice(0)) w.store.close();
-});
-
-function writer(options: Parameters<typeof setUpWriter>[0] = {}): WriterSetup {
-  const w = setUpWriter(options);
-  opened.push(w);
-  return w;
-}
+const writer = writersClosedAfterEach();
 
 describe('createQuotePage', () => {
   it('commits the quote as in flight before its request goes out', async () => {

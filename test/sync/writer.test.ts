@@ -1,18 +1,10 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CircuitBreaker } from '../../src/sync/breaker.js';
 import type { Recovery } from '../../src/sync/writer.js';
-import { numberedQuotes, POLICY, setUpWriter, type WriterSetup } from '../support/writer-setup.js';
+import { numberedQuotes, POLICY, writersClosedAfterEach } from '../support/writer-setup.js';
+import { subjectOf } from '../support/fake-pages.js';
 
-const opened: WriterSetup[] = [];
-afterEach(() => {
-  for (const w of opened.splice(0)) w.store.close();
-});
-
-function writer(options: Parameters<typeof setUpWriter>[0] = {}): WriterSetup {
-  const w = setUpWriter(options);
-  opened.push(w);
-  return w;
-}
+const writer = writersClosedAfterEach();
 
 const UNAUTHORIZED =
   'Notion refused the integration token (401): it is invalid or was revoked. Set a valid NOTION_TOKEN and retry the job.';
@@ -61,7 +53,7 @@ describe('writeQuotes', () => {
 
     await expect(w.write()).resolves.toEqual({ outcome: 'finished' });
 
-    expect(w.notion.calls.map((c) => [c.kind, c.kind === 'create' ? c.quoteId : c.kind === 'query' ? c.ids : c.pageId])).toEqual([
+    expect(w.notion.calls.map((c) => [c.kind, subjectOf(c)])).toEqual([
       ['create', 'q1'],
       ['create', 'q2'],
       ['create', 'q3'],
@@ -78,7 +70,7 @@ describe('writeQuotes', () => {
 
     await expect(w.write()).resolves.toEqual({ outcome: 'finished' });
 
-    expect(w.notion.calls.map((c) => [c.kind, c.kind === 'create' ? c.quoteId : c.kind === 'query' ? c.ids : c.pageId])).toEqual([
+    expect(w.notion.calls.map((c) => [c.kind, subjectOf(c)])).toEqual([
       ['create', 'q1'],
       ['create', 'q2'],
       ['create', 'q3'],
@@ -115,7 +107,7 @@ describe('writeQuotes', () => {
 
     await expect(w.write()).resolves.toEqual({ outcome: 'finished' });
 
-    const q1Calls = w.notion.calls.filter((c) => (c.kind === 'create' ? c.quoteId : c.kind === 'query' ? c.ids[0] : c.pageId) === 'q1');
+    const q1Calls = w.notion.calls.filter((c) => [subjectOf(c)].flat()[0] === 'q1');
     expect(q1Calls.map((c) => c.kind)).toEqual(['create', 'query', 'create', 'query', 'create', 'query', 'create', 'query']);
     const reason = 'the request to Notion timed out, 4 times; gave up.';
     expect(w.store.quotes.list(w.jobId)[0]).toMatchObject({ state: 'failed', reason });
