@@ -62,6 +62,30 @@ describe('starting the app', () => {
     expect(output()).not.toContain('xoxb-revoked');
   });
 
+  it('`npm start` (the built app, as people run it) stops cleanly on SIGTERM and leaves no process behind', async () => {
+    // npm runs the script through sh; without `exec` a SIGTERM ended sh and npm, and the app ran on, orphaned.
+    const child = spawn('npm', ['start', '--silent'], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: { PATH: process.env.PATH ?? '', ...(await servers()) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const seen = new Promise<void>((resolve, reject) => {
+      const check = (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('quote sync is running')) resolve();
+      };
+      child.stdout!.on('data', check);
+      child.stderr!.on('data', check);
+      child.once('exit', () => reject(new Error(`exited early (is dist/ built? npm run build): ${out}`)));
+    });
+    await seen;
+    child.kill('SIGTERM');
+    const { code, signal } = await exited(child);
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(out).toContain('quote sync stopped; unfinished jobs resume at the next start');
+  });
+
   it('runs until SIGTERM, then stops cleanly', async () => {
     const { child, output } = startProcess(await servers());
     await new Promise<void>((resolve, reject) => {
