@@ -1,14 +1,13 @@
 /**
  * Block Kit pieces the app's messages and views share, within Slack's documented limits (Block Kit
  * reference): a message holds at most 50 blocks, a Home view 100; a section's text 3000
- * characters, a field's 2000, at most 10 fields; a header 150.
+ * characters, a field's 2000; a header 150.
  */
 import type { KnownBlock, SectionBlock } from '@slack/web-api';
 
 export const SLACK_MAX_BLOCKS = 50;
 export const SLACK_MAX_SECTION_CHARS = 3000;
 export const SLACK_MAX_FIELD_CHARS = 2000;
-export const SLACK_MAX_FIELDS = 10;
 export const SLACK_MAX_HEADER_CHARS = 150;
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
