@@ -38,7 +38,7 @@ export async function measureAcks(options: { quotes: number; rate: number; comma
       events.push((await h.driver.event(u.message)).ms, (await h.driver.event(u.fileShared)).ms);
     }
     await h.app.context.jobs.finished(job.id);
-    return { ...options, commands, events, jobsStarted: h.app.context.store.jobs.list(100).length };
+    return { ...options, commands, events, jobsStarted: (await h.app.context.store.jobs.list(100)).length };
   } finally {
     await h.close();
   }

@@ -100,12 +100,12 @@ export async function handleUpload(upload: Upload, client: Client, context: AppC
   await turns.take(key, async (othersWaiting) => {
     const { engine } = context;
     // One upload, one job: whichever delivery claims the file first goes on; the rest stop here.
-    if (!engine.claimTrigger(key, { takeOverUnboundAfterMs: context.uploads.claimTakeoverMs })) return;
+    if (!(await engine.claimTrigger(key, { takeOverUnboundAfterMs: context.uploads.claimTakeoverMs }))) return;
     let outcome: Pickup = 'not-now';
     try {
       outcome = await takeUp(upload, key, client, context, othersWaiting);
     } finally {
-      if (outcome === 'not-now') engine.releaseTrigger(key);
+      if (outcome === 'not-now') await engine.releaseTrigger(key);
     }
   });
 }
@@ -169,14 +169,14 @@ async function takeUp(upload: Upload, key: string, client: Client, context: AppC
       apiUrl: config.slack.apiUrl,
       maxBytes: config.access.maxFileBytes,
     });
-    const submitted = jobs.submit(
+    const submitted = await jobs.submit(
       { name: file.name ?? file.id, content, format },
       message,
       { trigger: 'upload', ...(upload.user ? { user: upload.user } : {}) },
       { update: upload.update === true },
     );
     // In the same step as the job was recorded: a claim without a job means none started.
-    engine.bindTrigger(key, submitted.job.id);
+    await engine.bindTrigger(key, submitted.job.id);
     if (submitted.alreadyRunning) await jobs.say(message, `This file is already being synced by job \`${submitted.job.id}\`.`);
     return 'job';
   } catch (error) {

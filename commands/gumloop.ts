@@ -74,7 +74,7 @@ export function gumloopSubcommands(context: AppContext): Pick<ExtraSubcommands, 
 /** A finished run's quotes become a job in the run's thread. */
 async function submitRun(run: GumloopRun, message: JobMessage, user: string | undefined, context: AppContext, update: boolean): Promise<void> {
   const source = quotesFromOutputs(run, context.config.gumloop.quotesOutput);
-  const submitted = context.jobs.submit(source, message, { trigger: 'gumloop', ...(user ? { user } : {}) }, { update });
+  const submitted = await context.jobs.submit(source, message, { trigger: 'gumloop', ...(user ? { user } : {}) }, { update });
   if (submitted.alreadyRunning) await context.jobs.say(message, `These quotes are already being synced by job \`${submitted.job.id}\`.`);
 }
 
@@ -102,8 +102,8 @@ export const gumloopWebhook: AppRoute = {
     let message: JobMessage | undefined;
     try {
       message = await jobs.openMessage(config.gumloop.channelId, `Gumloop pushed quotes${runId ? ` from run ${runId}` : ''}. Reading them…`);
-      const submitted = jobs.submit(source, message, { trigger: 'webhook' }, { update: wantsUpdate(req.url) });
-      const counts = context.store.quotes.counts(submitted.job.id);
+      const submitted = await jobs.submit(source, message, { trigger: 'webhook' }, { update: wantsUpdate(req.url) });
+      const counts = await context.store.quotes.counts(submitted.job.id);
       return answer(res, 202, {
         ok: true,
         job_id: submitted.job.id,

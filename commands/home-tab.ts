@@ -32,7 +32,7 @@ async function publishHome(
   cache: { notion: NotionAccessCheck; permalinks: Map<string, Promise<string | undefined>> },
 ): Promise<void> {
   const { config, store, logger } = context;
-  const listed = store.jobs.list(HOME_JOBS + 1);
+  const listed = await store.jobs.list(HOME_JOBS + 1);
   const [jobs, notion] = await Promise.all([
     Promise.all(
       listed.slice(0, HOME_JOBS).map(async (job): Promise<HomeJob> => {
@@ -47,9 +47,9 @@ async function publishHome(
           state: job.state,
           source: job.source,
           createdAt: job.createdAt,
-          counts: store.quotes.counts(job.id),
+          counts: await store.quotes.counts(job.id),
           thread,
-          databases: store.databases.forJob(job.id).map((d) => ({ url: d.url, title: d.title })),
+          databases: (await store.databases.forJob(job.id)).map((d) => ({ url: d.url, title: d.title })),
         };
       }),
     ),
@@ -60,7 +60,7 @@ async function publishHome(
     moreJobs: listed.length > HOME_JOBS,
     digest: { ...config.digest, nextRun: config.digest.channelId ? nextDigestRun(config.digest.cron, config.digest.timezone) : undefined },
     notion,
-    rate: { learned: store.rateBudgets.get(integrationKey(config)), requestsPerSecond: config.notion.requestsPerSecond },
+    rate: { learned: await store.rateBudgets.get(integrationKey(config)), requestsPerSecond: config.notion.requestsPerSecond },
   });
   try {
     await client.views.publish({ user_id: user, view });

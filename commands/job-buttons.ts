@@ -26,7 +26,7 @@ export async function handleJobButton(kind: JobAction, { ack, body, action, resp
   const jobId = action.value ?? '';
   const user = body.user.id;
   // A press on the Home tab has no channel: the job's own thread is where it happened.
-  const home = slackOrigin(context.store.jobs.get(jobId)?.origin);
+  const home = slackOrigin((await context.store.jobs.get(jobId))?.origin);
   const channel = body.channel?.id ?? (body.container.channel_id ? String(body.container.channel_id) : (home?.channel ?? ''));
   const privately = (text: string) =>
     respond({ response_type: 'ephemeral', replace_original: false, text }).catch((error: unknown) =>
@@ -35,7 +35,7 @@ export async function handleJobButton(kind: JobAction, { ack, body, action, resp
   const refused = refusal(config.access, { userId: user, channelId: channel });
   if (refused) return void (await privately(refused));
 
-  const outcome = kind === 'cancel' ? jobs.cancelJob(jobId, { user }) : await jobs.retryJob(jobId, { user, channel });
+  const outcome = kind === 'cancel' ? await jobs.cancelJob(jobId, { user }) : await jobs.retryJob(jobId, { user, channel });
   if (!outcome.applied) return void (await privately(outcome.reply));
   const pressed = body.message;
   const threadTs = typeof pressed?.thread_ts === 'string' ? pressed.thread_ts : (pressed?.ts ?? home?.threadTs);

@@ -33,12 +33,12 @@ export async function handleSyncQuotes(
   const privately = (text: string) => ack({ response_type: 'ephemeral', text });
   const where: CommandPlace = { channel: command.channel_id, user: command.user_id, respond: ephemeral(respond, context.logger) };
   if (request.kind === 'help') return privately(request.problem ? `${request.problem}\n\n${HELP_TEXT}` : HELP_TEXT);
-  if (request.kind === 'status') return privately(jobs.status(request.jobId));
+  if (request.kind === 'status') return privately(await jobs.status(request.jobId));
   const refused = refusal(config.access, { userId: command.user_id, channelId: command.channel_id });
   if (refused) return privately(refused);
   switch (request.kind) {
     case 'cancel':
-      return privately(jobs.cancel(request.jobId, { user: command.user_id }));
+      return privately(await jobs.cancel(request.jobId, { user: command.user_id }));
     case 'retry':
       await privately(`Looking at job \`${request.jobId}\`…`);
       return where.respond(await jobs.retry(request.jobId, { user: command.user_id, channel: command.channel_id }));
@@ -74,7 +74,7 @@ async function syncFromUrl(url: string, where: CommandPlace, context: AppContext
     const name = fileNameOf(new URL(file.url));
     const type = file.contentType ?? '';
     const format = type.includes('json') ? 'json' : type.includes('csv') ? 'csv' : undefined;
-    const submitted = jobs.submit(
+    const submitted = await jobs.submit(
       { name, content: file.content, ...(format ? { format } : {}) },
       message,
       { user: where.user, trigger: 'command' },

@@ -51,7 +51,7 @@ for (const m of h.slack.thread(CHANNEL, fileTs).slice(1)) {
 const ids = h.notion.databaseIds().flatMap((id) => h.notion.propertyTexts(h.notion.dataSourceOf(id), 'Quote ID'));
 process.stdout.write(
   `${lines.join('\n')}\n\n` +
-    `3 deliveries of one upload (acked in ${acks.map((a) => `${a.ms.toFixed(0)} ms`).join(', ')}) started ${h.app.context.store.jobs.list().length} job.\n` +
+    `3 deliveries of one upload (acked in ${acks.map((a) => `${a.ms.toFixed(0)} ms`).join(', ')}) started ${(await h.app.context.store.jobs.list()).length} job.\n` +
     `job ${job.id}: ${report?.state}; the local Notion holds ${ids.length} quote page(s), ${new Set(ids).size} distinct.\n`,
 );
 await h.close();

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, parseNotionId, type Config } from '../config.js';
 import { ConfigError, InputError, JobNotFoundError, QuoteSyncError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { JobStore } from '../store/index.js';
+import { JobStore, redactLocation } from '../store/index.js';
 import { SyncEngine, type JobReporter } from '../sync/engine.js';
 import { isComplete, type SyncReport } from '../sync/report.js';
 import { summaryText, terminalReporter, type TerminalOutput } from './progress.js';
@@ -73,8 +73,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     throw error;
   }
   const logger = createLogger(io.env.LOG_LEVEL ?? 'warn');
-  const store = new JobStore(config.dbPath);
-  const engine = new SyncEngine({ config, store, logger });
+  let store: JobStore;
+  try {
+    store = await JobStore.open(config.dbPath);
+  } catch (error) {
+    io.stderr.write(`the job store at ${redactLocation(config.dbPath)} cannot be opened: ${(error as Error).message}\n`);
+    return EXIT.failure;
+  }
+  const engine = await SyncEngine.open({ config, store, logger });
   try {
     switch (command) {
       case 'sync':
@@ -82,7 +88,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'resume':
         return await resumeCommand(engine, rest, flags.json, io);
       case 'jobs':
-        return jobsCommand(store, flags.json, Number(flags.limit ?? 20), io);
+        return await jobsCommand(store, flags.json, Number(flags.limit ?? 20), io);
       default:
         io.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
         return EXIT.unusable;
@@ -100,8 +106,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`unexpected error: ${(error as Error).message}\n`);
     return EXIT.failure;
   } finally {
-    engine.close();
-    store.close();
+    await engine.close();
+    await store.close();
   }
 }
 
@@ -149,7 +155,7 @@ async function syncCommand(
     return EXIT.unusable;
   }
   const target = engine.targetFor(overrides);
-  const { job, resumed } = engine.prepare({ name: file, content }, target, {
+  const { job, resumed } = await engine.prepare({ name: file, content }, target, {
     ...(chunkSize ? { chunkSize } : {}),
     ...(flags.careful ? { careful: true } : {}),
     ...(flags.update ? { update: true } : {}),
@@ -166,23 +172,20 @@ async function resumeCommand(engine: SyncEngine, args: string[], json: boolean |
     io.stderr.write(`resume needs a job id (see quote-sync jobs)\n`);
     return EXIT.unusable;
   }
-  const existing = engine.store.jobs.get(jobId);
+  const existing = await engine.store.jobs.get(jobId);
   if (!existing) throw new JobNotFoundError(jobId);
   // A job that failed on Notion's side (token, access) gets its failed quotes back on resume.
-  engine.requeueFailed(jobId, { onlyIfStopped: true });
+  await engine.requeueFailed(jobId, { onlyIfStopped: true });
   io.stderr.write(`job ${jobId}\n`);
   const report = await engine.run(jobId, runOptions(io, true));
   return finish(report, json ?? false, io);
 }
 
-function jobsCommand(store: JobStore, json: boolean | undefined, limit: number, io: CliIo): number {
-  const jobs = store.jobs.list(Number.isFinite(limit) && limit > 0 ? limit : 20).map((job) => ({
-    id: job.id,
-    state: job.state,
-    source: job.source,
-    createdAt: job.createdAt,
-    ...store.quotes.counts(job.id),
-  }));
+async function jobsCommand(store: JobStore, json: boolean | undefined, limit: number, io: CliIo): Promise<number> {
+  const jobs = [];
+  for (const job of await store.jobs.list(Number.isFinite(limit) && limit > 0 ? limit : 20)) {
+    jobs.push({ id: job.id, state: job.state, source: job.source, createdAt: job.createdAt, ...(await store.quotes.counts(job.id)) });
+  }
   if (json) {
     io.stdout.write(`${JSON.stringify(jobs, null, 2)}\n`);
     return EXIT.ok;

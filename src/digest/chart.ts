@@ -58,12 +58,12 @@ export interface DigestChartData {
  * The chart's numbers: the digest's own tallies, and the quotes written in each of the seven
  * 24-hour windows before it (the same windows as the digest's, so the last bar is its count).
  */
-export function collectDigestChart(store: JobStore, digest: DigestData, timezone: string): DigestChartData {
+export async function collectDigestChart(store: JobStore, digest: DigestData, timezone: string): Promise<DigestChartData> {
   const to = digest.to.getTime();
   const days: DayCount[] = [];
   for (let back = CHART_DAYS - 1; back >= 0; back--) {
     const end = new Date(to - back * DAY_MS);
-    const states = store.digest.quoteStatesBetween(new Date(end.getTime() - DAY_MS), end);
+    const states = await store.digest.quoteStatesBetween(new Date(end.getTime() - DAY_MS), end);
     days.push({ label: format(end, timezone, { weekday: 'short', day: 'numeric', month: 'short' }), written: states.written ?? 0 });
   }
   return {

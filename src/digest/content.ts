@@ -86,14 +86,14 @@ export interface DigestData {
   needsPerson: DigestJob[];
 }
 
-export function collectDigest(store: JobStore, options: { now: Date; hours?: number }): DigestData {
+export async function collectDigest(store: JobStore, options: { now: Date; hours?: number }): Promise<DigestData> {
   const hours = options.hours ?? DEFAULT_DIGEST_HOURS;
   const to = options.now;
   const from = new Date(to.getTime() - hours * 3_600_000);
-  const jobs = store.digest.jobsUpdatedBetween(from, to).map((job) => digestJob(store, job));
-  const states = store.digest.quoteStatesBetween(from, to);
-  const inputs = store.digest.inputIssuesBetween(from, to);
-  const events = store.digest.eventCountsBetween(from, to);
+  const jobs = await digestJobs(store, await store.digest.jobsUpdatedBetween(from, to));
+  const states = await store.digest.quoteStatesBetween(from, to);
+  const inputs = await store.digest.inputIssuesBetween(from, to);
+  const events = await store.digest.eventCountsBetween(from, to);
   const n = (kind: JobEventKind) => events[kind] ?? 0;
   return {
     from,
@@ -116,9 +116,9 @@ export function collectDigest(store: JobStore, options: { now: Date; hours?: num
     },
     // The engine writes the fallback CSV at the end of every run that left something out.
     fallbacks: jobs.filter((j) => j.state !== 'running' && j.failed + j.pending + j.rejected > 0).length,
-    byCategory: store.digest.writtenCountsBy('category', from, to),
-    bySentiment: store.digest.writtenCountsBy('sentiment', from, to),
-    topQuotes: store.digest.topWrittenBetween(from, to, TOP_QUOTES).map(({ jobId, quote, pageId }) => ({
+    byCategory: await store.digest.writtenCountsBy('category', from, to),
+    bySentiment: await store.digest.writtenCountsBy('sentiment', from, to),
+    topQuotes: (await store.digest.topWrittenBetween(from, to, TOP_QUOTES)).map(({ jobId, quote, pageId }) => ({
       jobId,
       quoteId: quote.id,
       text: quote.text,
@@ -127,12 +127,18 @@ export function collectDigest(store: JobStore, options: { now: Date; hours?: num
       sentiment: quote.sentiment,
       pageId,
     })),
-    needsPerson: store.digest.jobsInStates(NEEDS_PERSON_STATES, ATTENTION_JOBS).map((job) => digestJob(store, job)),
+    needsPerson: await digestJobs(store, await store.digest.jobsInStates(NEEDS_PERSON_STATES, ATTENTION_JOBS)),
   };
 }
 
-function digestJob(store: JobStore, job: SyncJob): DigestJob {
-  const counts = store.quotes.counts(job.id);
+async function digestJobs(store: JobStore, jobs: SyncJob[]): Promise<DigestJob[]> {
+  const out: DigestJob[] = [];
+  for (const job of jobs) out.push(await digestJob(store, job));
+  return out;
+}
+
+async function digestJob(store: JobStore, job: SyncJob): Promise<DigestJob> {
+  const counts = await store.quotes.counts(job.id);
   return {
     id: job.id,
     source: job.source,

@@ -46,20 +46,20 @@ export async function postDigest(o: PostDigestOptions): Promise<PostDigestResult
   const now = o.now();
   const key = digestKey(o.channel, now, o.timezone);
   const claimed = !o.force;
-  if (claimed && !o.store.triggers.claim(key)) {
+  if (claimed && !(await o.store.triggers.claim(key))) {
     o.logger.info({ key }, 'digest already posted today');
     return { posted: false, reason: 'already_posted' };
   }
   let digest: DigestData;
   let ts: string | undefined;
   try {
-    digest = collectDigest(o.store, { now, ...(o.hours !== undefined ? { hours: o.hours } : {}) });
+    digest = await collectDigest(o.store, { now, ...(o.hours !== undefined ? { hours: o.hours } : {}) });
     const message = digestMessage(digest);
     // No unfurls: five Notion links would otherwise add five previews under the digest.
     ({ ts } = await o.client.chat.postMessage({ channel: o.channel, text: message.text, blocks: message.blocks, unfurl_links: false }));
     o.logger.info({ key, ts, forced: !claimed }, 'digest posted');
   } catch (error) {
-    if (claimed) o.store.triggers.release(key);
+    if (claimed) await o.store.triggers.release(key);
     throw error;
   }
   return { posted: true, ts, chart: await attachChart(o, digest, ts) };
@@ -69,7 +69,7 @@ export async function postDigest(o: PostDigestOptions): Promise<PostDigestResult
 async function attachChart(o: PostDigestOptions, digest: DigestData, threadTs: string | undefined): Promise<ChartResult> {
   const filename = `quote-sync-digest-${dayIn(digest.to, o.timezone)}.png`;
   try {
-    const chart = collectDigestChart(o.store, digest, o.timezone);
+    const chart = await collectDigestChart(o.store, digest, o.timezone);
     const destination = threadTs ? { channel_id: o.channel, thread_ts: threadTs } : { channel_id: o.channel };
     await o.client.filesUploadV2({
       ...destination,

@@ -11,6 +11,11 @@
  *   workspaces still on the older "average rate" limit;
  * - a workspace-wide 429 only pauses: other integrations spent that limit, not this one.
  *
+ * Replicas of the app that share a store share one budget too (`shared`, the store's rate
+ * ledger): each request's slot is taken on a timeline common to all of them, within the budget
+ * any of them learned, after any pause any of them met; a refusal is counted against every
+ * replica's sends.
+ *
  * Its timers keep the process alive while a request waits (a command line must not exit in the
  * middle of a pause); `close()` clears them.
  */
@@ -41,6 +46,24 @@ export interface PauseInfo {
   ms: number;
 }
 
+/** A slot taken on the timeline replicas share; `release` gives it back when it was not spent. */
+export interface SharedSlot {
+  slot: number;
+  /** The budget per window every replica keeps to, once one of them learned it. */
+  budget: number | undefined;
+  release(): Promise<void>;
+}
+
+/** One integration's budget, shared by every replica through the store. */
+export interface SharedBudget {
+  reserve(request: { earliest: number; spacingMs: number; budget: number | undefined; windowMs: number; spanMs: number }): Promise<SharedSlot>;
+  /** Holds every replica's requests until `until`. */
+  pause(until: number, limit: RefusalLimit): Promise<void>;
+  learned(budget: number, windowMs: number): Promise<void>;
+  /** Every replica's sends since `since`, and from when that history is complete. */
+  history(since: number): Promise<{ sends: number[]; completeFrom: number }>;
+}
+
 export interface PacerOptions {
   /** Ceiling: requests per second the queue never exceeds. */
   requestsPerSecond: number;
@@ -51,7 +74,9 @@ export interface PacerOptions {
   /** A budget learned by an earlier job of this integration. */
   learned?: LearnedWindow;
   /** Told whenever the budget is learned or the pacer closes, to remember it. */
-  onLearned?: (learned: LearnedWindow) => void;
+  onLearned?: (learned: LearnedWindow) => Promise<void> | void;
+  /** The budget replicas share, when they share a store. */
+  shared?: SharedBudget;
   /** Reads a failed request: a rate-limit or overload refusal, or undefined for anything else. */
   refusalOf?: (error: unknown) => Refusal | undefined;
   /** Pause after a refusal without Retry-After; doubles while they repeat. Default 1 s. */
@@ -137,14 +162,13 @@ export class RequestPacer {
       .add(
         async () => {
           this.adaptive.maybeClimb(this.now());
+          const { slot, release } = await this.takeSlot();
           const now = this.now();
-          // Slots follow the ideal timeline, so a timer that fires early or late (Node truncates
-          // fractional delays) changes no average; a missed slot is not caught up (after a pause
-          // that would fire two requests into an empty budget).
-          const slot = Math.max(this.nextSlot, now + this.window.waitMs(now));
-          this.nextSlot = slot + 1000 / this.adaptive.rate;
           if (slot > now) await this.sleep(slot - now, signal);
-          if (signal?.aborted) throw signal.reason;
+          if (signal?.aborted) {
+            await release?.();
+            throw signal.reason;
+          }
           sent = true;
           const at = this.now();
           this.window.sent(at);
@@ -154,7 +178,11 @@ export class RequestPacer {
             return result;
           } catch (error) {
             const refusal = this.options.refusalOf?.(error);
-            if (refusal) this.refused(refusal, at);
+            if (refusal) {
+              // Notion does nothing with a request over a rate limit: it used no budget.
+              if (refusal.limit !== 'overloaded') await release?.();
+              await this.refused(refusal, at);
+            }
             throw error;
           }
         },
@@ -179,27 +207,62 @@ export class RequestPacer {
   }
 
   /** Clears the pause timer and hands what was learned over to be remembered. Requests still queued stay queued. */
-  close(): void {
+  async close(): Promise<void> {
     if (this.timer !== undefined) this.clearTimer(this.timer);
     this.timer = undefined;
-    this.remember();
+    await this.remember();
   }
 
-  private refused(refusal: Refusal, sentAt: number): void {
+  /**
+   * When the next request may go. Alone, slots follow the ideal timeline, so a timer that fires
+   * early or late (Node truncates fractional delays) changes no average; a missed slot is not
+   * caught up (after a pause that would fire two requests into an empty budget). Shared, the
+   * ledger does the same for every replica at once.
+   */
+  private async takeSlot(): Promise<{ slot: number; release?: () => Promise<void> }> {
+    const now = this.now();
+    const spacingMs = 1000 / this.adaptive.rate;
+    const shared = this.options.shared;
+    if (!shared) {
+      const slot = Math.max(this.nextSlot, now + this.window.waitMs(now));
+      this.nextSlot = slot + spacingMs;
+      return { slot };
+    }
+    const taken = await shared.reserve({
+      earliest: Math.max(now, this.nextSlot),
+      spacingMs,
+      budget: this.window.budget,
+      windowMs: this.window.windowMs,
+      spanMs: this.window.spanMs,
+    });
+    if (taken.budget !== undefined) this.window.adoptBudget(taken.budget);
+    this.nextSlot = taken.slot + spacingMs;
+    return { slot: taken.slot, release: () => taken.release() };
+  }
+
+  private async refused(refusal: Refusal, sentAt: number): Promise<void> {
     const now = this.now();
     const waitMs = refusal.retryAfterMs ?? this.fallbackWait();
-    // Notion does nothing with a request over a rate limit: it used no budget.
+    const shared = this.options.shared;
+    this.pauseFor(waitMs, refusal.limit);
     if (refusal.limit !== 'overloaded') this.window.unsend(sentAt);
     if (refusal.limit === 'connection' && refusal.retryAfterMs !== undefined) {
+      if (shared) {
+        const history = await shared.history(sentAt - 2 * this.window.windowMs);
+        this.window.adoptHistory(history.sends, history.completeFrom);
+      }
       const outcome = this.window.refused(sentAt, refusal.retryAfterMs);
-      if (outcome.kind === 'learned') this.remember();
+      if (outcome.kind === 'learned') {
+        await shared?.learned(outcome.budget, this.window.windowMs);
+        await this.remember();
+      }
       // A second refusal that does not fit a window, or one within a known budget: the older,
       // average-rate limit (or a neighbour on this connection); slow down.
       else if (outcome.kind === 'unexpected' || outcome.again) this.adaptive.limited(now, waitMs);
     } else if (refusal.limit === 'connection' || refusal.limit === 'other') {
       this.adaptive.limited(now, waitMs);
     }
-    this.pauseFor(waitMs, refusal.limit);
+    await shared?.pause(now + waitMs, refusal.limit);
   }
 
   private fallbackWait(): number {
@@ -209,8 +272,8 @@ export class RequestPacer {
     return ms;
   }
 
-  private remember(): void {
+  private async remember(): Promise<void> {
     const snapshot = this.window.snapshot(this.now());
-    if (snapshot) this.options.onLearned?.(snapshot);
+    if (snapshot) await this.options.onLearned?.(snapshot);
   }
 }

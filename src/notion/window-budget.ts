@@ -64,6 +64,26 @@ export class WindowBudget {
     return this.budgetValue;
   }
 
+  /** The span that holds at most `budget` sends: the window plus a guard. */
+  get spanMs(): number {
+    return this.windowMs + this.guardMs;
+  }
+
+  /** A budget learned elsewhere (another replica of the integration): kept to from now on. */
+  adoptBudget(budget: number): void {
+    if (budget >= 1 && budget !== this.budgetValue) this.learn(Math.floor(budget));
+  }
+
+  /**
+   * Every sender's history, from a ledger replicas share: `sends` since at least two windows
+   * ago, complete from `completeFrom` on. Read before a refusal is counted, so the count holds
+   * every replica's requests, not this one's alone.
+   */
+  adoptHistory(sends: readonly number[], completeFrom: number): void {
+    this.sends = [...sends].sort((a, b) => a - b);
+    this.firstSendAt = completeFrom;
+  }
+
   /** What to remember for the next job of this integration. */
   snapshot(now: number): LearnedWindow | undefined {
     if (this.budgetValue === undefined) return undefined;
@@ -89,7 +109,7 @@ export class WindowBudget {
     const budget = this.budgetValue;
     if (budget === undefined) return 0;
     this.prune(now);
-    const span = this.windowMs + this.guardMs;
+    const span = this.spanMs;
     const inWindow = this.sends.filter((t) => t > now - span);
     if (inWindow.length < budget) return 0;
     // The send that must leave the window before another may go.

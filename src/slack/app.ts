@@ -9,7 +9,7 @@ import type { Logger as SlackLogger } from '@slack/logger';
 import type { Config } from '../config.js';
 import { ConfigError, slackErrorCode, slackFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { JobStore } from '../store/index.js';
+import { JobStore, redactLocation } from '../store/index.js';
 import { SyncEngine } from '../sync/engine.js';
 import { checkNotionSettings } from '../sync/notion-settings.js';
 import { SlackJobs } from './jobs.js';
@@ -104,8 +104,8 @@ export function checkAppConfig(config: Config): void {
 export async function startApp(options: AppOptions): Promise<RunningApp> {
   const { config, logger } = options;
   checkAppConfig(config);
-  const store = new JobStore(config.dbPath);
-  const engine = new SyncEngine({
+  const store = await openStore(config.dbPath, logger);
+  const engine = await SyncEngine.open({
     config,
     store,
     logger,
@@ -174,11 +174,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   } catch (error) {
     // Nothing a listener set up (say, the digest's schedule) may outlive a start that failed.
     for (const stop of stoppers) await Promise.resolve().then(stop).catch((e: unknown) => logger.warn({ err: e }, 'a stop hook failed'));
-    engine.close();
-    store.close();
+    await engine.close();
+    await store.close();
     throw error;
   }
-  const resumed = jobs.resumeUnfinished();
+  const resumed = await jobs.resumeUnfinished();
   logger.info({ mode: config.slack.appToken ? 'socket' : 'http', port, resumed }, 'quote sync is running');
   let stopping: Promise<void> | undefined;
   return {
@@ -190,13 +190,22 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the Slack receiver failed'));
         for (const stop of stoppers) await Promise.resolve().then(stop).catch((error: unknown) => logger.warn({ err: error }, 'a stop hook failed'));
         await jobs.shutdown();
-        engine.close();
-        store.close();
+        await engine.close();
+        await store.close();
         logger.info('quote sync stopped; unfinished jobs resume at the next start');
       })();
       return stopping;
     },
   };
+}
+
+/** The job store; one that cannot be opened stops the app at start, with a sentence and no secret. */
+async function openStore(location: string, logger: Logger): Promise<JobStore> {
+  try {
+    return await JobStore.open(location, { onIdleError: (error) => logger.warn({ err: error }, 'a connection to the job store broke; reconnecting') });
+  } catch (error) {
+    throw new ConfigError(`The job store at ${redactLocation(location)} cannot be opened: ${(error as Error).message}`, 'QUOTE_SYNC_DB');
+  }
 }
 
 /** Bolt's initialisation checks the bot token (auth.test); a refused one stops the app at start, with a sentence. */

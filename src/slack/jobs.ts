@@ -100,12 +100,12 @@ export class SlackJobs {
    * Records a job for `source` (or finds the unfinished one of the same input) and queues it.
    * Throws InputError / ConfigError when the input or configuration is unusable: nothing is queued.
    */
-  submit(
+  async submit(
     source: SyncSource,
     message: JobMessage,
     who: { user?: string; trigger: TriggerKind },
     options: { update?: boolean } = {},
-  ): Submitted {
+  ): Promise<Submitted> {
     const { engine } = this.deps;
     const origin: SlackOrigin = {
       kind: 'slack',
@@ -115,12 +115,12 @@ export class SlackJobs {
       trigger: who.trigger,
       ...(who.user ? { user: who.user } : {}),
     };
-    const { job, resumed } = engine.prepare(source, engine.targetFor(), { origin, ...(options.update ? { update: true } : {}) });
+    const { job, resumed } = await engine.prepare(source, engine.targetFor(), { origin, ...(options.update ? { update: true } : {}) });
     if (this.slots.isActive(job.id)) return { job, resumed, alreadyRunning: true };
     if (resumed) {
-      engine.setOrigin(job.id, origin);
+      await engine.setOrigin(job.id, origin);
       // The same file again after a failure is a retry: what failed is written now.
-      engine.requeueFailed(job.id, { onlyIfStopped: true });
+      await engine.requeueFailed(job.id, { onlyIfStopped: true });
     }
     this.enqueue(job.id, origin, resumed);
     this.events.emit('submitted', job);
@@ -148,10 +148,10 @@ export class SlackJobs {
 
   private async startRetry(jobId: string, who: { user?: string; channel: string }): Promise<JobActionOutcome> {
     const { store } = this.deps.engine;
-    const job = store.jobs.get(jobId);
+    const job = await store.jobs.get(jobId);
     if (!job) return { applied: false, reply: `There is no job \`${jobId}\`. \`/sync-quotes status\` lists the latest ones.` };
-    const failedBefore = store.quotes.counts(jobId).failed;
-    const left = store.quotes.toWrite(jobId).length + failedBefore;
+    const failedBefore = (await store.quotes.counts(jobId)).failed;
+    const left = (await store.quotes.toWrite(jobId)).length + failedBefore;
     if (left === 0) return { applied: false, reply: `Job \`${jobId}\` has nothing left to write: every valid quote is in Notion.` };
     const home = slackOrigin(job.origin);
     let message: JobMessage;
@@ -166,21 +166,21 @@ export class SlackJobs {
       return { applied: false, reply: `I could not post in the job's channel (${slackFailure(error)}), so the retry did not start. Invite me there with \`/invite @Quote Sync\` and try again.` };
     }
     const origin: SlackOrigin = { ...(home ?? { kind: 'slack', trigger: 'command' }), channel: message.channel, threadTs: message.threadTs, messageTs: message.ts };
-    this.deps.engine.requeueFailed(jobId);
-    this.deps.engine.setOrigin(jobId, origin);
+    await this.deps.engine.requeueFailed(jobId);
+    await this.deps.engine.setOrigin(jobId, origin);
     this.enqueue(jobId, origin, true);
     return { applied: true, reply: `Retrying job \`${jobId}\`: ${left} quote(s) to write. Follow it in the job's thread.` };
   }
 
   /** Stops a job; the request in flight finishes first. Returns the reply for the person. */
-  cancel(jobId: string, who: { user?: string } = {}): string {
-    return this.cancelJob(jobId, who).reply;
+  async cancel(jobId: string, who: { user?: string } = {}): Promise<string> {
+    return (await this.cancelJob(jobId, who)).reply;
   }
 
   /** `cancel`, saying whether this call cancelled the job (a second cancel of the same run does not). */
-  cancelJob(jobId: string, who: { user?: string } = {}): JobActionOutcome {
+  async cancelJob(jobId: string, who: { user?: string } = {}): Promise<JobActionOutcome> {
     const { store } = this.deps.engine;
-    const job = store.jobs.get(jobId);
+    const job = await store.jobs.get(jobId);
     if (!job) return { applied: false, reply: `There is no job \`${jobId}\`.` };
     const slot = this.slots.get(jobId);
     if (this.slots.isActive(jobId) && slot?.cancelledBy !== undefined) {
@@ -198,27 +198,29 @@ export class SlackJobs {
       return { applied: true, reply: `Job \`${jobId}\` was waiting its turn; it will not start. \`/sync-quotes retry ${jobId}\` starts it later.` };
     }
     if (job.state === 'done' || job.state === 'cancelled') return { applied: false, reply: `Job \`${jobId}\` has already ended (${job.state}).` };
-    this.deps.engine.cancel(jobId, by);
+    await this.deps.engine.cancel(jobId, by);
     return { applied: true, reply: `Job \`${jobId}\` is cancelled; it will not be resumed. \`/sync-quotes retry ${jobId}\` writes the rest later.` };
   }
 
   /** One job in detail, or the latest ones. */
-  status(jobId?: string): string {
+  async status(jobId?: string): Promise<string> {
     const { engine } = this.deps;
     if (jobId) {
-      const job = engine.store.jobs.get(jobId);
+      const job = await engine.store.jobs.get(jobId);
       if (!job) return `There is no job \`${jobId}\`. \`/sync-quotes status\` lists the latest ones.`;
-      return statusText(engine.report(jobId), this.slots.activity(jobId));
+      return statusText(await engine.report(jobId), this.slots.activity(jobId));
     }
-    const jobs = engine.store.jobs.list(5);
+    const jobs = await engine.store.jobs.list(5);
     if (jobs.length === 0) return 'No jobs yet. Upload a CSV or JSON file of quotes to a channel I am in, or use `/sync-quotes <link>`.';
-    return ['The latest jobs:', ...jobs.map((j) => jobLine(j, engine.store.quotes.counts(j.id), this.slots.activity(j.id)))].join('\n');
+    const lines = [];
+    for (const j of jobs) lines.push(jobLine(j, await engine.store.quotes.counts(j.id), this.slots.activity(j.id)));
+    return ['The latest jobs:', ...lines].join('\n');
   }
 
   /** Resumes, each in its own thread, the Slack jobs a stopped process left unfinished. Returns how many. */
-  resumeUnfinished(): number {
+  async resumeUnfinished(): Promise<number> {
     let resumed = 0;
-    for (const job of this.deps.engine.store.jobs.unfinished()) {
+    for (const job of await this.deps.engine.store.jobs.unfinished()) {
       const origin = slackOrigin(job.origin);
       if (!origin || this.slots.isActive(job.id)) continue;
       this.enqueue(job.id, origin, true);
@@ -267,7 +269,7 @@ export class SlackJobs {
     const start = this.slots.start(jobId);
     const message: JobMessage = { channel: origin.channel, ts: origin.messageTs, threadTs: origin.threadTs };
     if (!start.started) {
-      engine.cancel(jobId, start.cancelledBy);
+      await engine.cancel(jobId, start.cancelledBy);
       this.slots.cancelApplied(jobId);
       await this.say(message, `Job \`${jobId}\` was cancelled before it started. \`/sync-quotes retry ${jobId}\` starts it later.`, {
         jobId,
@@ -280,15 +282,15 @@ export class SlackJobs {
       channel: origin.channel,
       threadTs: origin.threadTs,
       messageTs: origin.messageTs,
-      source: engine.store.jobs.get(jobId)?.source ?? jobId,
+      source: (await engine.store.jobs.get(jobId))?.source ?? jobId,
       logger,
       ...(this.deps.updateIntervalMs !== undefined ? { updateIntervalMs: this.deps.updateIntervalMs } : {}),
     });
     // A cancelled job stops like an interrupted one; it is then marked cancelled so it is not resumed.
-    const settle = (report: SyncReport): SyncReport => {
+    const settle = async (report: SyncReport): Promise<SyncReport> => {
       const cancelledBy = this.slots.get(jobId)?.cancelledBy;
       if (cancelledBy === undefined) return report;
-      engine.cancel(jobId, cancelledBy);
+      await engine.cancel(jobId, cancelledBy);
       return { ...report, state: 'cancelled' };
     };
     const reporter: JobReporter = {
@@ -296,10 +298,10 @@ export class SlackJobs {
       progress: (p) => thread.progress(p),
       event: (e) => thread.event(e),
       note: (m) => thread.note(m),
-      finished: (report) => thread.finished(settle(report)),
+      finished: async (report) => thread.finished(await settle(report)),
     };
     try {
-      const report = settle(await engine.run(jobId, { reporter, signal: start.controller.signal, resumed }));
+      const report = await settle(await engine.run(jobId, { reporter, signal: start.controller.signal, resumed }));
       this.slots.cancelApplied(jobId);
       return report;
     } catch (error) {
@@ -313,7 +315,7 @@ export class SlackJobs {
       logger.error({ jobId, err: error }, 'job stopped by an unexpected error');
       const reason = error instanceof QuoteSyncError ? error.message : 'Something unexpected went wrong on our side (the details are in the app log).';
       thread.note(`:x: ${reason} The job is kept: \`/sync-quotes retry ${jobId}\` goes on from where it stopped.`);
-      await thread.finished(engine.report(jobId));
+      await thread.finished(await engine.report(jobId));
       return undefined;
     } finally {
       this.slots.endRun(jobId);
@@ -322,9 +324,9 @@ export class SlackJobs {
 
   /** Tries a resume again once the other holder's lease has run out, if the job still has work then. */
   private resumeLater(jobId: string, origin: SlackOrigin, expiresAt: number): void {
-    const timer = setTimeout(() => {
+    const timer = setTimeout(async () => {
       this.slots.leaseRanOut(jobId, timer);
-      const job = this.deps.engine.store.jobs.get(jobId);
+      const job = await this.deps.engine.store.jobs.get(jobId);
       if (job && (job.state === 'running' || job.state === 'interrupted') && !this.slots.isActive(jobId)) this.enqueue(jobId, origin, true);
     }, Math.max(0, expiresAt - Date.now()) + 50);
     timer.unref();

@@ -2,7 +2,7 @@
  * Job events: what happened to a job beyond its quotes' states (a retry, a pause, the breaker,
  * a recovery). Reports and the digest count them by kind, so the kinds are one closed list.
  */
-import type Database from 'better-sqlite3';
+import { jsonIsTrue, type Db } from './db.js';
 
 export type JobEventKind =
   // Recorded by the writer, each a request that failed or a step it took.
@@ -28,30 +28,27 @@ export type JobEventCounts = Partial<Record<JobEventKind, number>>;
 
 export class JobEvents {
   constructor(
-    private readonly db: Database.Database,
+    private readonly db: Db,
     /** The time of a change, as stored. */
     private readonly stamp: () => string,
   ) {}
 
-  add(jobId: string | undefined, kind: JobEventKind, detail: Record<string, unknown> = {}): void {
-    this.db
-      .prepare(`INSERT INTO events (job_id, at, kind, detail) VALUES (?, ?, ?, ?)`)
-      .run(jobId ?? null, this.stamp(), kind, JSON.stringify(detail));
+  async add(jobId: string | undefined, kind: JobEventKind, detail: Record<string, unknown> = {}): Promise<void> {
+    await this.db.run(`INSERT INTO events (job_id, at, kind, detail) VALUES (?, ?, ?, ?)`, [jobId ?? null, this.stamp(), kind, JSON.stringify(detail)]);
   }
 
   /** A job's events, by kind. */
-  counts(jobId: string): JobEventCounts {
-    const rows = this.db
-      .prepare(`SELECT kind, COUNT(*) AS n FROM events WHERE job_id = ? GROUP BY kind`)
-      .all(jobId) as { kind: JobEventKind; n: number }[];
+  async counts(jobId: string): Promise<JobEventCounts> {
+    const rows = await this.db.all<{ kind: JobEventKind; n: number }>(`SELECT kind, COUNT(*) AS n FROM events WHERE job_id = ? GROUP BY kind`, [jobId]);
     return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
   }
 
   /** Failed creates that may have been applied, each of which needed a look-up. */
-  ambiguousFailures(jobId: string): number {
-    const r = this.db
-      .prepare(`SELECT COUNT(*) AS n FROM events WHERE job_id = ? AND json_extract(detail, '$.ambiguous') = 1`)
-      .get(jobId) as { n: number };
-    return r.n;
+  async ambiguousFailures(jobId: string): Promise<number> {
+    const r = await this.db.get<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM events WHERE job_id = ? AND ${jsonIsTrue(this.db.dialect, 'detail', 'ambiguous')}`,
+      [jobId],
+    );
+    return r?.n ?? 0;
   }
 }

@@ -1,15 +1,17 @@
 /**
- * The job store (SQLite through better-sqlite3): jobs, every quote's state, rejected rows,
- * duplicates, the databases a job writes to, and events. Each state change is committed before
- * the next Notion request, so a process killed at any point can be resumed without loss.
+ * The job store: jobs, every quote's state, rejected rows, duplicates, the databases a job writes
+ * to, and events. Each state change is committed before the next Notion request, so a process
+ * killed at any point can be resumed without loss.
  *
- * One file, one connection, one namespace per table or concern: `store.jobs`, `store.quotes`,
- * `store.leases`, `store.databases`, `store.triggers`, `store.events`, `store.digest`,
- * `store.rateBudgets`.
+ * It lives in a SQLite file (one host, nothing to install) or on a PostgreSQL server that app
+ * replicas share (`QUOTE_SYNC_DB=postgres://…`): one set of statements (db.ts), two drivers.
+ * One namespace per table or concern: `store.jobs`, `store.quotes`, `store.leases`,
+ * `store.databases`, `store.triggers`, `store.events`, `store.digest`, `store.rateBudgets`,
+ * `store.rateLedgers`.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { isPostgresLocation, type Db } from './db.js';
+import { PostgresDb } from './postgres-db.js';
+import { SqliteDb } from './sqlite-db.js';
 import { TargetDatabases } from './databases.js';
 import { DigestQueries } from './digest.js';
 import { JobEvents } from './events.js';
@@ -17,6 +19,7 @@ import { Jobs } from './jobs.js';
 import { Leases } from './leases.js';
 import { JobQuotes } from './quotes.js';
 import { RateBudgets } from './rate-budgets.js';
+import { RateLedgers } from './rate-ledgers.js';
 import { applySchema } from './schema.js';
 import { Triggers } from './triggers.js';
 
@@ -25,6 +28,13 @@ export type { JobEventCounts, JobEventKind } from './events.js';
 export type { NewJob } from './jobs.js';
 export type { LeaseResult } from './leases.js';
 export * from './types.js';
+export { isPostgresLocation, redactLocation } from './db.js';
+
+export interface StoreOptions {
+  now?: () => Date;
+  /** Told of a PostgreSQL connection dropped while idle (the pool opens another). */
+  onIdleError?: (error: Error) => void;
+}
 
 export class JobStore {
   readonly jobs: Jobs;
@@ -35,16 +45,29 @@ export class JobStore {
   readonly events: JobEvents;
   readonly digest: DigestQueries;
   readonly rateBudgets: RateBudgets;
-  private readonly db: Database.Database;
+  readonly rateLedgers: RateLedgers;
+  /** True when replicas share this store (PostgreSQL): they then share Notion's budget through it too. */
+  readonly shared: boolean;
 
-  constructor(path: string, options: { now?: () => Date } = {}) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    // NORMAL keeps every commit across a killed process; only a power loss can drop the last ones.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    applySchema(this.db);
+  /** Opens (and on first use creates) the store at `location`: a postgres:// URL, or a SQLite file path. */
+  static async open(location: string, options: StoreOptions = {}): Promise<JobStore> {
+    const db: Db = isPostgresLocation(location)
+      ? new PostgresDb(location, options.onIdleError ? { onIdleError: options.onIdleError } : {})
+      : new SqliteDb(location);
+    try {
+      await applySchema(db);
+    } catch (error) {
+      await db.close().catch(() => undefined);
+      throw error;
+    }
+    return new JobStore(db, options);
+  }
+
+  private constructor(
+    private readonly db: Db,
+    options: StoreOptions = {},
+  ) {
+    this.shared = db.dialect === 'postgres';
     const now = options.now ?? (() => new Date());
     const stamp = () => now().toISOString();
     this.jobs = new Jobs(this.db, stamp);
@@ -55,9 +78,10 @@ export class JobStore {
     this.events = new JobEvents(this.db, stamp);
     this.digest = new DigestQueries(this.db);
     this.rateBudgets = new RateBudgets(this.db, stamp);
+    this.rateLedgers = new RateLedgers(this.db);
   }
 
-  close(): void {
-    this.db.close();
+  close(): Promise<void> {
+    return this.db.close();
   }
 }

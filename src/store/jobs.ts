@@ -1,11 +1,11 @@
 /** Jobs: one row per sync of an input into a Notion target, with its state and what it cost. */
 import { randomBytes } from 'node:crypto';
-import type Database from 'better-sqlite3';
+import { jobsInsertionOrder, type Db } from './db.js';
 import type { ParsedQuotes } from '../quotes/model.js';
 import { insertParsedQuotes } from './quotes.js';
 import { targetKey, type JobOptions, type JobState, type JobTarget, type SyncJob } from './types.js';
 
-/** A jobs row as SQLite returns it (SELECT *). */
+/** A jobs row as the store returns it (SELECT *). */
 export interface JobRow {
   id: string;
   created_at: string;
@@ -50,22 +50,20 @@ export interface NewJob {
 
 export class Jobs {
   constructor(
-    private readonly db: Database.Database,
+    private readonly db: Db,
     /** The time of a change, as stored. */
     private readonly stamp: () => string,
   ) {}
 
   /** Records a new job with all its quotes pending, its rejected rows and duplicates, in one transaction. */
-  create(input: NewJob): SyncJob {
+  async create(input: NewJob): Promise<SyncJob> {
     const id = randomBytes(5).toString('hex');
     const at = this.stamp();
-    this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO jobs (id, created_at, updated_at, state, source, source_sha256, target, options, origin)
-           VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?)`,
-        )
-        .run(
+    await this.db.transaction(async (tx) => {
+      await tx.run(
+        `INSERT INTO jobs (id, created_at, updated_at, state, source, source_sha256, target, options, origin)
+         VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?)`,
+        [
           id,
           at,
           at,
@@ -74,58 +72,60 @@ export class Jobs {
           JSON.stringify(input.target),
           JSON.stringify(input.options ?? {}),
           input.origin === undefined ? null : JSON.stringify(input.origin),
-        );
-      insertParsedQuotes(this.db, id, input.parsed, input.chunkOf, at);
-    })();
-    return this.get(id)!;
+        ],
+      );
+      await insertParsedQuotes(tx, id, input.parsed, input.chunkOf, at);
+    });
+    return (await this.get(id))!;
   }
 
-  get(id: string): SyncJob | undefined {
-    const row = this.db.prepare(`SELECT * FROM jobs WHERE id = ?`).get(id) as JobRow | undefined;
+  async get(id: string): Promise<SyncJob | undefined> {
+    const row = await this.db.get<JobRow>(`SELECT * FROM jobs WHERE id = ?`, [id]);
     return row && toJob(row);
   }
 
   /** The latest jobs first. */
-  list(limit = 20): SyncJob[] {
-    const rows = this.db.prepare(`SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?`).all(limit) as JobRow[];
+  async list(limit = 20): Promise<SyncJob[]> {
+    const rows = await this.db.all<JobRow>(
+      `SELECT * FROM jobs ORDER BY created_at DESC, ${jobsInsertionOrder(this.db.dialect)} DESC LIMIT ?`,
+      [limit],
+    );
     return rows.map(toJob);
   }
 
   /** Jobs that stopped before finishing (a crash leaves them 'running'). */
-  unfinished(): SyncJob[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM jobs WHERE state IN ('running', 'interrupted') ORDER BY created_at`)
-      .all() as JobRow[];
+  async unfinished(): Promise<SyncJob[]> {
+    const rows = await this.db.all<JobRow>(`SELECT * FROM jobs WHERE state IN ('running', 'interrupted') ORDER BY created_at`);
     return rows.map(toJob);
   }
 
   /** The latest job of the same input and target that still has work left, if any. */
-  findResumable(sourceSha256: string, target: JobTarget): SyncJob | undefined {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM jobs WHERE source_sha256 = ? AND state IN ('running', 'interrupted', 'partial', 'failed')
-         ORDER BY created_at DESC, rowid DESC`,
-      )
-      .all(sourceSha256) as JobRow[];
+  async findResumable(sourceSha256: string, target: JobTarget): Promise<SyncJob | undefined> {
+    const rows = await this.db.all<JobRow>(
+      `SELECT * FROM jobs WHERE source_sha256 = ? AND state IN ('running', 'interrupted', 'partial', 'failed')
+       ORDER BY created_at DESC, ${jobsInsertionOrder(this.db.dialect)} DESC`,
+      [sourceSha256],
+    );
     const key = targetKey(target);
     return rows.map(toJob).find((job) => targetKey(job.target) === key);
   }
 
-  setState(id: string, state: JobState, error?: string): void {
-    this.db
-      .prepare(`UPDATE jobs SET state = ?, error = ?, updated_at = ? WHERE id = ?`)
-      .run(state, error ?? null, this.stamp(), id);
+  async setState(id: string, state: JobState, error?: string): Promise<void> {
+    await this.db.run(`UPDATE jobs SET state = ?, error = ?, updated_at = ? WHERE id = ?`, [state, error ?? null, this.stamp(), id]);
   }
 
   /** Where a job reports (say, the Slack thread of the upload that resumed it). */
-  setOrigin(id: string, origin: unknown): void {
-    this.db.prepare(`UPDATE jobs SET origin = ?, updated_at = ? WHERE id = ?`).run(JSON.stringify(origin), this.stamp(), id);
+  async setOrigin(id: string, origin: unknown): Promise<void> {
+    await this.db.run(`UPDATE jobs SET origin = ?, updated_at = ? WHERE id = ?`, [JSON.stringify(origin), this.stamp(), id]);
   }
 
   /** Adds one run's Notion requests and active time to the job's totals. */
-  addUsage(id: string, requests: number, activeMs: number): void {
-    this.db
-      .prepare(`UPDATE jobs SET requests = requests + ?, active_ms = active_ms + ?, updated_at = ? WHERE id = ?`)
-      .run(requests, Math.round(activeMs), this.stamp(), id);
+  async addUsage(id: string, requests: number, activeMs: number): Promise<void> {
+    await this.db.run(`UPDATE jobs SET requests = requests + ?, active_ms = active_ms + ?, updated_at = ? WHERE id = ?`, [
+      requests,
+      Math.round(activeMs),
+      this.stamp(),
+      id,
+    ]);
   }
 }

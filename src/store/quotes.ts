@@ -3,7 +3,7 @@
  * (job_rejects) and duplicates (job_duplicates). Each quote's state is committed before the next
  * Notion request, so a job killed at any point resumes from what this table says.
  */
-import type Database from 'better-sqlite3';
+import type { Db, SqlRunner } from './db.js';
 import type { ParsedQuotes } from '../quotes/model.js';
 import type { FailedEntry, JobCounts, QuoteState, RejectedEntry, StoredQuote } from './types.js';
 
@@ -37,72 +37,76 @@ function toStoredQuote(row: JobQuoteRow): StoredQuote {
  * Records a new job's input: every quote pending, its rejected rows and its duplicates. Called by
  * Jobs.create inside the transaction that records the job itself.
  */
-export function insertParsedQuotes(
-  db: Database.Database,
+export async function insertParsedQuotes(
+  db: SqlRunner,
   jobId: string,
   parsed: ParsedQuotes,
   chunkOf: ((position: number) => number) | undefined,
   at: string,
-): void {
-  const insertQuote = db.prepare(
-    `INSERT INTO job_quotes (job_id, quote_id, position, row, chunk, quote, state, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)`,
-  );
-  const insertReject = db.prepare(`INSERT INTO job_rejects (job_id, row, reason, raw) VALUES (?, ?, ?, ?)`);
-  const insertDuplicate = db.prepare(`INSERT INTO job_duplicates (job_id, row, quote_id, first_row) VALUES (?, ?, ?, ?)`);
-  parsed.quotes.forEach((q, position) => {
-    const chunk = chunkOf ? chunkOf(position) : 0;
-    insertQuote.run(jobId, q.quote.id, position, q.row, chunk, JSON.stringify(q.quote), at);
-  });
-  for (const r of parsed.rejected) insertReject.run(jobId, r.row, r.reason, JSON.stringify(r.raw));
-  for (const d of parsed.duplicates) insertDuplicate.run(jobId, d.row, d.id, d.firstRow);
+): Promise<void> {
+  const quotes = parsed.quotes.map((q, position) => [jobId, q.quote.id, position, q.row, chunkOf ? chunkOf(position) : 0, JSON.stringify(q.quote), at]);
+  await insertRows(db, `job_quotes (job_id, quote_id, position, row, chunk, quote, state, updated_at)`, `(?, ?, ?, ?, ?, ?, 'pending', ?)`, quotes);
+  const rejects = parsed.rejected.map((r) => [jobId, r.row, r.reason, JSON.stringify(r.raw)]);
+  await insertRows(db, `job_rejects (job_id, row, reason, raw)`, `(?, ?, ?, ?)`, rejects);
+  const duplicates = parsed.duplicates.map((d) => [jobId, d.row, d.id, d.firstRow]);
+  await insertRows(db, `job_duplicates (job_id, row, quote_id, first_row)`, `(?, ?, ?, ?)`, duplicates);
+}
+
+/** Rows inserted a few hundred per statement: one round trip each, not one per row. */
+const ROWS_PER_INSERT = 200;
+
+async function insertRows(db: SqlRunner, into: string, values: string, rows: unknown[][]): Promise<void> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    const batch = rows.slice(i, i + ROWS_PER_INSERT);
+    await db.run(`INSERT INTO ${into} VALUES ${batch.map(() => values).join(', ')}`, batch.flat());
+  }
 }
 
 export class JobQuotes {
   constructor(
-    private readonly db: Database.Database,
+    private readonly db: Db,
     /** The time of a change, as stored. */
     private readonly stamp: () => string,
   ) {}
 
   /** Quotes with work left, in input order. */
-  toWrite(jobId: string): StoredQuote[] {
+  toWrite(jobId: string): Promise<StoredQuote[]> {
     return this.select(`job_id = ? AND state IN ('pending', 'in_flight', 'uncertain', 'stale')`, jobId);
   }
 
   /** Every valid quote of the job, in input order. */
-  list(jobId: string): StoredQuote[] {
+  list(jobId: string): Promise<StoredQuote[]> {
     return this.select(`job_id = ?`, jobId);
   }
 
-  setState(
+  async setState(
     jobId: string,
     quoteId: string,
     state: QuoteState,
     details: { pageId?: string; reason?: string; attempt?: boolean } = {},
-  ): void {
-    this.db
-      .prepare(
-        `UPDATE job_quotes SET state = ?, page_id = COALESCE(?, page_id), reason = ?,
-           attempts = attempts + ?, updated_at = ? WHERE job_id = ? AND quote_id = ?`,
-      )
-      .run(state, details.pageId ?? null, details.reason ?? null, details.attempt ? 1 : 0, this.stamp(), jobId, quoteId);
+  ): Promise<void> {
+    await this.db.run(
+      `UPDATE job_quotes SET state = ?, page_id = COALESCE(?, page_id), reason = ?,
+         attempts = attempts + ?, updated_at = ? WHERE job_id = ? AND quote_id = ?`,
+      [state, details.pageId ?? null, details.reason ?? null, details.attempt ? 1 : 0, this.stamp(), jobId, quoteId],
+    );
   }
 
   /** Puts failed quotes back to pending so a retry writes them. Returns how many. */
-  requeueFailed(jobId: string): number {
-    return this.db
-      .prepare(`UPDATE job_quotes SET state = 'pending', reason = NULL, updated_at = ? WHERE job_id = ? AND state = 'failed'`)
-      .run(this.stamp(), jobId).changes;
+  requeueFailed(jobId: string): Promise<number> {
+    return this.db.run(`UPDATE job_quotes SET state = 'pending', reason = NULL, updated_at = ? WHERE job_id = ? AND state = 'failed'`, [
+      this.stamp(),
+      jobId,
+    ]);
   }
 
-  counts(jobId: string): JobCounts {
-    const byState = this.db
-      .prepare(`SELECT state, COUNT(*) AS n FROM job_quotes WHERE job_id = ? GROUP BY state`)
-      .all(jobId) as { state: QuoteState; n: number }[];
+  async counts(jobId: string): Promise<JobCounts> {
+    const byState = await this.db.all<{ state: QuoteState; n: number }>(`SELECT state, COUNT(*) AS n FROM job_quotes WHERE job_id = ? GROUP BY state`, [jobId]);
     const n = (s: QuoteState) => byState.find((r) => r.state === s)?.n ?? 0;
-    const rejectedRows = (this.db.prepare(`SELECT COUNT(*) AS n FROM job_rejects WHERE job_id = ?`).get(jobId) as { n: number }).n;
-    const duplicates = (this.db.prepare(`SELECT COUNT(*) AS n FROM job_duplicates WHERE job_id = ?`).get(jobId) as { n: number }).n;
+    const count = async (table: 'job_rejects' | 'job_duplicates') =>
+      (await this.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE job_id = ?`, [jobId]))?.n ?? 0;
+    const rejectedRows = await count('job_rejects');
+    const duplicates = await count('job_duplicates');
     const valid = byState.reduce((sum, r) => sum + r.n, 0);
     return {
       total: valid + rejectedRows + duplicates,
@@ -118,21 +122,17 @@ export class JobQuotes {
   }
 
   /** Rows that will never be written: unusable input rows, and quotes too large for Notion. By row. */
-  rejected(jobId: string): RejectedEntry[] {
-    const rows = this.db.prepare(`SELECT row, reason, raw FROM job_rejects WHERE job_id = ?`).all(jobId) as {
-      row: number;
-      reason: string;
-      raw: string;
-    }[];
+  async rejected(jobId: string): Promise<RejectedEntry[]> {
+    const rows = await this.db.all<{ row: number; reason: string; raw: string }>(`SELECT row, reason, raw FROM job_rejects WHERE job_id = ?`, [jobId]);
     const entries: RejectedEntry[] = rows.map((r) => ({ row: r.row, reason: r.reason, raw: JSON.parse(r.raw) }));
-    for (const q of this.select(`job_id = ? AND state = ?`, jobId, 'rejected')) {
+    for (const q of await this.select(`job_id = ? AND state = ?`, jobId, 'rejected')) {
       entries.push({ row: q.row, reason: q.reason ?? 'rejected', raw: { ...q.quote } });
     }
     return entries.sort((a, b) => a.row - b.row);
   }
 
-  failed(jobId: string): FailedEntry[] {
-    return this.select(`job_id = ? AND state = ?`, jobId, 'failed').map((q) => ({
+  async failed(jobId: string): Promise<FailedEntry[]> {
+    return (await this.select(`job_id = ? AND state = ?`, jobId, 'failed')).map((q) => ({
       id: q.quote.id,
       row: q.row,
       reason: q.reason ?? 'not written',
@@ -141,10 +141,8 @@ export class JobQuotes {
   }
 
   /** Quotes matching `where`, in input order. */
-  private select(where: string, ...params: unknown[]): StoredQuote[] {
-    const rows = this.db
-      .prepare(`SELECT ${QUOTE_COLUMNS} FROM job_quotes WHERE ${where} ORDER BY position`)
-      .all(...params) as JobQuoteRow[];
+  private async select(where: string, ...params: unknown[]): Promise<StoredQuote[]> {
+    const rows = await this.db.all<JobQuoteRow>(`SELECT ${QUOTE_COLUMNS} FROM job_quotes WHERE ${where} ORDER BY position`, params);
     return rows.map(toStoredQuote);
   }
 }

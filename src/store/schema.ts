@@ -1,8 +1,12 @@
 /**
- * The store's tables. Every statement is IF NOT EXISTS, so opening a file made by an earlier run
+ * The store's tables. Every statement is IF NOT EXISTS, so opening a store made by an earlier run
  * leaves its tables and rows as they are; a change to an existing table would need a migration.
+ *
+ * Written for SQLite; PostgreSQL gets the same tables with 64-bit integers, a sequence for the
+ * events' ids and one for the jobs' insertion order (SQLite's rowid). Replicas that start at once
+ * create it one at a time, under an advisory lock.
  */
-import type Database from 'better-sqlite3';
+import type { Db } from './db.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -94,7 +98,47 @@ CREATE TABLE IF NOT EXISTS rate_budgets (
 );
 `;
 
-/** Creates whatever tables and indexes the file lacks. */
-export function applySchema(db: Database.Database): void {
-  db.exec(SCHEMA);
+/** Tables added after the first stores were made: shared pacing of Notion requests (see notion/shared-ledger.ts). */
+const SHARED_PACING = `
+CREATE TABLE IF NOT EXISTS rate_ledgers (
+  integration TEXT PRIMARY KEY,
+  next_slot INTEGER NOT NULL,
+  paused_until INTEGER NOT NULL,
+  pause_limit TEXT NOT NULL,
+  budget INTEGER,
+  window_ms INTEGER NOT NULL,
+  started_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rate_sends (
+  integration TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  PRIMARY KEY (integration, at, id)
+);
+`;
+
+/** The PostgreSQL spelling of the schema. */
+function postgresSchema(): string {
+  return (
+    (SCHEMA + SHARED_PACING)
+      .replace('id INTEGER PRIMARY KEY AUTOINCREMENT', 'id BIGSERIAL PRIMARY KEY')
+      .replaceAll(' INTEGER', ' BIGINT') + '\nALTER TABLE jobs ADD COLUMN IF NOT EXISTS seq BIGSERIAL;\n'
+  );
+}
+
+/** Any fixed number: the lock replicas take while they create the schema. */
+const SCHEMA_LOCK = 7_301_443_581;
+
+/** Creates whatever tables and indexes the store lacks. */
+export async function applySchema(db: Db): Promise<void> {
+  if (db.dialect === 'sqlite') {
+    await db.exec(SCHEMA + SHARED_PACING);
+    return;
+  }
+  // CREATE ... IF NOT EXISTS is not safe against itself in PostgreSQL (two at once can both
+  // try to create a type): replicas starting together take turns.
+  await db.transaction(async (tx) => {
+    await tx.get('SELECT pg_advisory_xact_lock(?)', [SCHEMA_LOCK]);
+    for (const statement of postgresSchema().split(';').map((s) => s.trim()).filter(Boolean)) await tx.run(statement);
+  });
 }

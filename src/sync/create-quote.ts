@@ -42,7 +42,7 @@ export interface CreateDeps {
   policy: RetryPolicy;
   random: () => number;
   now: () => number;
-  onEvent: (event: WriterEvent) => void;
+  onEvent: (event: WriterEvent) => Promise<void> | void;
   signal?: AbortSignal;
 }
 
@@ -62,23 +62,23 @@ export async function createQuotePage(p: QueuedQuote, target: { dataSourceId: st
   if (!p.body || p.bodyFor !== target.dataSourceId) {
     const mapping = quoteToPage(p.item.quote, target.dataSourceId);
     if (!mapping.ok) {
-      store.quotes.setState(jobId, id, 'rejected', { reason: mapping.reason });
-      deps.onEvent({ kind: 'rejected', quoteId: id, message: mapping.reason });
+      await store.quotes.setState(jobId, id, 'rejected', { reason: mapping.reason });
+      await deps.onEvent({ kind: 'rejected', quoteId: id, message: mapping.reason });
       return { kind: 'done' };
     }
     p.body = mapping.body;
     p.bodyFor = target.dataSourceId;
   }
   const body = p.body;
-  store.quotes.setState(jobId, id, 'in_flight', { attempt: true });
+  await store.quotes.setState(jobId, id, 'in_flight', { attempt: true });
   try {
     const page = await deps.gateway.createPage(body);
-    store.quotes.setState(jobId, id, 'written', { pageId: page.id });
+    await store.quotes.setState(jobId, id, 'written', { pageId: page.id });
     return { kind: 'done', outcome: 'success' };
   } catch (error) {
     if (deps.signal?.aborted && error === deps.signal.reason) {
       // Taken out of the queue before it was sent: nothing to look up.
-      store.quotes.setState(jobId, id, 'pending');
+      await store.quotes.setState(jobId, id, 'pending');
       return { kind: 'again_now' };
     }
     const failure = classifyNotionError(error);
@@ -93,34 +93,34 @@ export async function createQuotePage(p: QueuedQuote, target: { dataSourceId: st
     switch (decision.action) {
       case 'pause_all':
         // The pacer has paused the queue already (it saw the answer first).
-        deps.onEvent(failureEvent(failure, id, deps.gateway.pacer.pause?.ms ?? 0));
-        store.quotes.setState(jobId, id, 'pending');
+        await deps.onEvent(failureEvent(failure, id, deps.gateway.pacer.pause?.ms ?? 0));
+        await store.quotes.setState(jobId, id, 'pending');
         return { kind: 'again_now' };
       case 'retry':
         p.at = deps.now() + decision.delayMs;
-        deps.onEvent(failureEvent(failure, id, decision.delayMs));
+        await deps.onEvent(failureEvent(failure, id, decision.delayMs));
         if (decision.lookupFirst) {
-          store.quotes.setState(jobId, id, 'uncertain', { reason: describeFailure(failure) });
+          await store.quotes.setState(jobId, id, 'uncertain', { reason: describeFailure(failure) });
           return { kind: 'look_up', ...(outcome ? { outcome } : {}) };
         }
-        store.quotes.setState(jobId, id, 'pending');
+        await store.quotes.setState(jobId, id, 'pending');
         return { kind: 'later', ...(outcome ? { outcome } : {}) };
       case 'give_up':
         // A retryable failure that ran out of attempts is told as itself; a refusal only as the failure below.
-        if (failure.kind !== 'invalid') deps.onEvent(failureEvent(failure, id, 0));
+        if (failure.kind !== 'invalid') await deps.onEvent(failureEvent(failure, id, 0));
         if (ambiguous) {
           // It may be in Notion after all: find out before calling it failed.
           p.failIfAbsent = decision.reason;
           p.at = deps.now();
-          store.quotes.setState(jobId, id, 'uncertain', { reason: decision.reason });
+          await store.quotes.setState(jobId, id, 'uncertain', { reason: decision.reason });
           return { kind: 'look_up', ...(outcome ? { outcome } : {}) };
         }
-        store.quotes.setState(jobId, id, 'failed', { reason: decision.reason });
-        deps.onEvent({ kind: 'failed', quoteId: id, message: decision.reason });
+        await store.quotes.setState(jobId, id, 'failed', { reason: decision.reason });
+        await deps.onEvent({ kind: 'failed', quoteId: id, message: decision.reason });
         return { kind: 'done', ...(outcome ? { outcome } : {}) };
       case 'stop_job':
         // Not this quote's failure: the job stops with the reason, and the quote stays to write.
-        store.quotes.setState(jobId, id, 'pending');
+        await store.quotes.setState(jobId, id, 'pending');
         return {
           kind: 'stop',
           reason: decision.reason,

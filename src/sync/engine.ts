@@ -78,8 +78,13 @@ export class SyncEngine {
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
-  constructor(private readonly deps: EngineDeps) {
-    this.pacer = deps.pacer ?? integrationPacer(deps.config, deps.store);
+  /** An engine with the integration's pacer, primed with what the store remembers of Notion's budget. */
+  static async open(deps: EngineDeps): Promise<SyncEngine> {
+    return new SyncEngine({ ...deps, pacer: deps.pacer ?? (await integrationPacer(deps.config, deps.store)) });
+  }
+
+  constructor(private readonly deps: EngineDeps & { pacer: RequestPacer }) {
+    this.pacer = deps.pacer;
     this.random = deps.random ?? Math.random;
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? sleepEndingOnAbort;
@@ -96,44 +101,44 @@ export class SyncEngine {
    * job stopped on Notion's side (failed or partial), as when the same input comes again or a
    * stopped job is resumed. Returns how many went back.
    */
-  requeueFailed(jobId: string, options: { onlyIfStopped?: boolean } = {}): number {
-    const job = this.deps.store.jobs.get(jobId);
+  async requeueFailed(jobId: string, options: { onlyIfStopped?: boolean } = {}): Promise<number> {
+    const job = await this.deps.store.jobs.get(jobId);
     if (!job) throw new JobNotFoundError(jobId);
     if (options.onlyIfStopped && job.state !== 'failed' && job.state !== 'partial') return 0;
     return this.deps.store.quotes.requeueFailed(jobId);
   }
 
   /** Where the job talks to people now (a Slack thread): kept with the job so a restart resumes it there. */
-  setOrigin(jobId: string, origin: unknown): void {
-    this.deps.store.jobs.setOrigin(jobId, origin);
+  async setOrigin(jobId: string, origin: unknown): Promise<void> {
+    await this.deps.store.jobs.setOrigin(jobId, origin);
   }
 
   /** The job will not be run or resumed unless a person retries it; `note` says who stopped it. */
-  cancel(jobId: string, note?: string): void {
-    this.deps.store.jobs.setState(jobId, 'cancelled', note);
+  async cancel(jobId: string, note?: string): Promise<void> {
+    await this.deps.store.jobs.setState(jobId, 'cancelled', note);
   }
 
   /**
    * One trigger (say, one Slack upload delivered twice) starts at most one job: true for the first
    * claim only, or for the take-over of a claim that never led to a job (see ClaimOptions).
    */
-  claimTrigger(key: string, options: ClaimOptions = {}): boolean {
+  claimTrigger(key: string, options: ClaimOptions = {}): Promise<boolean> {
     return this.deps.store.triggers.claim(key, options);
   }
 
   /** The claim of `key` started `jobId`: settled for good, never taken over. */
-  bindTrigger(key: string, jobId: string): void {
-    this.deps.store.triggers.bind(key, jobId);
+  async bindTrigger(key: string, jobId: string): Promise<void> {
+    await this.deps.store.triggers.bind(key, jobId);
   }
 
   /** The claim of `key` did not lead to a job and may still: a later delivery can claim it again. */
-  releaseTrigger(key: string): void {
-    this.deps.store.triggers.release(key);
+  async releaseTrigger(key: string): Promise<void> {
+    await this.deps.store.triggers.release(key);
   }
 
   /** Stops the pacer's timers and remembers what it learned; call before closing the store. */
-  close(): void {
-    this.pacer.close();
+  async close(): Promise<void> {
+    await this.pacer.close();
   }
 
   /** The target named by the configuration, with command-line overrides. */
@@ -145,24 +150,24 @@ export class SyncEngine {
    * Parses the input and records a job, or returns the unfinished job of the same input and
    * target. Throws InputError (nothing recorded) when the input is unusable.
    */
-  prepare(
+  async prepare(
     source: SyncSource,
     target: JobTarget,
     options: { chunkSize?: number; careful?: boolean; update?: boolean; origin?: unknown } = {},
-  ): PreparedJob {
+  ): Promise<PreparedJob> {
     requireNotionToken(this.deps.config);
     const { chunkSize, origin } = options;
     const careful = options.careful ?? this.deps.config.notion.profile === 'careful';
     checkChunking(chunkSize, target);
     const sha = createHash('sha256').update(source.content).digest('hex');
-    const unfinished = this.deps.store.jobs.findResumable(sha, target);
+    const unfinished = await this.deps.store.jobs.findResumable(sha, target);
     // The same input in the other mode (update or not) is another job.
     if (unfinished && Boolean(unfinished.options.update) === Boolean(options.update)) return { job: unfinished, resumed: true };
     const parsed = parseQuotes(source.content, {
       filename: source.name,
       ...(source.format ? { format: source.format } : {}),
     });
-    const job = this.deps.store.jobs.create({
+    const job = await this.deps.store.jobs.create({
       source: source.name,
       sourceSha256: sha,
       target,
@@ -175,8 +180,8 @@ export class SyncEngine {
     return { job, resumed: false };
   }
 
-  report(jobId: string): SyncReport {
-    if (!this.deps.store.jobs.get(jobId)) throw new JobNotFoundError(jobId);
+  async report(jobId: string): Promise<SyncReport> {
+    if (!(await this.deps.store.jobs.get(jobId))) throw new JobNotFoundError(jobId);
     return buildReport(this.deps.store, jobId);
   }
 
@@ -185,16 +190,16 @@ export class SyncEngine {
    * Throws JobBusyError, touching nothing, while another process sharing the store runs the job.
    */
   async run(jobId: string, options: { reporter?: JobReporter; signal?: AbortSignal; resumed?: boolean } = {}): Promise<SyncReport> {
-    const job = this.deps.store.jobs.get(jobId);
+    const job = await this.deps.store.jobs.get(jobId);
     if (!job) throw new JobNotFoundError(jobId);
     const token = requireNotionToken(this.deps.config);
-    const lease = holdLease(this.deps.store, jobId, this.owner, this.deps.leaseTtlMs);
+    const lease = await holdLease(this.deps.store, jobId, this.owner, this.deps.leaseTtlMs);
     try {
       // A lost lease (this process stalled past it and another took over) stops this run like an abort.
       const signal = options.signal ? AbortSignal.any([options.signal, lease.lost]) : lease.lost;
       return await this.runHeld(job, token, { ...options, signal });
     } finally {
-      lease.release();
+      await lease.release();
     }
   }
 
@@ -214,8 +219,8 @@ export class SyncEngine {
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const policy = retryPolicyFor(config, job.options.careful === true);
-    const record = (event: WriterEvent) => {
-      store.events.add(jobId, event.kind, { ...event });
+    const record = async (event: WriterEvent) => {
+      await store.events.add(jobId, event.kind, { ...event });
       logger.debug({ jobId, ...event }, 'notion event');
       reporter.event?.(event);
     };
@@ -228,7 +233,7 @@ export class SyncEngine {
       onFailure: (failure, what, waitMs) => record({ ...failureEvent(failure, undefined, waitMs), message: `${what}: ${failure.message}` }),
     };
     const started = this.now();
-    store.jobs.setState(jobId, 'running');
+    await store.jobs.setState(jobId, 'running');
     const context: RunContext = {
       job,
       gateway,
@@ -237,14 +242,14 @@ export class SyncEngine {
       reporter,
       record,
       resumed: options.resumed ?? false,
-      toWrite: store.quotes.toWrite(jobId).length,
-      settledBefore: settledCount(store.quotes.counts(jobId)),
+      toWrite: (await store.quotes.toWrite(jobId)).length,
+      settledBefore: settledCount(await store.quotes.counts(jobId)),
       writeStart: this.now(),
       announced: false,
       ...(options.signal ? { signal: options.signal } : {}),
     };
-    const chunkCount = this.chunkCount(job);
-    const chunks = [...new Set(store.quotes.toWrite(jobId).map((q) => q.chunk))].sort((a, b) => a - b);
+    const chunkCount = await this.chunkCount(job);
+    const chunks = [...new Set((await store.quotes.toWrite(jobId)).map((q) => q.chunk))].sort((a, b) => a - b);
     let interrupted = false;
     let stopReason: string | undefined;
     let chunksStopped = 0;
@@ -259,20 +264,20 @@ export class SyncEngine {
         if (outcome.outcome === 'stopped') {
           chunksStopped += 1;
           stopReason ??= outcome.reason;
-          this.failChunk(jobId, chunk, outcome.reason);
+          await this.failChunk(jobId, chunk, outcome.reason);
         }
       }
       if (interrupted) {
-        store.jobs.setState(jobId, 'interrupted', 'Stopped before the end; resume the job to finish it.');
+        await store.jobs.setState(jobId, 'interrupted', 'Stopped before the end; resume the job to finish it.');
       } else if (stopReason) {
         const whole = chunksStopped >= Math.max(1, chunks.length);
-        store.jobs.setState(jobId, whole ? 'failed' : 'partial', stopReason);
+        await store.jobs.setState(jobId, whole ? 'failed' : 'partial', stopReason);
         logger.warn({ jobId, reason: stopReason }, 'job stopped');
       } else {
-        store.jobs.setState(jobId, store.quotes.counts(jobId).failed > 0 ? 'partial' : 'done');
+        await store.jobs.setState(jobId, (await store.quotes.counts(jobId)).failed > 0 ? 'partial' : 'done');
       }
     } catch (error) {
-      store.jobs.setState(
+      await store.jobs.setState(
         jobId,
         'interrupted',
         options.signal?.aborted
@@ -281,19 +286,19 @@ export class SyncEngine {
       );
       if (!options.signal?.aborted) throw error;
     } finally {
-      store.jobs.addUsage(jobId, gateway.requests, this.now() - started);
+      await store.jobs.addUsage(jobId, gateway.requests, this.now() - started);
     }
     const fallbackCsv = await writeFallbackCsv(store, jobId, dirname(config.dbPath));
-    const report: SyncReport = { ...buildReport(store, jobId), ...(fallbackCsv ? { fallbackCsv } : {}) };
+    const report: SyncReport = { ...(await buildReport(store, jobId)), ...(fallbackCsv ? { fallbackCsv } : {}) };
     await reporter.finished?.(report);
     return report;
   }
 
   /** Chunks a job is split into: one database each ("Quotes (part 2/17)"). */
-  private chunkCount(job: SyncJob): number {
+  private async chunkCount(job: SyncJob): Promise<number> {
     const size = job.options.chunkSize;
     if (!size) return 1;
-    return Math.max(1, Math.ceil(this.deps.store.quotes.list(job.id).length / size));
+    return Math.max(1, Math.ceil((await this.deps.store.quotes.list(job.id)).length / size));
   }
 
   /** Writes one chunk's quotes into its database. Notion errors that end the chunk come back as 'stopped'. */
@@ -305,8 +310,8 @@ export class SyncEngine {
     let items: WriteItem[];
     try {
       database = await this.openTarget(job, chunk, chunkCount, runtime, reporter);
-      store.databases.setForJob(jobId, database);
-      items = store.quotes.toWrite(jobId).filter((q) => q.chunk === chunk);
+      await store.databases.setForJob(jobId, database);
+      items = (await store.quotes.toWrite(jobId)).filter((q) => q.chunk === chunk);
       if (!database.created && items.length > 0) items = await settleExisting(store, jobId, items, database, runtime, { update: job.options.update === true });
     } catch (error) {
       if (error instanceof QuoteSyncError) return { outcome: 'stopped', reason: error.message };
@@ -318,16 +323,16 @@ export class SyncEngine {
     } else {
       reporter.note?.(`Writing part ${chunk + 1}/${chunkCount} into "${database.title}" ${database.url}`);
     }
-    const progress = () =>
+    const progress = async () =>
       reporter.progress?.(
         progressOf({
           jobId,
-          counts: store.quotes.counts(jobId),
+          counts: await store.quotes.counts(jobId),
           toWrite: context.toWrite,
           settledBefore: context.settledBefore,
           elapsedMs: this.now() - context.writeStart,
           requests: gateway.requests,
-          retries: retryCounts(store, jobId),
+          retries: await retryCounts(store, jobId),
         }),
       );
     const breaker = breakerFor(config, this.now);
@@ -338,7 +343,7 @@ export class SyncEngine {
       active = result.database;
       return { ok: true, target: result.database, requeue: result.requeue, message: result.message };
     };
-    if (reporter.progress) progress();
+    if (reporter.progress) await progress();
     return writeQuotes(items, database, {
       breaker,
       recoverEveryTrips: config.breaker.recoverAfterTrips,
@@ -351,17 +356,17 @@ export class SyncEngine {
       now: this.now,
       sleep: this.sleep,
       onEvent: context.record,
-      onProgress: reporter.progress ? progress : () => undefined,
+      onProgress: reporter.progress ? progress : async () => undefined,
       ...(job.options.careful ? { pauseBetweenQuotesMs: config.notion.carefulPauseMs } : {}),
       ...(context.signal ? { signal: context.signal } : {}),
     });
   }
 
   /** A chunk cannot go on: each quote it did not write is failed with the reason, so it lands in the fallback. */
-  private failChunk(jobId: string, chunk: number, reason: string): void {
+  private async failChunk(jobId: string, chunk: number, reason: string): Promise<void> {
     const { store } = this.deps;
-    for (const item of store.quotes.toWrite(jobId)) {
-      if (item.chunk === chunk) store.quotes.setState(jobId, item.quote.id, 'failed', { reason });
+    for (const item of await store.quotes.toWrite(jobId)) {
+      if (item.chunk === chunk) await store.quotes.setState(jobId, item.quote.id, 'failed', { reason });
     }
   }
 
@@ -384,7 +389,7 @@ export class SyncEngine {
     reporter: JobReporter,
   ): Promise<ResolvedDatabase> {
     const deps = this.targetDeps(runtime, reporter);
-    const known = this.deps.store.databases.forJob(job.id).find((d) => d.chunk === chunk);
+    const known = (await this.deps.store.databases.forJob(job.id)).find((d) => d.chunk === chunk);
     if (known) return openDatabase(known.databaseId, chunk, deps);
     const base = job.target.kind === 'parent' ? job.target.title : '';
     const title = chunkCount > 1 ? `${base} (part ${chunk + 1}/${chunkCount})` : base;

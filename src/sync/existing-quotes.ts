@@ -36,26 +36,26 @@ export async function settleExisting(
     const id = item.quote.id;
     const page = existing.get(id);
     if (!page) {
-      if (item.state !== 'pending') store.quotes.setState(jobId, id, 'pending');
+      if (item.state !== 'pending') await store.quotes.setState(jobId, id, 'pending');
       left.push({ ...item, state: 'pending' });
       continue;
     }
     // A create of ours that may not have been recorded: the page is this job's, as the input says.
     if (item.state === 'in_flight' || item.state === 'uncertain') {
-      store.quotes.setState(jobId, id, 'written', { pageId: page.id });
+      await store.quotes.setState(jobId, id, 'written', { pageId: page.id });
       continue;
     }
     if (!options.update) {
-      store.quotes.setState(jobId, id, 'present', { pageId: page.id });
+      await store.quotes.setState(jobId, id, 'present', { pageId: page.id });
       continue;
     }
     const mapping = quoteToPage(item.quote, target.dataSourceId);
     const changes = mapping.ok ? changedProperties(mapping.body.properties as Record<string, unknown>, page.properties) : {};
     if (Object.keys(changes).length === 0) {
-      store.quotes.setState(jobId, id, item.state === 'stale' ? 'updated' : 'unchanged', { pageId: page.id });
+      await store.quotes.setState(jobId, id, item.state === 'stale' ? 'updated' : 'unchanged', { pageId: page.id });
       continue;
     }
-    if (item.state !== 'stale') store.quotes.setState(jobId, id, 'stale', { pageId: page.id });
+    if (item.state !== 'stale') await store.quotes.setState(jobId, id, 'stale', { pageId: page.id });
     left.push({ ...item, state: 'stale', pageId: page.id, update: { pageId: page.id, properties: changes } });
   }
   return left;

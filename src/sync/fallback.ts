@@ -17,16 +17,16 @@ export type FallbackRow = Record<QuoteCsvColumn, string>;
 const SETTLED: ReadonlySet<QuoteState> = new Set(['written', 'present', 'updated', 'unchanged', 'rejected']);
 
 /** Rows for every quote not in Notion as the input says (failed, or still to write or update) and every rejected row, in input order. */
-export function fallbackRows(store: JobStore, jobId: string): FallbackRow[] {
+export async function fallbackRows(store: JobStore, jobId: string): Promise<FallbackRow[]> {
   const rows: { order: number; row: FallbackRow }[] = [];
-  for (const item of store.quotes.list(jobId)) {
+  for (const item of await store.quotes.list(jobId)) {
     if (SETTLED.has(item.state)) continue;
     const reason =
       item.reason ??
       (item.state === 'failed' ? 'not written' : item.state === 'stale' ? 'not updated yet (the job stopped first)' : 'not written yet (the job stopped first)');
     rows.push({ order: item.row, row: quoteRow(item.quote, reason, item.row) });
   }
-  for (const rejected of store.quotes.rejected(jobId)) {
+  for (const rejected of await store.quotes.rejected(jobId)) {
     rows.push({ order: rejected.row, row: rawRow(rejected.raw, rejected.reason, rejected.row) });
   }
   return rows.sort((a, b) => a.order - b.order).map((r) => r.row);
@@ -39,7 +39,7 @@ export function fallbackCsv(rows: FallbackRow[]): string {
 
 /** Writes the job's fallback CSV into `dir`; returns its path, or undefined when nothing is left over. */
 export async function writeFallbackCsv(store: JobStore, jobId: string, dir: string): Promise<string | undefined> {
-  const rows = fallbackRows(store, jobId);
+  const rows = await fallbackRows(store, jobId);
   if (rows.length === 0) return undefined;
   await mkdir(dir, { recursive: true });
   const path = join(dir, `quote-sync-${jobId}-not-written.csv`);

@@ -1,12 +1,13 @@
 /**
  * One pacer per Notion integration. What an earlier job of the integration learned of Notion's
  * budget is read from the store, and what this one learns is written back, so the next job (in
- * this process or another) starts within the budget.
+ * this process or another) starts within the budget. When replicas share the store (PostgreSQL),
+ * they share the budget itself through its rate ledger: all of them together keep within it.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import { refusalOf } from '../notion/failure.js';
-import { RequestPacer } from '../notion/pacer.js';
+import { RequestPacer, type SharedBudget } from '../notion/pacer.js';
 import type { JobStore } from '../store/index.js';
 
 /** Names the integration (API and token) in the store without keeping its token: a hash. */
@@ -14,9 +15,26 @@ export function integrationKey(config: Config): string {
   return createHash('sha256').update(`${config.notion.apiUrl}\n${config.notion.token ?? ''}`).digest('hex').slice(0, 32);
 }
 
-export function integrationPacer(config: Config, store: JobStore): RequestPacer {
+/** The integration's budget as the store's rate ledger keeps it for every replica. */
+export function sharedBudget(store: JobStore, integration: string): SharedBudget {
+  const replica = randomBytes(6).toString('hex');
+  let sequence = 0;
+  return {
+    async reserve(request) {
+      sequence += 1;
+      const ref = `${replica}:${sequence}`;
+      const taken = await store.rateLedgers.reserve(integration, { ...request, ref });
+      return { ...taken, release: () => store.rateLedgers.unsend(integration, taken.slot, ref) };
+    },
+    pause: (until, limit) => store.rateLedgers.pause(integration, until, limit),
+    learned: (budget, windowMs) => store.rateLedgers.learned(integration, budget, windowMs),
+    history: (since) => store.rateLedgers.history(integration, since),
+  };
+}
+
+export async function integrationPacer(config: Config, store: JobStore): Promise<RequestPacer> {
   const integration = integrationKey(config);
-  const learned = store.rateBudgets.get(integration);
+  const learned = await store.rateBudgets.get(integration);
   return new RequestPacer({
     requestsPerSecond: config.notion.requestsPerSecond,
     recoveryMs: config.notion.rateRecoveryMs,
@@ -25,5 +43,6 @@ export function integrationPacer(config: Config, store: JobStore): RequestPacer 
     refusalOf,
     ...(learned ? { learned } : {}),
     onLearned: (budget) => store.rateBudgets.save(integration, budget),
+    ...(store.shared ? { shared: sharedBudget(store, integration) } : {}),
   });
 }

@@ -48,23 +48,40 @@ function processExists(pid: number): boolean {
 export interface HeldLease {
   /** Aborts when the lease is lost (another holder took it after this one failed to renew in time). */
   readonly lost: AbortSignal;
-  release(): void;
+  release(): Promise<void>;
 }
 
 /** Takes the job's lease and keeps renewing it until released; throws JobBusyError while another holder has it. */
-export function holdLease(store: JobStore, jobId: string, owner: string, ttlMs = DEFAULT_LEASE_TTL_MS): HeldLease {
-  const first = store.leases.acquire(jobId, owner, ttlMs, (holder) => isGoneOwner(holder));
+export async function holdLease(store: JobStore, jobId: string, owner: string, ttlMs = DEFAULT_LEASE_TTL_MS): Promise<HeldLease> {
+  const first = await store.leases.acquire(jobId, owner, ttlMs, (holder) => isGoneOwner(holder));
   if (!first.ok) throw new JobBusyError(jobId, first.expiresAt);
   const lost = new AbortController();
+  let heldUntil = Date.now() + ttlMs;
+  let renewing: Promise<void> | undefined;
   const renew = setInterval(() => {
-    if (!store.leases.acquire(jobId, owner, ttlMs, (holder) => isGoneOwner(holder)).ok) lost.abort();
+    if (renewing || lost.signal.aborted) return;
+    const startedAt = Date.now();
+    renewing = store.leases
+      .acquire(jobId, owner, ttlMs, (holder) => isGoneOwner(holder))
+      .then(
+        (result) => {
+          if (result.ok) heldUntil = startedAt + ttlMs;
+          else lost.abort();
+        },
+        // The store is out of reach for now: keep writing while the lease surely holds, stop once it may not.
+        () => {
+          if (Date.now() >= heldUntil) lost.abort();
+        },
+      )
+      .finally(() => (renewing = undefined));
   }, ttlMs / 3);
   renew.unref();
   return {
     lost: lost.signal,
-    release() {
+    async release() {
       clearInterval(renew);
-      store.leases.release(jobId, owner);
+      await renewing;
+      await store.leases.release(jobId, owner);
     },
   };
 }

@@ -23,7 +23,7 @@ export interface RecoveryDeps {
 export async function recoverTarget(job: SyncJob, current: ResolvedDatabase, why: string, deps: RecoveryDeps): Promise<RecoveryResult> {
   const { store, logger } = deps;
   logger.warn({ jobId: job.id, why }, 'recovering');
-  store.events.add(job.id, 'recovery', { why });
+  await store.events.add(job.id, 'recovery', { why });
   deps.gateway.resetClient();
   try {
     const database = await openDatabase(current.databaseId, current.chunk, deps.target);
@@ -35,11 +35,11 @@ export async function recoverTarget(job: SyncJob, current: ResolvedDatabase, why
     const title = current.title || job.target.title;
     try {
       const database = await createDatabase(job.target.parentPageId, title, current.chunk, deps.target);
-      store.databases.setForJob(job.id, database);
+      await store.databases.setForJob(job.id, database);
       // Pages written into the deleted database went to the trash with it: write them again.
-      const requeue = store.quotes.list(job.id).filter((q) => q.state === 'written' && q.chunk === current.chunk);
-      for (const q of requeue) store.quotes.setState(job.id, q.quote.id, 'pending');
-      store.events.add(job.id, 'database_recreated', { old: current.databaseId, new: database.databaseId, requeued: requeue.length });
+      const requeue = (await store.quotes.list(job.id)).filter((q) => q.state === 'written' && q.chunk === current.chunk);
+      for (const q of requeue) await store.quotes.setState(job.id, q.quote.id, 'pending');
+      await store.events.add(job.id, 'database_recreated', { old: current.databaseId, new: database.databaseId, requeued: requeue.length });
       return {
         ok: true,
         database,

@@ -27,22 +27,22 @@ export interface SyncReport {
 }
 
 /** Retries by kind, from the job's events (cheap enough to call after every quote). */
-export function retryCounts(store: JobStore, jobId: string): SyncReport['retries'] {
-  const events = store.events.counts(jobId);
+export async function retryCounts(store: JobStore, jobId: string): Promise<SyncReport['retries']> {
+  const events = await store.events.counts(jobId);
   const n = (kind: JobEventKind) => events[kind] ?? 0;
   return {
     conflict: n('conflict'),
     rateLimited: n('rate_limited') + n('workspace_limited') + n('overloaded'),
     server: n('server_error') + n('timeout') + n('network'),
-    ambiguous: store.events.ambiguousFailures(jobId),
+    ambiguous: await store.events.ambiguousFailures(jobId),
   };
 }
 
-export function buildReport(store: JobStore, jobId: string): SyncReport {
-  const job = store.jobs.get(jobId);
+export async function buildReport(store: JobStore, jobId: string): Promise<SyncReport> {
+  const job = await store.jobs.get(jobId);
   if (!job) throw new Error(`no job ${jobId}`);
-  const counts = store.quotes.counts(jobId);
-  const events = store.events.counts(jobId);
+  const counts = await store.quotes.counts(jobId);
+  const events = await store.events.counts(jobId);
   const n = (kind: JobEventKind) => events[kind] ?? 0;
   return {
     jobId,
@@ -55,11 +55,11 @@ export function buildReport(store: JobStore, jobId: string): SyncReport {
     unchanged: counts.unchanged,
     duplicates: counts.duplicates,
     pending: counts.pending,
-    rejected: store.quotes.rejected(jobId).map(({ row, reason }) => ({ row, reason })),
-    failed: store.quotes.failed(jobId).map(({ id, reason }) => ({ id, reason })),
-    databases: store.databases.forJob(jobId).map((d) => ({ id: d.databaseId, dataSourceId: d.dataSourceId, url: d.url, title: d.title })),
+    rejected: (await store.quotes.rejected(jobId)).map(({ row, reason }) => ({ row, reason })),
+    failed: (await store.quotes.failed(jobId)).map(({ id, reason }) => ({ id, reason })),
+    databases: (await store.databases.forJob(jobId)).map((d) => ({ id: d.databaseId, dataSourceId: d.dataSourceId, url: d.url, title: d.title })),
     requests: job.requests,
-    retries: retryCounts(store, jobId),
+    retries: await retryCounts(store, jobId),
     durationMs: job.activeMs,
     breakerTrips: n('breaker_open'),
   };

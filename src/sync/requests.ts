@@ -14,7 +14,7 @@ export interface RetryRuntime<G extends PacedGateway = NotionGateway> {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   signal?: AbortSignal;
   /** Told of every failed request and what was decided, for events and progress. */
-  onFailure?: (failure: NotionFailure, what: string, waitMs: number) => void;
+  onFailure?: (failure: NotionFailure, what: string, waitMs: number) => Promise<void> | void;
 }
 
 /** Runs a read or set-up call until it succeeds; throws a QuoteSyncError when it cannot. */
@@ -34,10 +34,10 @@ export async function withRetries<T>(
       const decision = applyRetryDecision(failure, counters, { operation: 'read', policy: runtime.policy, random: runtime.random });
       switch (decision.action) {
         case 'pause_all':
-          runtime.onFailure?.(failure, what, runtime.gateway.pacer.pause?.ms ?? 0);
+          await runtime.onFailure?.(failure, what, runtime.gateway.pacer.pause?.ms ?? 0);
           break;
         case 'retry':
-          runtime.onFailure?.(failure, what, decision.delayMs);
+          await runtime.onFailure?.(failure, what, decision.delayMs);
           await runtime.sleep(decision.delayMs, runtime.signal);
           break;
         case 'give_up':

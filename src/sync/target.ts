@@ -30,7 +30,7 @@ export async function resolveTarget(
   deps: TargetDeps,
 ): Promise<ResolvedDatabase> {
   if (target.kind === 'database') return openDatabase(target.databaseId, chunk, deps);
-  const remembered = deps.store.databases.createdUnder(target.parentPageId, title);
+  const remembered = await deps.store.databases.createdUnder(target.parentPageId, title);
   if (remembered) {
     const reopened = await openDatabase(remembered.databaseId, chunk, deps).catch((error: unknown) => {
       if (error instanceof NotionTargetError) return undefined; // deleted or unshared since: make a new one
@@ -76,7 +76,7 @@ export async function createDatabase(parentPageId: string, title: string, chunk:
   const dataSourceId = db.dataSourceIds[0];
   if (!dataSourceId) throw new NotionTargetError('Notion created the database without a data source.', db.id, 500);
   const source = await waitUntilReady(db, dataSourceId, deps);
-  store.databases.rememberCreated(parentPageId, { databaseId: db.id, dataSourceId, url: db.url, title });
+  await store.databases.rememberCreated(parentPageId, { databaseId: db.id, dataSourceId, url: db.url, title });
   return toResolved(db, dataSourceId, source, chunk, true);
 }
 

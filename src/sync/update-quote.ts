@@ -18,7 +18,7 @@ export async function updateQuotePage(p: QueuedQuote, deps: CreateDeps): Promise
   if (!update) throw new Error(`quote ${id} has no update`);
   try {
     await deps.gateway.updatePage(update.pageId, update.properties);
-    store.quotes.setState(jobId, id, 'updated', { pageId: update.pageId, attempt: true });
+    await store.quotes.setState(jobId, id, 'updated', { pageId: update.pageId, attempt: true });
     return { kind: 'done', outcome: 'success' };
   } catch (error) {
     // Taken out of the queue before it was sent: it is still due.
@@ -31,16 +31,16 @@ export async function updateQuotePage(p: QueuedQuote, deps: CreateDeps): Promise
     const withOutcome = outcome ? { outcome } : {};
     switch (decision.action) {
       case 'pause_all':
-        deps.onEvent(failureEvent(failure, id, deps.gateway.pacer.pause?.ms ?? 0));
+        await deps.onEvent(failureEvent(failure, id, deps.gateway.pacer.pause?.ms ?? 0));
         return { kind: 'again_now' };
       case 'retry':
         p.at = deps.now() + decision.delayMs;
-        deps.onEvent({ ...failureEvent(failure, id, decision.delayMs), ambiguous: false });
+        await deps.onEvent({ ...failureEvent(failure, id, decision.delayMs), ambiguous: false });
         return { kind: 'later', ...withOutcome };
       case 'give_up':
-        if (failure.kind !== 'invalid' && failure.kind !== 'not_found') deps.onEvent({ ...failureEvent(failure, id, 0), ambiguous: false });
-        store.quotes.setState(jobId, id, 'failed', { reason: decision.reason });
-        deps.onEvent({ kind: 'failed', quoteId: id, message: decision.reason });
+        if (failure.kind !== 'invalid' && failure.kind !== 'not_found') await deps.onEvent({ ...failureEvent(failure, id, 0), ambiguous: false });
+        await store.quotes.setState(jobId, id, 'failed', { reason: decision.reason });
+        await deps.onEvent({ kind: 'failed', quoteId: id, message: decision.reason });
         return { kind: 'done', ...withOutcome };
       case 'stop_job':
         return { kind: 'stop', reason: decision.reason, targetProblem: failure.kind === 'forbidden' };

@@ -31,7 +31,7 @@ export interface WriteTarget {
 
 export interface WriterDeps extends CreateDeps {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  onProgress: () => void;
+  onProgress: () => Promise<void>;
   /** Pause between two quotes (the careful profile); 0 by default. */
   pauseBetweenQuotesMs?: number;
   /** Watches outcomes; while open, nothing is sent. */
@@ -74,7 +74,7 @@ export async function writeQuotes(items: WriteItem[], target: WriteTarget, deps:
   const recover = async (why: string): Promise<WriteResult | undefined> => {
     const result = deps.recover ? await deps.recover(why) : { ok: false as const, reason: why };
     if (!result.ok) return { outcome: 'stopped', reason: result.reason };
-    deps.onEvent({ kind: 'recovered', message: result.message });
+    await deps.onEvent({ kind: 'recovered', message: result.message });
     current = result.target;
     for (const item of result.requeue) ready.push({ item, attempts: 0, rateLimitWaits: 0, at: 0 });
     return undefined;
@@ -114,14 +114,14 @@ export async function writeQuotes(items: WriteItem[], target: WriteTarget, deps:
       }
       for (const p of result.absent) {
         if (p.failIfAbsent) {
-          store.quotes.setState(jobId, p.item.quote.id, 'failed', { reason: p.failIfAbsent });
-          deps.onEvent({ kind: 'failed', quoteId: p.item.quote.id, message: p.failIfAbsent });
+          await store.quotes.setState(jobId, p.item.quote.id, 'failed', { reason: p.failIfAbsent });
+          await deps.onEvent({ kind: 'failed', quoteId: p.item.quote.id, message: p.failIfAbsent });
         } else {
-          store.quotes.setState(jobId, p.item.quote.id, 'pending');
+          await store.quotes.setState(jobId, p.item.quote.id, 'pending');
           ready.push(p);
         }
       }
-      deps.onProgress();
+      await deps.onProgress();
       continue;
     }
 
@@ -143,7 +143,7 @@ export async function writeQuotes(items: WriteItem[], target: WriteTarget, deps:
     if (deps.breaker && result.outcome) {
       const change = deps.breaker.record(result.outcome);
       if (change.opened) {
-        deps.onEvent({ kind: 'breaker_open', trip: change.opened, message: describeTrip(change.opened) });
+        await deps.onEvent({ kind: 'breaker_open', trip: change.opened, message: describeTrip(change.opened) });
         const trips = change.opened.trip;
         if (trips >= recoverEvery * 3) {
           return {
@@ -156,7 +156,7 @@ export async function writeQuotes(items: WriteItem[], target: WriteTarget, deps:
           if (stop) return stop;
         }
       } else if (change.closed) {
-        deps.onEvent({ kind: 'breaker_closed', message: 'A probe quote was written: writing resumes.' });
+        await deps.onEvent({ kind: 'breaker_closed', message: 'A probe quote was written: writing resumes.' });
       }
     }
     switch (result.kind) {
@@ -183,7 +183,7 @@ export async function writeQuotes(items: WriteItem[], target: WriteTarget, deps:
         return { outcome: 'stopped', reason: result.reason };
       }
     }
-    deps.onProgress();
+    await deps.onProgress();
   }
   return { outcome: 'finished' };
 }
@@ -196,12 +196,12 @@ async function resolveUncertain(
   runtime: RetryRuntime<NotionPages>,
 ): Promise<{ absent: QueuedQuote[] }> {
   const ids = batch.map((p) => p.item.quote.id);
-  deps.onEvent({ kind: 'lookup', message: `looking up ${ids.length} quote(s) whose create may have been applied` });
+  await deps.onEvent({ kind: 'lookup', message: `looking up ${ids.length} quote(s) whose create may have been applied` });
   const found = await findPagesByQuoteId(ids, target, runtime);
   const absent: QueuedQuote[] = [];
   for (const p of batch) {
     const pageId = found.get(p.item.quote.id)?.id;
-    if (pageId) deps.store.quotes.setState(deps.jobId, p.item.quote.id, 'written', { pageId });
+    if (pageId) await deps.store.quotes.setState(deps.jobId, p.item.quote.id, 'written', { pageId });
     else absent.push(p);
   }
   return { absent };

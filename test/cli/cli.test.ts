@@ -113,9 +113,9 @@ describe('quote-sync command line', () => {
     notion.restoreToken();
     const jobId = /^job (\w+)$/m.exec(first.stderr)![1]!;
     // The test runner's parent process is alive on this host: its lease is respected.
-    const store = new JobStore(env.QUOTE_SYNC_DB!);
-    expect(store.leases.acquire(jobId, `${hostname()}:${process.ppid}:other`, 60_000).ok).toBe(true);
-    store.close();
+    const store = await JobStore.open(env.QUOTE_SYNC_DB!);
+    expect((await store.leases.acquire(jobId, `${hostname()}:${process.ppid}:other`, 60_000)).ok).toBe(true);
+    await store.close();
     const before = notion.requests.length;
     const second = await cli(['resume', jobId], env);
     expect(second.code).toBe(3);

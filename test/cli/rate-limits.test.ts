@@ -59,9 +59,9 @@ describe('the per-connection window budget', () => {
     expect(afterFirst).toBeGreaterThanOrEqual(1);
     expect(afterFirst).toBeLessThanOrEqual(4);
 
-    const store = new JobStore(env.QUOTE_SYNC_DB!);
-    const learned = store.rateBudgets.get(integrationKey(loadConfig(env)));
-    store.close();
+    const store = await JobStore.open(env.QUOTE_SYNC_DB!);
+    const learned = await store.rateBudgets.get(integrationKey(loadConfig(env)));
+    await store.close();
     // The count since the window opened. The request that opened it was sent before the opening
     // (its arrival opened it) and may go uncounted: a budget a request short is safe, one over is not.
     expect(learned?.windowMs).toBe(WINDOW_S * 1000);

@@ -18,7 +18,7 @@ beforeEach(async () => {
   slack = await startSlackServer();
 });
 afterEach(async () => {
-  for (const s of stores) s.close();
+  for (const s of stores) await s.close();
   stores = [];
   await slack.close();
 });
@@ -34,9 +34,9 @@ function uploads() {
 }
 
 /** A store whose clock the test sets, like one app instance; `path` shares a file with another. */
-function instance(path: string, at: string) {
+async function instance(path: string, at: string) {
   let current = new Date(at);
-  const store = new JobStore(path, { now: () => current });
+  const store = await JobStore.open(path, { now: () => current });
   stores.push(store);
   const client = new WebClient(slack.token, { slackApiUrl: slack.apiUrl, logLevel: LogLevel.ERROR, retryConfig: { retries: 0 } });
   const options = (extra: Partial<PostDigestOptions> = {}): PostDigestOptions => ({
@@ -51,21 +51,21 @@ function instance(path: string, at: string) {
   return { store, options, set: (iso: string) => (current = new Date(iso)) };
 }
 
-function writeOneQuote(store: JobStore): string {
+async function writeOneQuote(store: JobStore): Promise<string> {
   const quote: Quote = { id: 'q1', text: 'Support answered in under an hour.', relevanceScore: 0.9, category: 'Support', sentiment: 'positive' };
   const parsed = { format: 'json' as const, quotes: [{ row: 1, quote }], rejected: [], duplicates: [], warnings: [] };
-  const job = store.jobs.create({ source: 'quotes.json', sourceSha256: 'sha', target: { kind: 'database', databaseId: 'db' }, parsed });
-  store.quotes.setState(job.id, quote.id, 'written', { pageId: '1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9' });
-  store.jobs.setState(job.id, 'done');
+  const job = await store.jobs.create({ source: 'quotes.json', sourceSha256: 'sha', target: { kind: 'database', databaseId: 'db' }, parsed });
+  await store.quotes.setState(job.id, quote.id, 'written', { pageId: '1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9' });
+  await store.jobs.setState(job.id, 'done');
   return job.id;
 }
 
 describe('postDigest: one digest a day', () => {
   it('posts the digest of the store, blocks and text, to the channel', async () => {
-    const app = instance(tempDbPath(), '2025-01-15T09:00:00Z');
-    writeOneQuote(app.store);
+    const app = await instance(tempDbPath(), '2025-01-15T09:00:00Z');
+    await writeOneQuote(app.store);
     const result = await postDigest(app.options());
-    const expected = digestMessage(collectDigest(app.store, { now: new Date('2025-01-15T09:00:00Z') }));
+    const expected = digestMessage(await collectDigest(app.store, { now: new Date('2025-01-15T09:00:00Z') }));
     expect(result).toEqual({ posted: true, ts: digests()[0]?.ts, chart: { attached: true, filename: 'quote-sync-digest-2025-01-15.png' } });
     expect(digests().map((m) => ({ channel: m.channel, text: m.text, blocks: m.blocks }))).toEqual([
       { channel: CHANNEL, text: expected.text, blocks: expected.blocks },
@@ -73,7 +73,7 @@ describe('postDigest: one digest a day', () => {
   });
 
   it('posts once when asked twice the same day', async () => {
-    const app = instance(tempDbPath(), '2025-01-15T09:00:00Z');
+    const app = await instance(tempDbPath(), '2025-01-15T09:00:00Z');
     await postDigest(app.options());
     app.set('2025-01-15T09:00:40Z'); // a restart within the scheduled minute fires it again
     expect(await postDigest(app.options())).toEqual({ posted: false, reason: 'already_posted' });
@@ -82,15 +82,15 @@ describe('postDigest: one digest a day', () => {
 
   it('posts once when two app instances on one store fire together', async () => {
     const path = tempDbPath();
-    const a = instance(path, '2025-01-15T09:00:00Z');
-    const b = instance(path, '2025-01-15T09:00:00Z');
+    const a = await instance(path, '2025-01-15T09:00:00Z');
+    const b = await instance(path, '2025-01-15T09:00:00Z');
     const results = await Promise.all([postDigest(a.options()), postDigest(b.options())]);
     expect(results.filter((r) => r.posted)).toHaveLength(1);
     expect(digests()).toHaveLength(1);
   });
 
   it('posts again the next day', async () => {
-    const app = instance(tempDbPath(), '2025-01-15T09:00:00Z');
+    const app = await instance(tempDbPath(), '2025-01-15T09:00:00Z');
     await postDigest(app.options());
     app.set('2025-01-16T09:00:00Z');
     expect((await postDigest(app.options())).posted).toBe(true);
@@ -99,7 +99,7 @@ describe('postDigest: one digest a day', () => {
 
   it('starts a new day at midnight in DIGEST_TZ, not in UTC', async () => {
     // 23:30 and 00:30 in Los Angeles (UTC-8 in January): one UTC day, two local days.
-    const app = instance(tempDbPath(), '2025-01-15T07:30:00Z');
+    const app = await instance(tempDbPath(), '2025-01-15T07:30:00Z');
     const la = { timezone: 'America/Los_Angeles' };
     await postDigest(app.options(la));
     app.set('2025-01-15T08:30:00Z');
@@ -109,7 +109,7 @@ describe('postDigest: one digest a day', () => {
 
   it('keeps to one digest across UTC midnight when DIGEST_TZ is still on the same day', async () => {
     // 15:00 and 23:00 on 15 January in Los Angeles: two UTC days, one local day.
-    const app = instance(tempDbPath(), '2025-01-15T23:00:00Z');
+    const app = await instance(tempDbPath(), '2025-01-15T23:00:00Z');
     const la = { timezone: 'America/Los_Angeles' };
     await postDigest(app.options(la));
     app.set('2025-01-16T07:00:00Z');
@@ -118,7 +118,7 @@ describe('postDigest: one digest a day', () => {
   });
 
   it('posts on request even after the day’s digest, and leaves the scheduled one due', async () => {
-    const app = instance(tempDbPath(), '2025-01-15T08:55:00Z');
+    const app = await instance(tempDbPath(), '2025-01-15T08:55:00Z');
     expect((await postDigest(app.options({ force: true }))).posted).toBe(true);
     app.set('2025-01-15T09:00:00Z');
     expect((await postDigest(app.options())).posted).toBe(true);
@@ -128,7 +128,7 @@ describe('postDigest: one digest a day', () => {
   });
 
   it('gives the day back when Slack refuses the post, so a later attempt posts it', async () => {
-    const app = instance(tempDbPath(), '2025-01-15T09:00:00Z');
+    const app = await instance(tempDbPath(), '2025-01-15T09:00:00Z');
     slack.injectNext('chat.postMessage', 'internal_error');
     await expect(postDigest(app.options())).rejects.toThrow(/internal_error/);
     app.set('2025-01-15T09:10:00Z');
@@ -136,7 +136,7 @@ describe('postDigest: one digest a day', () => {
     expect(digests()).toHaveLength(1);
   });
 
-  it('names the day in the time zone', () => {
+  it('names the day in the time zone', async () => {
     expect(dayIn(new Date('2025-01-15T07:30:00Z'), 'America/Los_Angeles')).toBe('2025-01-14');
     expect(dayIn(new Date('2025-01-15T07:30:00Z'), 'Asia/Tokyo')).toBe('2025-01-15');
   });
@@ -146,8 +146,8 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
 
 describe('postDigest: the chart in the digest’s thread', () => {
   it('uploads the day’s chart as a PNG into the digest’s thread', async () => {
-    const app = instance(tempDbPath(), '2025-01-15T09:00:00Z');
-    writeOneQuote(app.store);
+    const app = await instance(tempDbPath(), '2025-01-15T09:00:00Z');
+    await writeOneQuote(app.store);
     const result = await postDigest(app.options());
     const digest = digests()[0]!;
     expect(result).toMatchObject({ posted: true, ts: digest.ts, chart: { attached: true } });
@@ -157,14 +157,14 @@ describe('postDigest: the chart in the digest’s thread', () => {
     expect(png.content.subarray(0, 4)).toEqual(PNG_SIGNATURE);
     expect(png.size).toBe(png.content.length);
     // The bytes Slack holds are the chart of this digest's numbers, whole.
-    const expected = renderDigestChart(collectDigestChart(app.store, collectDigest(app.store, { now: new Date('2025-01-15T09:00:00Z') }), 'UTC'));
+    const expected = renderDigestChart(await collectDigestChart(app.store, await collectDigest(app.store, { now: new Date('2025-01-15T09:00:00Z') }), 'UTC'));
     expect(png.content.equals(expected)).toBe(true);
     expect(slack.thread(CHANNEL, digest.ts).map((m) => m.files.map((f) => f.name))).toEqual([[], ['quote-sync-digest-2025-01-15.png']]);
   });
 
   it('gives an empty day its chart too: the text says nothing was synced, the picture shows the week', async () => {
-    const app = instance(tempDbPath(), '2025-01-12T10:00:00Z');
-    writeOneQuote(app.store); // in the week (the 24 hours to 13 Jan 09:00), not in the day
+    const app = await instance(tempDbPath(), '2025-01-12T10:00:00Z');
+    await writeOneQuote(app.store); // in the week (the 24 hours to 13 Jan 09:00), not in the day
     app.set('2025-01-15T09:00:00Z');
     const result = await postDigest(app.options());
     expect(digests().map((m) => m.text)).toEqual([emptyDigestText(24)]);
@@ -172,14 +172,14 @@ describe('postDigest: the chart in the digest’s thread', () => {
     const png = uploads()[0]!;
     expect(png.threadTs).toBe(digests()[0]!.ts);
     expect(png.content.subarray(0, 4)).toEqual(PNG_SIGNATURE);
-    const chart = collectDigestChart(app.store, collectDigest(app.store, { now: new Date('2025-01-15T09:00:00Z') }), 'UTC');
+    const chart = await collectDigestChart(app.store, await collectDigest(app.store, { now: new Date('2025-01-15T09:00:00Z') }), 'UTC');
     expect(chart.days.map((d) => d.written)).toEqual([0, 0, 0, 0, 1, 0, 0]);
     expect(png.content.equals(renderDigestChart(chart))).toBe(true);
   });
 
   it('keeps the text digest and the day’s claim when Slack refuses the chart, and says why', async () => {
-    const app = instance(tempDbPath(), '2025-01-15T09:00:00Z');
-    writeOneQuote(app.store);
+    const app = await instance(tempDbPath(), '2025-01-15T09:00:00Z');
+    await writeOneQuote(app.store);
     slack.injectNext('files.completeUploadExternal', 'internal_error');
     const result = await postDigest(app.options());
     expect(result).toMatchObject({ posted: true, chart: { attached: false, problem: 'internal_error' } });
@@ -193,19 +193,19 @@ describe('postDigest: the chart in the digest’s thread', () => {
 
 describe('scheduleDigest', () => {
   let schedule: DigestSchedule | undefined;
-  afterEach(() => {
+  afterEach(async () => {
     schedule?.stop();
     schedule = undefined;
     vi.useRealTimers();
   });
 
-  it('refuses a bad DIGEST_CRON', () => {
+  it('refuses a bad DIGEST_CRON', async () => {
     const error = captureError(() => scheduleDigest({ cron: '0 25 * * *', timezone: 'UTC', run: async () => {}, logger: silentLogger }));
     expect(error).toBeInstanceOf(ConfigError);
     expect(error).toMatchObject({ variable: 'DIGEST_CRON', message: expect.stringContaining('"0 25 * * *"') });
   });
 
-  it('refuses a bad DIGEST_TZ', () => {
+  it('refuses a bad DIGEST_TZ', async () => {
     const error = captureError(() => scheduleDigest({ cron: '0 9 * * *', timezone: 'Europe/Atlantis', run: async () => {}, logger: silentLogger }));
     expect(error).toBeInstanceOf(ConfigError);
     expect(error).toMatchObject({ variable: 'DIGEST_TZ', message: expect.stringContaining('"Europe/Atlantis"') });

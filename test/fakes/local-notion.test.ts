@@ -343,7 +343,7 @@ describe('seedPages', () => {
 });
 
 describe('page updates (PATCH /v1/pages/{id})', () => {
-  afterEach(() => {
+  afterEach(async () => {
     vi.useRealTimers();
   });
 

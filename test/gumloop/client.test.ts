@@ -251,13 +251,13 @@ describe('errors', () => {
 });
 
 describe('decisions', () => {
-  it('runOutcome: DONE is done; FAILED, TERMINATING and TERMINATED are failed; the rest pending', () => {
+  it('runOutcome: DONE is done; FAILED, TERMINATING and TERMINATED are failed; the rest pending', async () => {
     expect(['DONE', 'FAILED', 'TERMINATING', 'TERMINATED', 'RUNNING', 'QUEUED', 'STARTED', 'SOMETHING_NEW'].map(runOutcome)).toEqual([
       'done', 'failed', 'failed', 'failed', 'pending', 'pending', 'pending', 'pending',
     ]);
   });
 
-  it('isRetryablePollError: no answer, 429 and 5xx are; 4xx and other errors are not', () => {
+  it('isRetryablePollError: no answer, 429 and 5xx are; 4xx and other errors are not', async () => {
     const statuses = [undefined, 429, 500, 503, 400, 409];
     expect(statuses.map((s) => isRetryablePollError(new GumloopRequestError('x', s)))).toEqual([true, true, true, true, false, false]);
     expect(isRetryablePollError(new GumloopAuthError(401))).toBe(false);
@@ -266,7 +266,7 @@ describe('decisions', () => {
 });
 
 describe('the constructor', () => {
-  it('refuses a missing key, naming the option but not showing any value', () => {
+  it('refuses a missing key, naming the option but not showing any value', async () => {
     expect(() => new GumloopClient({ apiUrl: 'http://x', apiKey: '', userId: 'u' })).toThrow(/non-empty apiKey, got an empty string/);
   });
 });

@@ -3,7 +3,7 @@ import { RequestPacer, type Refusal } from '../../src/notion/pacer.js';
 import type { LearnedWindow } from '../../src/notion/window-budget.js';
 
 describe('RequestPacer', () => {
-  it('refuses a rate that is not a positive number, showing it', () => {
+  it('refuses a rate that is not a positive number, showing it', async () => {
     expect(() => new RequestPacer({ requestsPerSecond: 0 })).toThrow(/got 0 \(number\)/);
     expect(() => new RequestPacer({ requestsPerSecond: Number.NaN })).toThrow(/NaN/);
   });
@@ -148,7 +148,7 @@ describe('RequestPacer refusals', () => {
       now: () => now,
       setTimer: () => ({}),
       sleep: async (ms) => void (now += ms),
-      onLearned: (l) => remembered.push(l),
+      onLearned: (l) => void remembered.push(l),
     });
     for (let i = 0; i < 20; i++) {
       await pacer.run(async () => undefined);
@@ -175,12 +175,12 @@ describe('RequestPacer refusals', () => {
     await expect(inFlight).resolves.toBe('done');
   });
 
-  it('close() clears the pause timer, so nothing holds the process', () => {
+  it('close() clears the pause timer, so nothing holds the process', async () => {
     const cleared: unknown[] = [];
     const handle = { id: 1 };
     const pacer = new RequestPacer({ requestsPerSecond: 10, setTimer: () => handle, clearTimer: (h) => cleared.push(h) });
     pacer.pauseFor(90_000, 'workspace');
-    pacer.close();
+    await pacer.close();
     expect(cleared).toEqual([handle]);
   });
 });

@@ -97,7 +97,7 @@ describe('file uploads', () => {
     expect(await h.app.context.jobs.finished(job.id)).toMatchObject({ state: 'done', written: 0, updated: 4, unchanged: 6 });
     expect(uploadThread(h, upload.message.ts)[1]!.text).toContain(':white_check_mark: Done. 0 written, 0 already there, 4 updated, 6 unchanged');
     expect(pageIds(h)).toHaveLength(10);
-    expect(h.app.context.store.jobs.list()).toHaveLength(2);
+    expect(await h.app.context.store.jobs.list()).toHaveLength(2);
 
     const again = records.map((r, i) => (i === 9 ? { ...r, relevance_score: 0.5 } : r));
     const link = await serveFile('day3.csv', recordsToCsv(again));
@@ -125,7 +125,7 @@ describe('file uploads', () => {
     const job = await submitted;
     const report = await h.app.context.jobs.finished(job.id);
     expect(report).toMatchObject({ state: 'done', written: 30 });
-    expect(h.app.context.store.jobs.list()).toHaveLength(1);
+    expect(await h.app.context.store.jobs.list()).toHaveLength(1);
     const fileTs = upload.message.ts;
     const thread = uploadThread(h, fileTs);
     expect(thread.map((m) => m.text)).toEqual(['', expect.stringMatching(/^Job `[0-9a-f]{10}`: writing 30 quote\(s\) from \*gumloop-export\.csv\*.*\n:white_check_mark: Done\. 30 written/s)]);
@@ -163,7 +163,7 @@ describe('file uploads', () => {
     expect(replyTo(sheet)).toEqual(['I can only read quotes from a CSV or JSON file; *quotes.xlsx* is neither. Export it as CSV and upload that.']);
     expect(replyTo(picture)).toEqual([]);
     expect(h.slack.downloads).toEqual([]);
-    expect(h.app.context.store.jobs.list()).toEqual([]);
+    expect(await h.app.context.store.jobs.list()).toEqual([]);
   });
 
   it('stops a download that grows past MAX_FILE_BYTES even when Slack reported a small size', async () => {
@@ -172,7 +172,7 @@ describe('file uploads', () => {
     await h.driver.event(upload.message);
     await h.slack.waitFor(() => uploadThread(h!, upload.message.ts)[1]?.text.startsWith(':x:') === true, 'the refusal');
     expect(uploadThread(h, upload.message.ts)[1]!.text).toBe(':x: q.csv is larger than 2 KB, the most this app takes (MAX_FILE_BYTES).');
-    expect(h.app.context.store.jobs.list()).toEqual([]);
+    expect(await h.app.context.store.jobs.list()).toEqual([]);
   });
 
   it('says in the thread why a file has no usable quotes, and records no job', async () => {
@@ -181,7 +181,7 @@ describe('file uploads', () => {
     await h.driver.event(upload.message);
     await h.slack.waitFor(() => uploadThread(h!, upload.message.ts)[1]?.text.startsWith(':x:') === true, 'the refusal');
     expect(uploadThread(h, upload.message.ts)[1]!.text).toMatch(/^:x: notes\.csv has no text column/);
-    expect(h.app.context.store.jobs.list()).toEqual([]);
+    expect(await h.app.context.store.jobs.list()).toEqual([]);
   });
 
   it('never sends the bot token to a host other than Slack', async () => {
@@ -198,7 +198,7 @@ describe('file uploads', () => {
     expect(uploadThread(h, upload.message.ts)[1]!.text).toBe(
       ':x: quotes.csv is not hosted by Slack (files.example.net); the bot token is only sent to Slack, so it was not downloaded.',
     );
-    expect(h.app.context.store.jobs.list()).toEqual([]);
+    expect(await h.app.context.store.jobs.list()).toEqual([]);
   });
 });
 
@@ -240,7 +240,7 @@ describe('requests and people', () => {
     await h.slack.waitFor(() => h!.slack.messages[1]?.text.startsWith(':x:') === true, 'the second refusal');
     expect(h.slack.messages[1]!.text).toBe(':x: Only https links can be synced (got http://).');
     expect(fetched).toBe(false);
-    expect(h.app.context.store.jobs.list()).toEqual([]);
+    expect(await h.app.context.store.jobs.list()).toEqual([]);
   });
 
   it('answers help, and unknown input with the help text and what was wrong', async () => {
@@ -262,7 +262,7 @@ describe('requests and people', () => {
     await h.driver.event(upload.message);
     await h.slack.waitFor(() => h!.slack.ephemerals.length === 1, 'the ephemeral refusal');
     expect(h.slack.ephemerals[0]).toEqual({ channel: CHANNEL, user: USER, text: expect.stringContaining('(q.csv was not synced.)') });
-    expect(h.app.context.store.jobs.list()).toEqual([]);
+    expect(await h.app.context.store.jobs.list()).toEqual([]);
     expect(h.slack.downloads).toEqual([]);
     // Status stays open to everyone: it starts nothing.
     const status = (await h.driver.command('status')).reply();
@@ -336,7 +336,7 @@ describe('jobs while they run', () => {
     expect(cancel.reply().text).toBe(`Job \`${queued.id}\` was waiting its turn; it will not start. \`/sync-quotes retry ${queued.id}\` starts it later.`);
     await harness.driver.command(`cancel ${job.id}`);
     expect(await harness.app.context.jobs.finished(queued.id)).toBeUndefined();
-    expect(harness.app.context.store.jobs.get(queued.id)).toMatchObject({ state: 'cancelled', error: `Cancelled by <@${USER}>.` });
+    expect(await harness.app.context.store.jobs.get(queued.id)).toMatchObject({ state: 'cancelled', error: `Cancelled by <@${USER}>.` });
     expect(own()!.text).toBe(`Job \`${queued.id}\` was cancelled before it started. \`/sync-quotes retry ${queued.id}\` starts it later.`);
   });
 
@@ -401,7 +401,7 @@ describe('when Notion fails', () => {
     expect((await h.slack.commandResponse(retry.responseId)).text).toBe(
       "I could not post in the job's channel (not_in_channel), so the retry did not start. Invite me there with `/invite @Quote Sync` and try again.",
     );
-    expect(h.app.context.store.quotes.counts(job.id)).toMatchObject({ failed: 5, pending: 0, written: 0 });
+    expect(await h.app.context.store.quotes.counts(job.id)).toMatchObject({ failed: 5, pending: 0, written: 0 });
   });
 
   it('a Notion outage ends with the breaker alert and the CSV of what was not written in the thread; re-uploading it finishes the job', async () => {
@@ -436,10 +436,10 @@ describe('when Notion fails', () => {
     }
 
     // Slack tells the app about its own upload: ignored, or the CSV would sync itself.
-    const jobsBefore = h.app.context.store.jobs.list().length;
+    const jobsBefore = (await h.app.context.store.jobs.list()).length;
     await h.driver.event(h.slack.fileSharedEventFor(csv.id));
     await h.driver.command('status');
-    expect(h.app.context.store.jobs.list()).toHaveLength(jobsBefore);
+    expect(await h.app.context.store.jobs.list()).toHaveLength(jobsBefore);
 
     // Notion is back; a person uploads the CSV again: the rest is written, nothing twice.
     h.notion.setFaults({});

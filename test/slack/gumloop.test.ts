@@ -79,7 +79,7 @@ describe('/sync-quotes run and gumloop', () => {
     await app.slack.waitFor(() => app.slack.messages[0]?.text.startsWith(':x:') === true, 'the failure');
     const text = app.slack.messages[0]!.text;
     expect(text).toMatch(/^:x: The Gumloop run \S+ failed, so it has no quotes\. Its last log lines:\n(> .*\n)*> Reading r\/startups\n> LLM node: rate limited by OpenAI\n> Flow failed\nFix the flow in Gumloop/);
-    expect(app.app.context.store.jobs.list()).toEqual([]);
+    expect(await app.app.context.store.jobs.list()).toEqual([]);
   });
 
   it('syncs a finished run by id; syncing it again writes nothing twice', async () => {
@@ -175,7 +175,7 @@ describe('POST /gumloop/quotes', () => {
     expect(((await malformed.json()) as { error: string }).error).toMatch(/JSON/);
     const empty = await push(app, '[]', { authorization: `Bearer ${SECRET}` });
     expect(empty.status).toBe(400);
-    expect(app.app.context.store.jobs.list()).toEqual([]);
+    expect(await app.app.context.store.jobs.list()).toEqual([]);
     expect(app.slack.messages.filter((m) => m.text.startsWith(':x: Gumloop pushed quotes I could not use'))).toHaveLength(2);
   });
 

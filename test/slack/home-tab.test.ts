@@ -55,7 +55,7 @@ describe('the Home tab', () => {
     // The job's message is a reply in the upload's thread: its permalink opens that thread.
     const jobMessage = h.slack.thread(CHANNEL, upload.message.ts)[1]!;
     expect(text).toContain(`<https://local.slack.test/archives/${CHANNEL}/p${jobMessage.ts.replace('.', '')}?thread_ts=${upload.message.ts}&cid=${CHANNEL}|thread>`);
-    const [database] = h.app.context.store.databases.forJob(job.id);
+    const [database] = await h.app.context.store.databases.forJob(job.id);
     expect(text).toContain(`<${database!.url}|Quotes>`);
     // Set-up: Notion answered, the budget is not learned yet, the digest's next run is tomorrow's or today's 9:00 UTC.
     expect(text).toContain(':large_green_circle: *Notion*: the token works and the parent page is shared with the integration');
@@ -78,7 +78,7 @@ describe('the Home tab', () => {
     expect(press.status).toBe(200);
     await h.slack.waitFor(() => h!.slack.thread(CHANNEL, upload.message.ts).some((m) => m.text === `Retried by <@${USER}>.`), 'who retried, in the thread');
     expect(await h.app.context.jobs.finished(job.id)).toMatchObject({ state: 'done' });
-    expect(h.app.context.store.quotes.counts(job.id)).toMatchObject({ written: 9, failed: 0 });
+    expect(await h.app.context.store.quotes.counts(job.id)).toMatchObject({ written: 9, failed: 0 });
 
     // Done now: the next view shows no Retry for it.
     const after = await openHome(h);
@@ -87,7 +87,7 @@ describe('the Home tab', () => {
 
   it('shows the rate budget learned for this integration', async () => {
     h = await startSlackApp();
-    h.app.context.store.rateBudgets.save(integrationKey(h.app.context.config), { budget: 30, windowMs: 60_000 });
+    await h.app.context.store.rateBudgets.save(integrationKey(h.app.context.config), { budget: 30, windowMs: 60_000 });
     const text = textOf((await openHome(h)).view);
     expect(text).toContain('*Rate budget*: learned from Notion, 30 request(s) per 60 s window');
     expect(text).toContain('under one request a second, a batch of 1,000 quotes takes about 33m 20s');
@@ -100,7 +100,7 @@ describe('the Home tab', () => {
     for (let i = 0; i < 150; i++) {
       const content = recordsToCsv(makeQuoteRecords(2, 1000 + i));
       const origin = { kind: 'slack', channel: CHANNEL, threadTs: `1700000000.${String(i).padStart(6, '0')}`, messageTs: `1700000000.${String(i).padStart(6, '0')}`, trigger: 'upload' };
-      ids.push(engine.prepare({ name: `batch-${i}.csv`, content }, engine.targetFor(), { origin }).job.id);
+      ids.push((await engine.prepare({ name: `batch-${i}.csv`, content }, engine.targetFor(), { origin })).job.id);
     }
     const { view } = await openHome(h);
     expect(view.blocks.length).toBeLessThanOrEqual(100);

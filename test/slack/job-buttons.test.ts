@@ -41,11 +41,18 @@ function shownText(message: SlackMessage): string {
 }
 
 /** The message a job is narrated in now. */
-function jobMessage(harness: SlackAppHarness, jobId: string): SlackMessage {
-  const origin = slackOrigin(harness.app.context.store.jobs.get(jobId)?.origin);
-  const message = harness.slack.messages.find((m) => m.channel === origin?.channel && m.ts === origin.messageTs);
-  if (!message) throw new Error(`no message for job ${jobId}`);
-  return message;
+async function jobMessage(harness: SlackAppHarness, jobId: string): Promise<SlackMessage> {
+  return (await jobMessageOf(harness, jobId))();
+}
+
+/** Reads, whenever called, the message a job is narrated in (its origin is read once). */
+async function jobMessageOf(harness: SlackAppHarness, jobId: string): Promise<() => SlackMessage> {
+  const origin = slackOrigin((await harness.app.context.store.jobs.get(jobId))?.origin);
+  return () => {
+    const message = harness.slack.messages.find((m) => m.channel === origin?.channel && m.ts === origin.messageTs);
+    if (!message) throw new Error(`no message for job ${jobId}`);
+    return message;
+  };
 }
 
 function pageIds(harness: SlackAppHarness): string[] {
@@ -77,7 +84,7 @@ describe('the buttons of a job message', () => {
   it('a job stopped by a full Notion workspace is retried by a press of Retry once the cause is fixed: every quote once, and the thread says who', async () => {
     h = await startSlackApp();
     const { job, thread } = await jobStoppedByFullWorkspace(h);
-    const stopped = jobMessage(h, job.id);
+    const stopped = await jobMessage(h, job.id);
     expect(stopped.text).toContain(':warning: Finished, but not every quote is in Notion.');
     expect(buttons(stopped)).toEqual(['job_retry']);
     expect(shownText(stopped)).toBe(stopped.text);
@@ -94,7 +101,7 @@ describe('the buttons of a job message', () => {
     // The pressed message keeps its text and loses its button; the retry's own message ends done, with none.
     expect(stopped.text).toContain(':warning: Finished, but not every quote is in Notion.');
     expect(buttons(stopped)).toEqual([]);
-    const retried = jobMessage(h, job.id);
+    const retried = await jobMessage(h, job.id);
     expect(retried.ts).not.toBe(stopped.ts);
     expect(retried.history[0]).toMatch(new RegExp(`^Retrying job \`${job.id}\` for <@${USER}>: 12 quote\\(s\\) to write, 12 of them failed before\\.`));
     expect(retried.text).toContain(':white_check_mark: Done.');
@@ -107,7 +114,7 @@ describe('the buttons of a job message', () => {
     const started = harness.nextJob();
     await harness.driver.command(await serveCsv(recordsToCsv(makeQuoteRecords(160, 52))));
     const job = await started;
-    const root = () => jobMessage(harness, job.id);
+    const root = await jobMessageOf(harness, job.id);
     await harness.slack.waitFor(() => /\(\d+\/160\)/.test(root().text), 'live progress');
     expect(buttons(root())).toEqual(['job_cancel']);
     const seenRunning = structuredClone(root());
@@ -139,7 +146,7 @@ describe('the buttons of a job message', () => {
     const second = harness.nextJob();
     await harness.driver.event(upload.message);
     const queued = await second;
-    const waiting = () => jobMessage(harness, queued.id);
+    const waiting = await jobMessageOf(harness, queued.id);
     await harness.slack.waitFor(() => waiting().text.includes('is waiting for 1 job(s) ahead of it'), 'the queued note');
     expect(buttons(waiting())).toEqual(['job_cancel']);
 
@@ -156,7 +163,7 @@ describe('the buttons of a job message', () => {
     const { job, thread } = await jobStoppedByFullWorkspace(h, BOSS);
     h.notion.setFaults({});
     const before = thread().map((m) => ({ ts: m.ts, history: [...m.history], buttons: buttons(m) }));
-    const press = await h.driver.press(jobMessage(h, job.id), 'job_retry', { user: USER });
+    const press = await h.driver.press(await jobMessage(h, job.id), 'job_retry', { user: USER });
     expect(press.status).toBe(200);
     expect(await h.slack.commandResponse(press.responseId)).toEqual({
       response_type: 'ephemeral',
@@ -164,8 +171,8 @@ describe('the buttons of a job message', () => {
       text: expect.stringContaining('You are not on the list of people who can start a sync'),
     });
     expect(thread().map((m) => ({ ts: m.ts, history: m.history, buttons: buttons(m) }))).toEqual(before);
-    expect(h.app.context.store.jobs.get(job.id)?.state).toBe('failed');
-    expect(h.app.context.store.quotes.counts(job.id)).toMatchObject({ failed: 12, pending: 0, written: 0 });
+    expect((await h.app.context.store.jobs.get(job.id))?.state).toBe('failed');
+    expect(await h.app.context.store.quotes.counts(job.id)).toMatchObject({ failed: 12, pending: 0, written: 0 });
     expect(pageIds(h)).toEqual([]);
   });
 
@@ -173,7 +180,7 @@ describe('the buttons of a job message', () => {
     h = await startSlackApp();
     const { job, thread } = await jobStoppedByFullWorkspace(h);
     h.notion.setFaults({});
-    const stopped = structuredClone(jobMessage(h, job.id));
+    const stopped = structuredClone(await jobMessage(h, job.id));
     const presses = await Promise.all([h.driver.press(stopped, 'job_retry'), h.driver.press(stopped, 'job_retry', { user: BOB })]);
     expect(presses.map((p) => p.status)).toEqual([200, 200]);
     await h.slack.waitFor(() => thread().some((m) => m.text.startsWith('Retried by')), 'the thread to say who retried');
@@ -207,7 +214,7 @@ describe('the buttons of a job message', () => {
     await h.driver.event(upload.message);
     const job = await submitted;
     expect(await h.app.context.jobs.finished(job.id)).toMatchObject({ state: 'done', written: 8 });
-    const message = jobMessage(h, job.id);
+    const message = await jobMessage(h, job.id);
     expect(message.text).toContain(':white_check_mark: Done. 8 written');
     expect(shownText(message)).toBe(message.text);
     expect(buttons(message)).toEqual([]);

@@ -32,6 +32,6 @@ describe('Socket Mode', () => {
     const job = await submitted;
     expect(await h.app.context.jobs.finished(job.id)).toMatchObject({ state: 'done', written: 8 });
     expect(h.slack.thread(CHANNEL, upload.message.ts)[1]!.text).toContain(':white_check_mark: Done. 8 written');
-    expect(h.app.context.store.jobs.list()).toHaveLength(1);
+    expect(await h.app.context.store.jobs.list()).toHaveLength(1);
   });
 });

@@ -33,7 +33,7 @@ describe('the Sync to Notion shortcut', () => {
     // Run again on the same message: the file's claim holds; nothing new starts.
     await h.driver.messageShortcut(upload.message, 'sync_to_notion');
     await h.driver.event(upload.message);
-    expect(h.app.context.store.jobs.list()).toHaveLength(1);
+    expect(await h.app.context.store.jobs.list()).toHaveLength(1);
     expect(multiplicity(pageIds(h)).duplicates).toEqual([]);
     expect(pageIds(h)).toHaveLength(15);
   });
@@ -44,6 +44,6 @@ describe('the Sync to Notion shortcut', () => {
     const ack = await h.driver.messageShortcut(upload.message, 'sync_to_notion');
     const answer = await h.slack.commandResponse(ack.responseId);
     expect(answer).toMatchObject({ response_type: 'ephemeral', text: 'That message carries no CSV or JSON file to sync.' });
-    expect(h.app.context.store.jobs.list()).toEqual([]);
+    expect(await h.app.context.store.jobs.list()).toEqual([]);
   });
 });

@@ -29,7 +29,7 @@ describe('the job thread in Slack', () => {
     // The reporter spaces edits 250 ms apart as it sends them; the server allows 50, leaving room for arrival jitter on a busy machine.
     slack = await startSlackServer({ minIntervalMs: { 'chat.update': 50 } });
     const reporter = new SlackThreadReporter({ client: client(slack), channel: CHANNEL, source: 'quotes.json', logger: silentLogger, updateIntervalMs: 250 });
-    const { job } = harness.engine.prepare(json(makeQuoteRecords(150, 41)), harness.engine.targetFor());
+    const { job } = await harness.engine.prepare(json(makeQuoteRecords(150, 41)), harness.engine.targetFor());
     const report = await harness.engine.run(job.id, { reporter });
 
     const thread = slack.thread(CHANNEL, reporter.threadTs!);
@@ -52,7 +52,7 @@ describe('the job thread in Slack', () => {
     const web = client(slack);
     const posted = await web.chat.postMessage({ channel: CHANNEL, text: 'Reading *quotes.json*…' });
     const reporter = new SlackThreadReporter({ client: web, channel: CHANNEL, messageTs: posted.ts!, source: 'quotes.json', logger: silentLogger, updateIntervalMs: 250 });
-    const { job } = harness.engine.prepare(json(makeQuoteRecords(60, 43)), harness.engine.targetFor());
+    const { job } = await harness.engine.prepare(json(makeQuoteRecords(60, 43)), harness.engine.targetFor());
     await harness.engine.run(job.id, { reporter });
     expect(slack.messages).toHaveLength(1);
     const message = slack.messages[0]!;
@@ -68,7 +68,7 @@ describe('the job thread in Slack', () => {
     harness.notion.injectNext('POST /v1/pages', 'conflict', 10);
     const reporter = new SlackThreadReporter({ client: client(slack), channel: CHANNEL, source: 'run-42.json', logger: silentLogger, updateIntervalMs: 20 });
     let revoked = false;
-    const { job } = harness.engine.prepare(json(makeQuoteRecords(40, 42)), harness.engine.targetFor());
+    const { job } = await harness.engine.prepare(json(makeQuoteRecords(40, 42)), harness.engine.targetFor());
     const report = await harness.engine.run(job.id, {
       reporter: {
         started: (i) => reporter.started(i),
@@ -103,7 +103,7 @@ describe('the job thread in Slack', () => {
     slack = await startSlackServer({ retryAfterSeconds: 1 });
     const reporter = new SlackThreadReporter({ client: client(slack), channel: CHANNEL, source: 'q.json', logger: silentLogger, updateIntervalMs: 0 });
     slack.injectNext('chat.update', 'ratelimited', 2);
-    const { job } = harness.engine.prepare(json(makeQuoteRecords(5, 43)), harness.engine.targetFor());
+    const { job } = await harness.engine.prepare(json(makeQuoteRecords(5, 43)), harness.engine.targetFor());
     await harness.engine.run(job.id, { reporter });
     expect(slack.calls.filter((c) => c.method === 'chat.update' && c.status === 429)).toHaveLength(2);
     expect(slack.thread(CHANNEL, reporter.threadTs!)[0]!.text).toMatch(/Done\. 5 written/);
@@ -113,7 +113,7 @@ describe('the job thread in Slack', () => {
     harness = await startHarness();
     slack = await startSlackServer({ channels: [] });
     const reporter = new SlackThreadReporter({ client: client(slack), channel: CHANNEL, source: 'q.json', logger: silentLogger });
-    const { job } = harness.engine.prepare(json(makeQuoteRecords(5, 44)), harness.engine.targetFor());
+    const { job } = await harness.engine.prepare(json(makeQuoteRecords(5, 44)), harness.engine.targetFor());
     const report = await harness.engine.run(job.id, { reporter });
     expect(report.written).toBe(5);
     expect(slack.calls.every((c) => c.error === 'channel_not_found')).toBe(true);

@@ -34,8 +34,8 @@ function failedCall(harness: SlackAppHarness, method: string, error: string): ()
 async function expectOneJob(harness: SlackAppHarness, upload: UserUpload, submitted: Promise<{ id: string }>, quotes: number): Promise<void> {
   const job = await submitted;
   expect(await harness.app.context.jobs.finished(job.id)).toMatchObject({ state: 'done', written: quotes });
-  expect(harness.app.context.store.jobs.list().map((j) => j.id)).toEqual([job.id]);
-  expect(harness.app.context.store.triggers.get(claimKey(upload))?.jobId).toBe(job.id);
+  expect((await harness.app.context.store.jobs.list()).map((j) => j.id)).toEqual([job.id]);
+  expect((await harness.app.context.store.triggers.get(claimKey(upload)))?.jobId).toBe(job.id);
   const thread = harness.slack.thread(CHANNEL, upload.message.ts);
   expect(thread).toHaveLength(2);
   expect(thread[1]!.text).toContain(`:white_check_mark: Done. ${quotes} written`);
@@ -98,9 +98,9 @@ describe('one upload, two deliveries', () => {
     h = await startSlackApp();
     const upload = h.slack.userUpload({ channel: CHANNEL, user: USER, name: 'orphan.csv', content: recordsToCsv(makeQuoteRecords(8, 11)) });
     // The process that claimed the file two minutes ago died before it recorded a job.
-    const died = new JobStore(h.env.QUOTE_SYNC_DB!, { now: () => new Date(Date.now() - 120_000) });
-    expect(died.triggers.claim(claimKey(upload))).toBe(true);
-    died.close();
+    const died = await JobStore.open(h.env.QUOTE_SYNC_DB!, { now: () => new Date(Date.now() - 120_000) });
+    expect(await died.triggers.claim(claimKey(upload))).toBe(true);
+    await died.close();
     const submitted = h.nextJob();
     await h.driver.event(upload.message);
     await expectOneJob(h, upload, submitted, 8);
@@ -120,8 +120,8 @@ describe('one upload, two deliveries', () => {
       },
     ]);
     expect(h.slack.calls.filter((c) => c.method === 'files.info')).toHaveLength(4);
-    expect(h.app.context.store.jobs.list()).toEqual([]);
+    expect(await h.app.context.store.jobs.list()).toEqual([]);
     // The claim stays (no job, not given back): a later delivery of this upload stops at it.
-    expect(h.app.context.store.triggers.get(claimKey(upload))).toEqual({ key: claimKey(upload), claimedAt: expect.any(String) });
+    expect(await h.app.context.store.triggers.get(claimKey(upload))).toEqual({ key: claimKey(upload), claimedAt: expect.any(String) });
   });
 });

@@ -4,12 +4,12 @@ import { JobStore } from '../../src/store/index.js';
 import { freshStorePath, parsed, target } from '../support/store.js';
 
 describe('store.jobs', () => {
-  it('creates its file and folder on first use and records a job with every row', () => {
-    const store = new JobStore(freshStorePath());
-    const job = store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
+  it('creates its file and folder on first use and records a job with every row', async () => {
+    const store = await JobStore.open(freshStorePath());
+    const job = await store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
     expect(job.state).toBe('running');
     expect(job.target).toEqual(target);
-    expect(store.quotes.counts(job.id)).toEqual({
+    expect(await store.quotes.counts(job.id)).toEqual({
       total: 5,
       pending: 3,
       written: 0,
@@ -20,17 +20,17 @@ describe('store.jobs', () => {
       rejected: 1,
       failed: 0,
     });
-    expect(store.quotes.toWrite(job.id).map((q) => q.quote.id)).toEqual(['q1', 'q2', 'q3']);
-    expect(store.quotes.toWrite(job.id)[1]!.quote.category).toBe('Pricing');
-    store.close();
+    expect((await store.quotes.toWrite(job.id)).map((q) => q.quote.id)).toEqual(['q1', 'q2', 'q3']);
+    expect((await store.quotes.toWrite(job.id))[1]!.quote.category).toBe('Pricing');
+    await store.close();
   });
 
-  it('records a job and its rows in one transaction: an input that cannot be stored leaves nothing behind', () => {
+  it('records a job and its rows in one transaction: an input that cannot be stored leaves nothing behind', async () => {
     const path = freshStorePath();
-    const store = new JobStore(path);
+    const store = await JobStore.open(path);
     const twice = { ...parsed, quotes: [...parsed.quotes, parsed.quotes[0]!] };
-    expect(() => store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed: twice })).toThrow(/UNIQUE/);
-    store.close();
+    await expect(store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed: twice })).rejects.toThrow(/UNIQUE/);
+    await store.close();
     const file = new Database(path, { readonly: true });
     for (const table of ['jobs', 'job_quotes', 'job_rejects', 'job_duplicates']) {
       expect((file.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n, table).toBe(0);
@@ -38,34 +38,34 @@ describe('store.jobs', () => {
     file.close();
   });
 
-  it('finds the unfinished job of the same input and target, not another target', () => {
-    const store = new JobStore(freshStorePath());
-    const job = store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
-    expect(store.jobs.findResumable('sha', target)?.id).toBe(job.id);
-    expect(store.jobs.findResumable('sha', { kind: 'database', databaseId: 'd' })).toBeUndefined();
-    store.jobs.setState(job.id, 'done');
-    expect(store.jobs.findResumable('sha', target)).toBeUndefined();
-    store.close();
+  it('finds the unfinished job of the same input and target, not another target', async () => {
+    const store = await JobStore.open(freshStorePath());
+    const job = await store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
+    expect((await store.jobs.findResumable('sha', target))?.id).toBe(job.id);
+    expect(await store.jobs.findResumable('sha', { kind: 'database', databaseId: 'd' })).toBeUndefined();
+    await store.jobs.setState(job.id, 'done');
+    expect(await store.jobs.findResumable('sha', target)).toBeUndefined();
+    await store.close();
   });
 
-  it('lists jobs stopped before the end after a reopen (a killed process)', () => {
+  it('lists jobs stopped before the end after a reopen (a killed process)', async () => {
     const path = freshStorePath();
-    const store = new JobStore(path);
-    const running = store.jobs.create({ source: 'a.csv', sourceSha256: 'a', target, parsed });
-    const done = store.jobs.create({ source: 'b.csv', sourceSha256: 'b', target, parsed });
-    store.jobs.setState(done.id, 'done');
-    store.close();
-    const reopened = new JobStore(path);
-    expect(reopened.jobs.unfinished().map((j) => j.id)).toEqual([running.id]);
-    reopened.close();
+    const store = await JobStore.open(path);
+    const running = await store.jobs.create({ source: 'a.csv', sourceSha256: 'a', target, parsed });
+    const done = await store.jobs.create({ source: 'b.csv', sourceSha256: 'b', target, parsed });
+    await store.jobs.setState(done.id, 'done');
+    await store.close();
+    const reopened = await JobStore.open(path);
+    expect((await reopened.jobs.unfinished()).map((j) => j.id)).toEqual([running.id]);
+    await reopened.close();
   });
 
-  it('adds up requests and time over several runs', () => {
-    const store = new JobStore(freshStorePath());
-    const job = store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
-    store.jobs.addUsage(job.id, 10, 1000.4);
-    store.jobs.addUsage(job.id, 5, 500);
-    expect(store.jobs.get(job.id)).toMatchObject({ requests: 15, activeMs: 1500 });
-    store.close();
+  it('adds up requests and time over several runs', async () => {
+    const store = await JobStore.open(freshStorePath());
+    const job = await store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
+    await store.jobs.addUsage(job.id, 10, 1000.4);
+    await store.jobs.addUsage(job.id, 5, 500);
+    expect(await store.jobs.get(job.id)).toMatchObject({ requests: 15, activeMs: 1500 });
+    await store.close();
   });
 });

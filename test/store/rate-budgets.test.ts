@@ -3,16 +3,16 @@ import { JobStore } from '../../src/store/index.js';
 import { freshStorePath } from '../support/store.js';
 
 describe('store.rateBudgets', () => {
-  it('keeps the latest budget learned per integration across a reopen', () => {
+  it('keeps the latest budget learned per integration across a reopen', async () => {
     const path = freshStorePath();
-    const store = new JobStore(path);
-    expect(store.rateBudgets.get('integration-a')).toBeUndefined();
-    store.rateBudgets.save('integration-a', { budget: 900, windowMs: 60_000 });
-    store.rateBudgets.save('integration-a', { budget: 817, windowMs: 60_000, recentSends: [1, 2] });
-    store.close();
-    const reopened = new JobStore(path);
-    expect(reopened.rateBudgets.get('integration-a')).toEqual({ budget: 817, windowMs: 60_000, recentSends: [1, 2] });
-    expect(reopened.rateBudgets.get('integration-b')).toBeUndefined();
-    reopened.close();
+    const store = await JobStore.open(path);
+    expect(await store.rateBudgets.get('integration-a')).toBeUndefined();
+    await store.rateBudgets.save('integration-a', { budget: 900, windowMs: 60_000 });
+    await store.rateBudgets.save('integration-a', { budget: 817, windowMs: 60_000, recentSends: [1, 2] });
+    await store.close();
+    const reopened = await JobStore.open(path);
+    expect(await reopened.rateBudgets.get('integration-a')).toEqual({ budget: 817, windowMs: 60_000, recentSends: [1, 2] });
+    expect(await reopened.rateBudgets.get('integration-b')).toBeUndefined();
+    await reopened.close();
   });
 });

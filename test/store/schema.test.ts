@@ -27,21 +27,24 @@ function existingStoreFile(): string {
 }
 
 describe('the store schema', () => {
-  it('gives a new file the same tables and indexes as an existing one', () => {
+  it('gives a new file the same tables and indexes as an existing one', async () => {
     const path = freshStorePath();
-    new JobStore(path).close();
+    await (await JobStore.open(path)).close();
     const existing = new Database(':memory:');
     existing.exec(EXISTING);
     const rows = existing.prepare(`SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name`).all() as { name: string; sql: string }[];
     existing.close();
-    expect(schemaOf(path)).toEqual(Object.fromEntries(rows.map((r) => [r.name, r.sql])));
+    const made = schemaOf(path);
+    // Every table and index of the existing file, as it was written, plus the shared pacing ledger that came later.
+    expect(made).toMatchObject(Object.fromEntries(rows.map((r) => [r.name, r.sql])));
+    expect(Object.keys(made).filter((name) => !rows.some((r) => r.name === name))).toEqual(['rate_ledgers', 'rate_sends']);
   });
 
-  it('opens an existing file, changes none of its tables, reads every row and writes on', () => {
+  it('opens an existing file, changes none of its tables (adding only the tables it lacks), reads every row and writes on', async () => {
     const path = existingStoreFile();
     const before = schemaOf(path);
-    const store = new JobStore(path);
-    expect(store.jobs.get(JOB_ID)).toMatchObject({
+    const store = await JobStore.open(path);
+    expect(await store.jobs.get(JOB_ID)).toMatchObject({
       state: 'partial',
       error: 'Stopped: 1 quote failed.',
       target: { kind: 'parent', parentPageId: 'page-1', title: 'Quotes' },
@@ -50,23 +53,25 @@ describe('the store schema', () => {
       requests: 7,
       activeMs: 1234,
     });
-    expect(store.jobs.findResumable('sha-1', { kind: 'parent', parentPageId: 'page-1', title: 'Quotes' })?.id).toBe(JOB_ID);
-    expect(store.quotes.counts(JOB_ID)).toEqual({ total: 5, pending: 1, written: 1, alreadyPresent: 0, updated: 0, unchanged: 0, duplicates: 1, rejected: 1, failed: 1 });
-    expect(store.quotes.toWrite(JOB_ID).map((q) => [q.quote.id, q.chunk])).toEqual([['q3', 1]]);
-    expect(store.quotes.list(JOB_ID)[0]).toMatchObject({ pageId: 'page-q1', quote: { category: 'Pricing', relevanceScore: 9 } });
-    expect(store.databases.forJob(JOB_ID).map((d) => d.databaseId)).toEqual(['db-1']);
-    expect(store.databases.createdUnder('page-1', 'Quotes')?.dataSourceId).toBe('ds-1');
-    expect(store.events.counts(JOB_ID)).toEqual({ conflict: 1, network: 1, recovery: 1 });
-    expect(store.events.ambiguousFailures(JOB_ID)).toBe(1);
-    expect(store.triggers.claim('slack-file:C1:F1')).toBe(false);
-    expect(store.rateBudgets.get('integration-1')).toEqual({ budget: 817, windowMs: 60_000, recentSends: [1, 2, 3] });
+    expect((await store.jobs.findResumable('sha-1', { kind: 'parent', parentPageId: 'page-1', title: 'Quotes' }))?.id).toBe(JOB_ID);
+    expect(await store.quotes.counts(JOB_ID)).toEqual({ total: 5, pending: 1, written: 1, alreadyPresent: 0, updated: 0, unchanged: 0, duplicates: 1, rejected: 1, failed: 1 });
+    expect((await store.quotes.toWrite(JOB_ID)).map((q) => [q.quote.id, q.chunk])).toEqual([['q3', 1]]);
+    expect((await store.quotes.list(JOB_ID))[0]).toMatchObject({ pageId: 'page-q1', quote: { category: 'Pricing', relevanceScore: 9 } });
+    expect((await store.databases.forJob(JOB_ID)).map((d) => d.databaseId)).toEqual(['db-1']);
+    expect((await store.databases.createdUnder('page-1', 'Quotes'))?.dataSourceId).toBe('ds-1');
+    expect(await store.events.counts(JOB_ID)).toEqual({ conflict: 1, network: 1, recovery: 1 });
+    expect(await store.events.ambiguousFailures(JOB_ID)).toBe(1);
+    expect(await store.triggers.claim('slack-file:C1:F1')).toBe(false);
+    expect(await store.rateBudgets.get('integration-1')).toEqual({ budget: 817, windowMs: 60_000, recentSends: [1, 2, 3] });
 
-    expect(store.quotes.requeueFailed(JOB_ID)).toBe(1);
-    store.events.add(JOB_ID, 'lookup');
-    store.jobs.setState(JOB_ID, 'running');
-    expect(store.quotes.counts(JOB_ID).pending).toBe(2);
-    expect(store.events.counts(JOB_ID).lookup).toBe(1);
-    store.close();
-    expect(schemaOf(path)).toEqual(before);
+    expect(await store.quotes.requeueFailed(JOB_ID)).toBe(1);
+    await store.events.add(JOB_ID, 'lookup');
+    await store.jobs.setState(JOB_ID, 'running');
+    expect((await store.quotes.counts(JOB_ID)).pending).toBe(2);
+    expect((await store.events.counts(JOB_ID)).lookup).toBe(1);
+    await store.close();
+    const after = schemaOf(path);
+    expect(after).toMatchObject(before);
+    expect(Object.keys(after).filter((name) => !(name in before))).toEqual(['rate_ledgers', 'rate_sends']);
   });
 });

@@ -52,8 +52,8 @@ export async function startHarness(
   const notion = await startNotionServer({ seed: options.seed ?? 1, ...options.notion });
   const env = fastEnv(notion, tempDbPath(), options.env);
   const config = loadConfig(env);
-  const store = new JobStore(config.dbPath);
-  const engine = new SyncEngine({ config, store, logger: silentLogger, random: seededRandom(options.seed ?? 1) });
+  const store = await JobStore.open(config.dbPath);
+  const engine = await SyncEngine.open({ config, store, logger: silentLogger, random: seededRandom(options.seed ?? 1) });
   return {
     notion,
     config,
@@ -61,7 +61,8 @@ export async function startHarness(
     engine,
     env,
     async close() {
-      store.close();
+      await engine.close();
+      await store.close();
       await notion.close();
     },
   };

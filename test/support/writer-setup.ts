@@ -34,20 +34,20 @@ export interface WriterSetup {
   /** writeQuotes on the job's quotes left to write, into TARGET, with `extra` over the deps. */
   write(extra?: Partial<WriterDeps>): Promise<WriteResult>;
   /** One quote of the job, queued as the writer queues it. */
-  queued(quoteId: string): QueuedQuote;
+  queued(quoteId: string): Promise<QueuedQuote>;
   /** createQuotePage for `p` into `target`. */
   create(p: QueuedQuote, target?: WriteTarget): ReturnType<typeof createQuotePage>;
   /** Each quote's state, by id, in input order. */
-  states(): Record<string, QuoteState>;
+  states(): Promise<Record<string, QuoteState>>;
 }
 
-export function setUpWriter(
+export async function setUpWriter(
   options: { quotes?: QuoteRow[]; policy?: RetryPolicy; seed?: number } & Omit<FakePagesOptions, 'clock'> = {},
-): WriterSetup {
+): Promise<WriterSetup> {
   const { quotes = numberedQuotes(3), policy = POLICY, seed = 1, ...fake } = options;
-  const store = new JobStore(':memory:');
+  const store = await JobStore.open(':memory:');
   const parsed: ParsedQuotes = { format: 'json', quotes, rejected: [], duplicates: [], warnings: [] };
-  const job = store.jobs.create({ source: 'quotes.json', sourceSha256: 'sha', target: { kind: 'database', databaseId: 'db-1' }, parsed });
+  const job = await store.jobs.create({ source: 'quotes.json', sourceSha256: 'sha', target: { kind: 'database', databaseId: 'db-1' }, parsed });
   const clock = new FakeClock();
   const notion = new FakePages({ clock, ...fake });
   const events: WriterEvent[] = [];
@@ -59,8 +59,8 @@ export function setUpWriter(
     random: seededRandom(seed),
     now: clock.now,
     sleep: clock.sleep,
-    onEvent: (event) => events.push(event),
-    onProgress: () => undefined,
+    onEvent: (event) => void events.push(event),
+    onProgress: async () => undefined,
     ...(fake.signal ? { signal: fake.signal } : {}),
   };
   return {
@@ -70,25 +70,25 @@ export function setUpWriter(
     notion,
     events,
     deps,
-    write: (extra = {}) => writeQuotes(store.quotes.toWrite(job.id), TARGET, { ...deps, ...extra }),
-    queued: (quoteId) => {
-      const item = store.quotes.list(job.id).find((q) => q.quote.id === quoteId);
+    write: async (extra = {}) => writeQuotes(await store.quotes.toWrite(job.id), TARGET, { ...deps, ...extra }),
+    queued: async (quoteId) => {
+      const item = (await store.quotes.list(job.id)).find((q) => q.quote.id === quoteId);
       if (!item) throw new Error(`no quote ${quoteId} in the job`);
       return { item, attempts: 0, rateLimitWaits: 0, at: 0 };
     },
     create: (p, target = TARGET) => createQuotePage(p, target, deps),
-    states: () => Object.fromEntries(store.quotes.list(job.id).map((q) => [q.quote.id, q.state])),
+    states: async () => Object.fromEntries((await store.quotes.list(job.id)).map((q) => [q.quote.id, q.state])),
   };
 }
 
 /** `setUpWriter` for one test file: every store it opens is closed after each test. */
 export function writersClosedAfterEach(): typeof setUpWriter {
   const opened: WriterSetup[] = [];
-  afterEach(() => {
-    for (const w of opened.splice(0)) w.store.close();
+  afterEach(async () => {
+    for (const w of opened.splice(0)) await w.store.close();
   });
-  return (options) => {
-    const w = setUpWriter(options);
+  return async (options) => {
+    const w = await setUpWriter(options);
     opened.push(w);
     return w;
   };

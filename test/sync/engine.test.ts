@@ -24,13 +24,13 @@ describe('sync engine against the local Notion', () => {
       notion: { faults: { conflictRate: 0.1, lostResponseRate: 0.05 } },
     });
     const records = makeQuoteRecords(1000, 7);
-    const { job } = harness.engine.prepare(json(records), harness.engine.targetFor());
+    const { job } = await harness.engine.prepare(json(records), harness.engine.targetFor());
     const report = await harness.engine.run(job.id);
 
     const ids = quoteIdsIn(harness, report);
     const { duplicates, unique } = multiplicity(ids);
     expect(duplicates).toEqual([]);
-    const expected = harness.store.quotes.list(job.id).map((q) => q.quote.id);
+    const expected = (await harness.store.quotes.list(job.id)).map((q) => q.quote.id);
     expect([...unique].sort()).toEqual([...expected].sort());
     expect(report.state).toBe('done');
     expect(report.failed).toEqual([]);
@@ -48,7 +48,7 @@ describe('sync engine against the local Notion', () => {
       notion: { rateLimit: { requestsPerSecond: 40 } },
       env: { NOTION_REQUESTS_PER_SECOND: '40' },
     });
-    const { job } = harness.engine.prepare(json(makeQuoteRecords(120, 3)), harness.engine.targetFor());
+    const { job } = await harness.engine.prepare(json(makeQuoteRecords(120, 3)), harness.engine.targetFor());
     const report = await harness.engine.run(job.id);
     expect(report.failed).toEqual([]);
     expect(harness.notion.requests.filter((r) => r.status === 429)).toEqual([]);
@@ -60,7 +60,7 @@ describe('sync engine against the local Notion', () => {
     harness = await startHarness({ notion: { rateLimit: { requestsPerSecond: 10_000, retryAfterSeconds: 0.05 } } });
     harness.notion.injectNext('POST /v1/pages', 'rate_limited', 2);
     harness.notion.injectNext('POST /v1/pages', 'overload', 1);
-    const { job } = harness.engine.prepare(json(makeQuoteRecords(10, 4)), harness.engine.targetFor());
+    const { job } = await harness.engine.prepare(json(makeQuoteRecords(10, 4)), harness.engine.targetFor());
     const report = await harness.engine.run(job.id);
     expect(report.retries.rateLimited).toBe(3);
     expect(report.written).toBe(10);
@@ -70,7 +70,7 @@ describe('sync engine against the local Notion', () => {
   it('finishes an interrupted job on resume with nothing missing and nothing twice', async () => {
     harness = await startHarness({ seed: 11, notion: { faults: { lostResponseRate: 0.05, conflictRate: 0.05 } } });
     const records = makeQuoteRecords(200, 11);
-    const { job } = harness.engine.prepare(json(records), harness.engine.targetFor());
+    const { job } = await harness.engine.prepare(json(records), harness.engine.targetFor());
     const controller = new AbortController();
     let settled = 0;
     const first = await harness.engine.run(job.id, {
@@ -85,25 +85,25 @@ describe('sync engine against the local Notion', () => {
     expect(first.state).toBe('interrupted');
     expect(first.pending).toBeGreaterThan(0);
 
-    const again = harness.engine.prepare(json(records), harness.engine.targetFor());
+    const again = await harness.engine.prepare(json(records), harness.engine.targetFor());
     expect(again).toMatchObject({ resumed: true, job: { id: job.id } });
     const second = await harness.engine.run(job.id);
     expect(second.state).toBe('done');
     const ids = quoteIdsIn(harness, second);
     expect(multiplicity(ids).duplicates).toEqual([]);
-    expect(ids.length).toBe(harness.store.quotes.list(job.id).length);
+    expect(ids.length).toBe((await harness.store.quotes.list(job.id)).length);
     expect(second.written + second.alreadyPresent).toBe(ids.length);
   });
 
   it('re-running a finished file writes nothing and reads the ids in pages of 100', async () => {
     harness = await startHarness();
     const records = makeQuoteRecords(250, 5);
-    const first = harness.engine.prepare(json(records), harness.engine.targetFor());
+    const first = await harness.engine.prepare(json(records), harness.engine.targetFor());
     const report = await harness.engine.run(first.job.id);
     expect(report.written).toBeGreaterThan(0);
     const before = harness.notion.requests.length;
 
-    const second = harness.engine.prepare(json(records), harness.engine.targetFor());
+    const second = await harness.engine.prepare(json(records), harness.engine.targetFor());
     expect(second.resumed).toBe(false);
     const rerun = await harness.engine.run(second.job.id);
     const used = harness.notion.requests.slice(before);
@@ -118,13 +118,13 @@ describe('sync engine against the local Notion', () => {
     harness = await startHarness();
     // A database made by a person: only a title property, named differently.
     const config = loadConfig(harness.env);
-    const seedEngine = new SyncEngine({ config, store: harness.store, logger: silentLogger, random: seededRandom(1) });
-    const made = seedEngine.prepare(json(makeQuoteRecords(3, 9)), seedEngine.targetFor());
+    const seedEngine = await SyncEngine.open({ config, store: harness.store, logger: silentLogger, random: seededRandom(1) });
+    const made = await seedEngine.prepare(json(makeQuoteRecords(3, 9)), seedEngine.targetFor());
     const firstReport = await seedEngine.run(made.job.id);
     const databaseId = firstReport.databases[0]!.id;
 
     const records = makeQuoteRecords(20, 10);
-    const { job } = harness.engine.prepare(json(records), harness.engine.targetFor({ databaseId }));
+    const { job } = await harness.engine.prepare(json(records), harness.engine.targetFor({ databaseId }));
     const report = await harness.engine.run(job.id);
     expect(report.databases[0]!.id).toBe(databaseId);
     expect(report.written).toBe(20);
@@ -133,7 +133,7 @@ describe('sync engine against the local Notion', () => {
 
   it('waits for a new database that answers 404 at first', async () => {
     harness = await startHarness({ notion: { faults: { readyDelayMs: 150 } } });
-    const { job } = harness.engine.prepare(json(makeQuoteRecords(5, 12)), harness.engine.targetFor());
+    const { job } = await harness.engine.prepare(json(makeQuoteRecords(5, 12)), harness.engine.targetFor());
     const report = await harness.engine.run(job.id);
     expect(report.written).toBe(5);
     expect(harness.notion.requests.some((r) => r.status === 404)).toBe(true);
@@ -141,7 +141,7 @@ describe('sync engine against the local Notion', () => {
 
   it('stops with a clear reason when the parent page is not shared', async () => {
     harness = await startHarness();
-    const { job } = harness.engine.prepare(
+    const { job } = await harness.engine.prepare(
       json(makeQuoteRecords(3, 14)),
       harness.engine.targetFor({ parentPageId: '11111111-2222-3333-4444-555555555555' }),
     );
@@ -155,7 +155,7 @@ describe('sync engine against the local Notion', () => {
     harness = await startHarness();
     const records = makeQuoteRecords(4, 15);
     records[1]!.text = 'x'.repeat(200_001);
-    const { job } = harness.engine.prepare(json(records), harness.engine.targetFor());
+    const { job } = await harness.engine.prepare(json(records), harness.engine.targetFor());
     const report = await harness.engine.run(job.id);
     expect(report.written).toBe(3);
     expect(report.rejected).toHaveLength(1);
@@ -166,7 +166,7 @@ describe('sync engine against the local Notion', () => {
   it('recovers the full text of long and emoji-heavy quotes from the title segments', async () => {
     harness = await startHarness();
     const long = '👨‍👩‍👧‍👦 '.repeat(1200) + 'end — 引用 — اقتباس';
-    const { job } = harness.engine.prepare(
+    const { job } = await harness.engine.prepare(
       json([{ text: long, post: { url: 'https://www.reddit.com/r/test/comments/1/x/' } }]),
       harness.engine.targetFor(),
     );

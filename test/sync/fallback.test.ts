@@ -18,29 +18,29 @@ const input = JSON.stringify([
   { text: '\rcarriage', subreddit: 'r/test' },
 ]);
 
-function jobWithFailures() {
-  const store = new JobStore(tempDbPath());
+async function jobWithFailures() {
+  const store = await JobStore.open(tempDbPath());
   const parsed = parseQuotes(input, { filename: 'q.json' });
-  const job = store.jobs.create({ source: 'q.json', sourceSha256: 'x', target: { kind: 'parent', parentPageId: 'p', title: 'Q' }, parsed });
+  const job = await store.jobs.create({ source: 'q.json', sourceSha256: 'x', target: { kind: 'parent', parentPageId: 'p', title: 'Q' }, parsed });
   for (const q of parsed.quotes) {
-    if (q.quote.text === 'written fine') store.quotes.setState(job.id, q.quote.id, 'written', { pageId: 'page' });
-    else store.quotes.setState(job.id, q.quote.id, 'failed', { reason: 'Notion was down (503), 8 times; gave up.' });
+    if (q.quote.text === 'written fine') await store.quotes.setState(job.id, q.quote.id, 'written', { pageId: 'page' });
+    else await store.quotes.setState(job.id, q.quote.id, 'failed', { reason: 'Notion was down (503), 8 times; gave up.' });
   }
   return { store, job, parsed };
 }
 
 describe('fallback CSV', () => {
-  it('lists every unwritten quote with its reason and the rejected rows with their row numbers, in input order', () => {
-    const { store, job } = jobWithFailures();
-    const rows = fallbackRows(store, job.id);
+  it('lists every unwritten quote with its reason and the rejected rows with their row numbers, in input order', async () => {
+    const { store, job } = await jobWithFailures();
+    const rows = await fallbackRows(store, job.id);
     expect(rows.map((r) => r.row)).toEqual(['1', '2', '3', '4', '6']);
     expect(rows.find((r) => r.row === '4')).toMatchObject({ category: 'blank text row', reason: expect.stringMatching(/text/) });
     expect(rows[0]).toMatchObject({ reason: 'Notion was down (503), 8 times; gave up.', relevance_score: '-0.5' });
   });
 
-  it('escapes every formula-like cell so a spreadsheet shows it as text', () => {
-    const { store, job } = jobWithFailures();
-    const csv = fallbackCsv(fallbackRows(store, job.id));
+  it('escapes every formula-like cell so a spreadsheet shows it as text', async () => {
+    const { store, job } = await jobWithFailures();
+    const csv = fallbackCsv(await fallbackRows(store, job.id));
     const lines = csv.split('\n');
     expect(lines[0]).toBe('id,text,category,sentiment,relevance_score,relevance_justification,reddit_url,subreddit,post_title,inserted_at,reason,row');
     expect(csv).toContain(`"'=HYPERLINK(""http://evil"",""click"")"`);
@@ -50,13 +50,13 @@ describe('fallback CSV', () => {
     expect(csv).toContain("''already quoted");
     expect(csv).toMatch(/"'@SUM/);
     // Tab and carriage return lead no quote (the parser trims them), but any cell is escaped.
-    const row = Object.fromEntries(Object.keys(fallbackRows(store, job.id)[0]!).map((c) => [c, ''])) as ReturnType<typeof fallbackRows>[number];
+    const row = Object.fromEntries(Object.keys((await fallbackRows(store, job.id))[0]!).map((c) => [c, ''])) as Awaited<ReturnType<typeof fallbackRows>>[number];
     const tabbed = fallbackCsv([{ ...row, text: '\tx', post_title: '\ry', reason: '=1+1' }]);
     expect(tabbed.split('\n')[1]).toBe(`,'\tx,,,,,,,"'\ry",,'=1+1,`);
   });
 
   it('parses back to exactly the quotes that were not written, ids included', async () => {
-    const { store, job, parsed } = jobWithFailures();
+    const { store, job, parsed } = await jobWithFailures();
     const path = await writeFallbackCsv(store, job.id, dirname(tempDbPath()));
     expect(path).toMatch(/not-written\.csv$/);
     const back = parseQuotes(readFileSync(path!), { filename: path! });
@@ -66,10 +66,10 @@ describe('fallback CSV', () => {
   });
 
   it('writes nothing when every quote is in Notion', async () => {
-    const store = new JobStore(tempDbPath());
+    const store = await JobStore.open(tempDbPath());
     const parsed = parseQuotes('text\nhello\n', { format: 'csv' });
-    const job = store.jobs.create({ source: 'q.csv', sourceSha256: 'y', target: { kind: 'parent', parentPageId: 'p', title: 'Q' }, parsed });
-    store.quotes.setState(job.id, parsed.quotes[0]!.quote.id, 'written', { pageId: 'x' });
+    const job = await store.jobs.create({ source: 'q.csv', sourceSha256: 'y', target: { kind: 'parent', parentPageId: 'p', title: 'Q' }, parsed });
+    await store.quotes.setState(job.id, parsed.quotes[0]!.quote.id, 'written', { pageId: 'x' });
     expect(await writeFallbackCsv(store, job.id, dirname(tempDbPath()))).toBeUndefined();
   });
 });

@@ -17,7 +17,7 @@ afterEach(async () => {
 
 /** A first job makes the database; returns its data source. */
 async function databaseWith(harness: Harness, seed: number): Promise<string> {
-  const prepared = harness.engine.prepare(
+  const prepared = await harness.engine.prepare(
     { name: 'first.json', content: JSON.stringify(makeQuoteRecords(1, seed)) },
     harness.engine.targetFor(),
   );
@@ -44,7 +44,7 @@ describe('a database past 10,000 quotes', () => {
     // A query of the whole database would stop at 10,000: the last 500 are beyond it.
     const batch = [...makeQuoteRecords(212, 4102), ...old.slice(-200)];
     const before = h.notion.requests.length;
-    const prepared = h.engine.prepare({ name: 'batch.json', content: JSON.stringify(batch) }, h.engine.targetFor());
+    const prepared = await h.engine.prepare({ name: 'batch.json', content: JSON.stringify(batch) }, h.engine.targetFor());
     const report = await h.engine.run(prepared.job.id);
     const requests = h.notion.requests.length - before;
 
@@ -68,7 +68,7 @@ describe('a database past 10,000 quotes', () => {
     seed(h, dataSourceId, records.slice(1, 10));
 
     const before = h.notion.requests.length;
-    const prepared = h.engine.prepare({ name: 'batch.json', content: JSON.stringify(records) }, h.engine.targetFor());
+    const prepared = await h.engine.prepare({ name: 'batch.json', content: JSON.stringify(records) }, h.engine.targetFor());
     const report = await h.engine.run(prepared.job.id);
     expect(report).toMatchObject({ state: 'done', written: 20, alreadyPresent: 10 });
     const queries = h.notion.requests.slice(before).filter((r) => r.route === 'POST /v1/data_sources/:id/query');

@@ -20,7 +20,7 @@ const parsed = { format: 'json' as const, quotes: [{ row: 1, quote: { id: 'q1', 
 const target = { kind: 'parent' as const, parentPageId: 'p', title: 'Quotes' };
 
 describe('job leases', () => {
-  it('knows a holder is gone when its process on this host has ended, and never judges other hosts', () => {
+  it('knows a holder is gone when its process on this host has ended, and never judges other hosts', async () => {
     const ended = spawnSync(process.execPath, ['-e', '0']).pid!;
     expect(isGoneOwner(`${hostname()}:${ended}:abcd`)).toBe(true);
     expect(isGoneOwner(`${hostname()}:${process.ppid}:abcd`)).toBe(false);
@@ -33,29 +33,29 @@ describe('job leases', () => {
 
   it('refuses a second holder with JobBusyError, takes over a dead one at once, and signals a lost lease', async () => {
     const path = tempDbPath();
-    const store = new JobStore(path);
-    const job = store.jobs.create({ source: 'a.json', sourceSha256: 'sha', target, parsed });
-    const first = holdLease(store, job.id, newOwnerId(), 60_000);
-    expect(() => holdLease(store, job.id, newOwnerId(), 60_000)).toThrow(JobBusyError);
-    first.release();
+    const store = await JobStore.open(path);
+    const job = await store.jobs.create({ source: 'a.json', sourceSha256: 'sha', target, parsed });
+    const first = await holdLease(store, job.id, newOwnerId(), 60_000);
+    await expect(holdLease(store, job.id, newOwnerId(), 60_000)).rejects.toThrow(JobBusyError);
+    await first.release();
 
     const dead = `${hostname()}:${spawnSync(process.execPath, ['-e', '0']).pid!}:dead`;
-    expect(store.leases.acquire(job.id, dead, 60_000).ok).toBe(true);
-    const taken = holdLease(store, job.id, newOwnerId(), 30);
+    expect((await store.leases.acquire(job.id, dead, 60_000)).ok).toBe(true);
+    const taken = await holdLease(store, job.id, newOwnerId(), 30);
     // Someone takes the lease over (as if this holder had stalled past it): the holder learns it lost.
     const other = newOwnerId();
-    const thief = new JobStore(path, { now: () => new Date(Date.now() + 60_000) });
-    expect(thief.leases.acquire(job.id, other, 60_000).ok).toBe(true);
+    const thief = await JobStore.open(path, { now: () => new Date(Date.now() + 60_000) });
+    expect((await thief.leases.acquire(job.id, other, 60_000)).ok).toBe(true);
     await once(taken.lost, 'abort');
-    taken.release();
-    thief.close();
-    store.close();
+    await taken.release();
+    await thief.close();
+    await store.close();
   });
 
   it('a second engine on the same store cannot run a job the first is running', async () => {
     harness = await startHarness({ env: { NOTION_REQUESTS_PER_SECOND: '100' } });
-    const { job } = harness.engine.prepare({ name: 'q.json', content: JSON.stringify(makeQuoteRecords(40, 81)) }, harness.engine.targetFor());
-    const other = new SyncEngine({ config: harness.config, store: new JobStore(harness.config.dbPath), logger: silentLogger });
+    const { job } = await harness.engine.prepare({ name: 'q.json', content: JSON.stringify(makeQuoteRecords(40, 81)) }, harness.engine.targetFor());
+    const other = await SyncEngine.open({ config: harness.config, store: await JobStore.open(harness.config.dbPath), logger: silentLogger });
     let refused: unknown;
     const report = await harness.engine.run(job.id, {
       reporter: {
@@ -66,6 +66,6 @@ describe('job leases', () => {
     });
     expect(refused).toBeInstanceOf(JobBusyError);
     expect(report).toMatchObject({ state: 'done', written: 40 });
-    other.store.close();
+    await other.store.close();
   });
 });

@@ -22,7 +22,7 @@ describe('resilience against the local Notion', () => {
     harness = await startHarness({ env: { BREAKER_WINDOW: '10', BREAKER_COOLDOWN_MS: '30' } });
     harness.notion.injectNext('POST /v1/pages', 'conflict', 12);
     const events: WriterEvent[] = [];
-    const { job } = harness.engine.prepare(json(makeQuoteRecords(60, 31)), harness.engine.targetFor());
+    const { job } = await harness.engine.prepare(json(makeQuoteRecords(60, 31)), harness.engine.targetFor());
     const report = await harness.engine.run(job.id, { reporter: { event: (e) => events.push(e) } });
     expect(report.state).toBe('done');
     expect(report.breakerTrips).toBeGreaterThanOrEqual(1);
@@ -39,7 +39,7 @@ describe('resilience against the local Notion', () => {
     harness = await startHarness({ env: { BREAKER_COOLDOWN_MS: '40' } });
     const events: WriterEvent[] = [];
     let outage = false;
-    const { job } = harness.engine.prepare(json(makeQuoteRecords(80, 32)), harness.engine.targetFor());
+    const { job } = await harness.engine.prepare(json(makeQuoteRecords(80, 32)), harness.engine.targetFor());
     const report = await harness.engine.run(job.id, {
       reporter: {
         progress: (p) => {
@@ -69,7 +69,7 @@ describe('resilience against the local Notion', () => {
     const records = makeQuoteRecords(50, 33);
     records.push({ ...records[0]!, text: '   ' } as never); // one rejected row rides along
     let down = false;
-    const { job } = harness.engine.prepare(json(records), harness.engine.targetFor());
+    const { job } = await harness.engine.prepare(json(records), harness.engine.targetFor());
     const report = await harness.engine.run(job.id, {
       reporter: {
         progress: (p) => {
@@ -86,7 +86,7 @@ describe('resilience against the local Notion', () => {
     const dataSourceId = report.databases[0]!.dataSourceId;
     const inNotion = new Set(idsIn(harness, dataSourceId));
     const csv = parseQuotes(readFileSync(report.fallbackCsv!), { filename: report.fallbackCsv! });
-    const all = harness.store.quotes.list(job.id).map((q) => q.quote.id);
+    const all = (await harness.store.quotes.list(job.id)).map((q) => q.quote.id);
     const notWritten = all.filter((id) => !inNotion.has(id));
     expect(csv.quotes.map((q) => q.quote.id).sort()).toEqual(notWritten.sort());
     expect(csv.rejected).toHaveLength(1);
@@ -94,7 +94,7 @@ describe('resilience against the local Notion', () => {
 
     // Notion is back: uploading the fallback file again writes the rest, nothing twice.
     harness.notion.setFaults({});
-    const again = harness.engine.prepare(
+    const again = await harness.engine.prepare(
       { name: 'not-written.csv', content: readFileSync(report.fallbackCsv!) },
       harness.engine.targetFor(),
     );
@@ -109,7 +109,7 @@ describe('resilience against the local Notion', () => {
   it('a revoked token goes straight to the fallback, no breaker', async () => {
     harness = await startHarness();
     let revoked = false;
-    const { job } = harness.engine.prepare(json(makeQuoteRecords(30, 34)), harness.engine.targetFor());
+    const { job } = await harness.engine.prepare(json(makeQuoteRecords(30, 34)), harness.engine.targetFor());
     const report = await harness.engine.run(job.id, {
       reporter: {
         progress: (p) => {
@@ -132,7 +132,7 @@ describe('resilience against the local Notion', () => {
   it('a full workspace goes straight to the fallback with a sentence saying so', async () => {
     harness = await startHarness();
     harness.notion.setFaults({ workspaceFull: true });
-    const { job } = harness.engine.prepare(json(makeQuoteRecords(12, 35)), harness.engine.targetFor());
+    const { job } = await harness.engine.prepare(json(makeQuoteRecords(12, 35)), harness.engine.targetFor());
     const report = await harness.engine.run(job.id);
     expect(report).toMatchObject({ state: 'failed', written: 0, breakerTrips: 0 });
     expect(report.error).toMatch(/block limit/);
@@ -144,7 +144,7 @@ describe('resilience against the local Notion', () => {
     harness = await startHarness();
     const events: WriterEvent[] = [];
     let deleted: string | undefined;
-    const { job } = harness.engine.prepare(json(makeQuoteRecords(40, 36)), harness.engine.targetFor());
+    const { job } = await harness.engine.prepare(json(makeQuoteRecords(40, 36)), harness.engine.targetFor());
     const report = await harness.engine.run(job.id, {
       reporter: {
         started: ({ database }) => void (deleted = database.databaseId),
@@ -164,7 +164,7 @@ describe('resilience against the local Notion', () => {
 
   it('chunking makes one database per chunk and a failing chunk does not stop the others', async () => {
     harness = await startHarness();
-    const { job } = harness.engine.prepare(json(makeQuoteRecords(25, 37)), harness.engine.targetFor(), { chunkSize: 10 });
+    const { job } = await harness.engine.prepare(json(makeQuoteRecords(25, 37)), harness.engine.targetFor(), { chunkSize: 10 });
     const report = await harness.engine.run(job.id, {
       reporter: {
         // Part 1 is open: make the next database create fail as if the page were not shared.
@@ -182,16 +182,16 @@ describe('resilience against the local Notion', () => {
 
   it('refuses chunking into a single existing database', async () => {
     harness = await startHarness();
-    expect(() =>
-      harness!.engine.prepare(json(makeQuoteRecords(3, 38)), { kind: 'database', databaseId: 'x' }, { chunkSize: 2 }),
-    ).toThrow(/parent page/);
+    await expect(harness.engine.prepare(json(makeQuoteRecords(3, 38)), { kind: 'database', databaseId: 'x' }, { chunkSize: 2 })).rejects.toThrow(
+      /parent page/,
+    );
   });
 
   it('the careful profile pauses between quotes and backs off long after a conflict', async () => {
     harness = await startHarness({ env: { NOTION_PROFILE: 'careful', NOTION_CAREFUL_PAUSE_MS: '7', NOTION_CAREFUL_CONFLICT_MS: '40' } });
     harness.notion.injectNext('POST /v1/pages', 'conflict', 1);
     const creates: number[] = [];
-    const { job } = harness.engine.prepare(json(makeQuoteRecords(4, 39)), harness.engine.targetFor());
+    const { job } = await harness.engine.prepare(json(makeQuoteRecords(4, 39)), harness.engine.targetFor());
     expect(job.options.careful).toBe(true);
     const report = await harness.engine.run(job.id);
     for (const r of harness.notion.requests) if (r.route === 'POST /v1/pages') creates.push(r.at);

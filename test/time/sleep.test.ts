@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sleepEndingOnAbort, sleepRejectingOnAbort } from '../../src/time/sleep.js';
 
-beforeEach(() => {
+beforeEach(async () => {
   vi.useFakeTimers();
 });
-afterEach(() => {
+afterEach(async () => {
   vi.useRealTimers();
 });
 
