@@ -3,13 +3,16 @@
  * A bad value names the variable, the value and the form expected.
  */
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { isPostgresLocation, redactLocation } from './store/db.js';
 
 export const DEFAULT_NOTION_API_URL = 'https://api.notion.com';
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
 export const DEFAULT_GUMLOOP_API_URL = 'https://api.gumloop.com/api/v1';
 export const DEFAULT_DB_PATH = './data/quote-sync.db';
+export const DEFAULT_DATA_DIR = './data';
 
 /** Notion ids are UUIDs, with or without dashes; users often paste a whole URL. */
 const NOTION_ID = /([0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12})(?:[?#].*)?$/i;
@@ -76,6 +79,8 @@ const schema = z.object({
   NOTION_CAREFUL_CONFLICT_MS: int(0, 10_000),
   NOTION_DATABASE_TITLE: text.default('Quotes'),
   QUOTE_SYNC_DB: text.default(DEFAULT_DB_PATH),
+  QUOTE_SYNC_DATA_DIR: optionalText,
+  JOB_LEASE_MS: int(100, 60_000),
   BREAKER_WINDOW: int(1, 20),
   BREAKER_CONFLICT_RATIO: ratio(0.2),
   BREAKER_COOLDOWN_MS: int(0, 30_000),
@@ -140,7 +145,12 @@ export interface BreakerSettings {
 export interface Config {
   readonly notion: NotionSettings;
   readonly breaker: BreakerSettings;
+  /** The job store: a SQLite file path, or a postgres:// URL that replicas share. */
   readonly dbPath: string;
+  /** Where fallback CSVs are written: beside a SQLite file, else QUOTE_SYNC_DATA_DIR or ./data. */
+  readonly dataDir: string;
+  /** How long a job stays with a replica that stopped renewing its lease, before another picks it up. */
+  readonly jobLeaseMs: number;
   readonly logLevel: Env['LOG_LEVEL'];
   readonly slack: {
     readonly botToken: string | undefined;
@@ -215,6 +225,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       recoverAfterTrips: e.BREAKER_RECOVER_AFTER_TRIPS,
     },
     dbPath: e.QUOTE_SYNC_DB,
+    dataDir: e.QUOTE_SYNC_DATA_DIR ?? (isPostgresLocation(e.QUOTE_SYNC_DB) ? DEFAULT_DATA_DIR : dirname(e.QUOTE_SYNC_DB)),
+    jobLeaseMs: e.JOB_LEASE_MS,
     logLevel: e.LOG_LEVEL,
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
@@ -253,6 +265,7 @@ export function processEnv(): Record<string, string | undefined> {
 
 const SECRET_NAMES = /TOKEN|SECRET|KEY/;
 function redactIfSecret(variable: string, value: string): string {
+  if (variable === 'QUOTE_SYNC_DB') return redactLocation(value);
   return SECRET_NAMES.test(variable) ? '[redacted]' : value;
 }
 

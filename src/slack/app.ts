@@ -179,6 +179,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     throw error;
   }
   const resumed = await jobs.resumeUnfinished();
+  // Replicas (or another process on the same store) may stop with jobs in hand: look for them from now on.
+  jobs.watchForLeftJobs();
   logger.info({ mode: config.slack.appToken ? 'socket' : 'http', port, resumed }, 'quote sync is running');
   let stopping: Promise<void> | undefined;
   return {

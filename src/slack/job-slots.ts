@@ -1,8 +1,9 @@
 /**
  * Where each job stands in this instance of the app, one slot per job: waiting its turn, running,
- * standing back until another instance's lease on it runs out, or ended. Each state holds what only
- * it needs (the running one the controller that stops it, the waiting one its timer); every state
- * keeps the outcome of the job's latest run, so `finished(jobId)` answers after the run as well.
+ * or ended. Each state holds what only it needs (the running one the controller that stops it);
+ * every state keeps the outcome of the job's latest run, so `finished(jobId)` answers after the
+ * run as well. A job another instance holds has no slot here: it is picked up, when its holder
+ * stops, by the search for left-behind jobs (SlackJobs.resumeUnfinished).
  */
 import type { SyncReport } from '../sync/report.js';
 
@@ -20,7 +21,6 @@ export type JobOutcome = Promise<SyncReport | undefined>;
 export type JobSlot =
   | { kind: 'queued'; outcome: JobOutcome; cancelledBy?: string }
   | { kind: 'running'; controller: AbortController; outcome: JobOutcome; cancelledBy?: string; queuedAgain?: true }
-  | { kind: 'waiting_for_lease'; timer: NodeJS.Timeout; outcome: JobOutcome; cancelledBy?: string }
   | { kind: 'ended'; outcome: JobOutcome; cancelledBy?: string };
 
 /** What a job's turn comes to: a run, or the cancel it was given while it waited. */
@@ -50,8 +50,6 @@ export class JobSlots {
       this.slots.set(jobId, { ...slot, outcome, queuedAgain: true });
       return;
     }
-    // The run queued now is the resume the lease wait was for.
-    if (slot?.kind === 'waiting_for_lease') clearTimeout(slot.timer);
     this.slots.set(jobId, { kind: 'queued', outcome, cancelledBy: slot?.cancelledBy });
   }
 
@@ -62,7 +60,6 @@ export class JobSlots {
   start(jobId: string): JobStart {
     const slot = this.slots.get(jobId);
     if (!slot) throw new Error(`job ${jobId} started without being queued`);
-    if (slot.kind === 'waiting_for_lease') clearTimeout(slot.timer);
     if (slot.cancelledBy !== undefined) {
       this.slots.set(jobId, { kind: 'ended', outcome: slot.outcome, cancelledBy: slot.cancelledBy });
       return { started: false, cancelledBy: slot.cancelledBy };
@@ -90,40 +87,12 @@ export class JobSlots {
     if (slot?.cancelledBy !== undefined) this.slots.set(jobId, { ...slot, cancelledBy: undefined });
   }
 
-  /**
-   * The run stood back for another instance's lease; `timer` tries a resume when the lease runs out.
-   * A job a retry queued meanwhile needs no timer: that run tries it.
-   */
-  waitForLease(jobId: string, timer: NodeJS.Timeout): void {
-    const slot = this.slots.get(jobId);
-    if (slot?.kind !== 'running' || slot.queuedAgain) {
-      clearTimeout(timer);
-      return;
-    }
-    this.slots.set(jobId, { kind: 'waiting_for_lease', timer, outcome: slot.outcome, cancelledBy: slot.cancelledBy });
-  }
-
-  /** `timer` fired: the wait it belongs to is over. */
-  leaseRanOut(jobId: string, timer: NodeJS.Timeout): void {
-    const slot = this.slots.get(jobId);
-    if (slot?.kind === 'waiting_for_lease' && slot.timer === timer) this.end(jobId, slot);
-  }
-
-  /** The run is over: the job ends, or is queued again for a retry that came while it ran. A lease wait stays. */
+  /** The run is over: the job ends, or is queued again for a retry that came while it ran. */
   endRun(jobId: string): void {
     const slot = this.slots.get(jobId);
     if (slot?.kind !== 'running') return;
     if (slot.queuedAgain) this.slots.set(jobId, { kind: 'queued', outcome: slot.outcome, cancelledBy: slot.cancelledBy });
     else this.end(jobId, slot);
-  }
-
-  /** For shutdown: no lease wait tries a resume any more. */
-  stopLeaseWaits(): void {
-    for (const [jobId, slot] of this.slots) {
-      if (slot.kind !== 'waiting_for_lease') continue;
-      clearTimeout(slot.timer);
-      this.end(jobId, slot);
-    }
   }
 
   /** For shutdown: stops every running job (after its request in flight). Returns their outcomes. */

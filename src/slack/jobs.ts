@@ -3,6 +3,10 @@
  * jobs run one at a time (one database, one writer: concurrent writers only draw 409s), each
  * narrated in its Slack thread. A job can be cancelled, retried, and survives a restart: jobs
  * left running are resumed in their own threads when the app starts again.
+ *
+ * Replicas of the app sharing a store share the jobs: a replica holds a job's lease from the
+ * moment it queues it until its run ends, and looks on a timer for Slack jobs whose lease ran out
+ * (their replica died) or was given back (it shut down), and finishes them in their own threads.
  */
 import { EventEmitter } from 'node:events';
 import PQueue from 'p-queue';
@@ -11,6 +15,7 @@ import { JobBusyError, QuoteSyncError, slackFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SyncJob } from '../store/index.js';
 import type { JobReporter, SyncEngine, SyncSource } from '../sync/engine.js';
+import type { HeldLease } from '../sync/lease.js';
 import type { SyncReport } from '../sync/report.js';
 import { JobSlots, type JobOutcome } from './job-slots.js';
 import { jobMessage, type JobAction } from './job-message.js';
@@ -51,6 +56,8 @@ export interface SlackJobsDeps {
   logger: Logger;
   /** Least time between two edits of a job message (Slack's Tier 3). */
   updateIntervalMs?: number;
+  /** How often to look for jobs another replica left behind. Default: a third of the job lease. */
+  orphanScanMs?: number;
 }
 
 export interface Submitted {
@@ -73,6 +80,11 @@ export class SlackJobs {
   private readonly slots = new JobSlots();
   /** Jobs whose retry is posting its message: not yet queued, already claimed. */
   private readonly retrying = new Set<string>();
+  /** The leases this replica holds, one per job it has queued or runs. */
+  private readonly held = new Map<string, Promise<HeldLease | undefined>>();
+  private scanTimer: NodeJS.Timeout | undefined;
+  private scanning: Promise<number> | undefined;
+  private stopped = false;
 
   constructor(private readonly deps: SlackJobsDeps) {}
 
@@ -117,6 +129,8 @@ export class SlackJobs {
     };
     const { job, resumed } = await engine.prepare(source, engine.targetFor(), { origin, ...(options.update ? { update: true } : {}) });
     if (this.slots.isActive(job.id)) return { job, resumed, alreadyRunning: true };
+    // Another replica runs the job: its thread shows the progress.
+    if (!(await this.hold(job.id))) return { job, resumed, alreadyRunning: true };
     if (resumed) {
       await engine.setOrigin(job.id, origin);
       // The same file again after a failure is a retry: what failed is written now.
@@ -154,6 +168,9 @@ export class SlackJobs {
     const left = (await store.quotes.toWrite(jobId)).length + failedBefore;
     if (left === 0) return { applied: false, reply: `Job \`${jobId}\` has nothing left to write: every valid quote is in Notion.` };
     const home = slackOrigin(job.origin);
+    if (!(await this.hold(jobId))) {
+      return { applied: false, reply: `Job \`${jobId}\` is running in another instance of the app; its thread shows the progress.` };
+    }
     let message: JobMessage;
     try {
       message = await this.openMessage(
@@ -163,6 +180,7 @@ export class SlackJobs {
       );
     } catch (error) {
       this.deps.logger.warn({ jobId, error: slackFailure(error) }, 'cannot post the retry');
+      if (!this.slots.isActive(jobId)) await this.letGo(jobId);
       return { applied: false, reply: `I could not post in the job's channel (${slackFailure(error)}), so the retry did not start. Invite me there with \`/invite @Quote Sync\` and try again.` };
     }
     const origin: SlackOrigin = { ...(home ?? { kind: 'slack', trigger: 'command' }), channel: message.channel, threadTs: message.threadTs, messageTs: message.ts };
@@ -217,16 +235,71 @@ export class SlackJobs {
     return ['The latest jobs:', ...lines].join('\n');
   }
 
-  /** Resumes, each in its own thread, the Slack jobs a stopped process left unfinished. Returns how many. */
-  async resumeUnfinished(): Promise<number> {
+  /**
+   * Resumes, each in its own thread, the Slack jobs that a stopped process or replica left
+   * unfinished and no one holds now. Returns how many this replica took.
+   */
+  resumeUnfinished(): Promise<number> {
+    this.scanning ??= this.adoptUnfinished().finally(() => (this.scanning = undefined));
+    return this.scanning;
+  }
+
+  /** Looks for left-behind jobs now and then every `orphanScanMs`, until shutdown. */
+  watchForLeftJobs(): void {
+    const every = this.deps.orphanScanMs ?? Math.max(50, Math.round(this.deps.engine.leaseTtlMs / 3));
+    this.scanTimer = setInterval(() => {
+      this.resumeUnfinished().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'looking for left-behind jobs failed'));
+    }, every);
+    this.scanTimer.unref();
+  }
+
+  private async adoptUnfinished(): Promise<number> {
     let resumed = 0;
     for (const job of await this.deps.engine.store.jobs.unfinished()) {
+      if (this.stopped) break;
       const origin = slackOrigin(job.origin);
       if (!origin || this.slots.isActive(job.id)) continue;
+      // Held by a live replica (or process): it is not left behind.
+      if (!(await this.hold(job.id))) continue;
+      this.deps.logger.info({ jobId: job.id }, 'resuming a job no one holds');
       this.enqueue(job.id, origin, true);
       resumed += 1;
     }
     return resumed;
+  }
+
+  /**
+   * Takes the job's lease for this replica, or finds it already held here; false while another
+   * replica or process holds it. Two callers at once share one attempt.
+   */
+  private async hold(jobId: string): Promise<boolean> {
+    let lease = this.held.get(jobId);
+    if (!lease) {
+      lease = this.deps.engine.holdJob(jobId).catch((error: unknown) => {
+        if (error instanceof JobBusyError) return undefined;
+        throw error;
+      });
+      this.held.set(jobId, lease);
+    }
+    let taken: HeldLease | undefined;
+    try {
+      taken = await lease;
+    } finally {
+      if (!taken && this.held.get(jobId) === lease) this.held.delete(jobId);
+    }
+    if (taken?.lost.aborted) {
+      // Lost while it waited here (this replica stalled past the lease): the job is another's now.
+      if (this.held.get(jobId) === lease) this.held.delete(jobId);
+      return false;
+    }
+    return taken !== undefined;
+  }
+
+  /** Gives the job's lease back: another replica may pick the job up at once. */
+  private async letGo(jobId: string): Promise<void> {
+    const lease = this.held.get(jobId);
+    this.held.delete(jobId);
+    await (await lease)?.release();
   }
 
   /** Settles when the job has run (undefined if it never ran here). For tests and shutdown. */
@@ -236,10 +309,14 @@ export class SlackJobs {
 
   /** Takes no more jobs, stops the running one after its request in flight; queued jobs stay resumable. */
   async shutdown(): Promise<void> {
-    this.slots.stopLeaseWaits();
+    this.stopped = true;
+    if (this.scanTimer) clearInterval(this.scanTimer);
+    await this.scanning?.catch(() => undefined);
     this.queue.pause();
     this.queue.clear();
     await Promise.allSettled(this.slots.abortRunning());
+    // What waited here is given back, so another replica picks it up now rather than after the lease.
+    await Promise.allSettled([...this.held.keys()].map((jobId) => this.letGo(jobId)));
   }
 
   private enqueue(jobId: string, origin: SlackOrigin, resumed: boolean): void {
@@ -268,9 +345,18 @@ export class SlackJobs {
     const { engine, client, logger } = this.deps;
     const start = this.slots.start(jobId);
     const message: JobMessage = { channel: origin.channel, ts: origin.messageTs, threadTs: origin.threadTs };
+    const lease = await this.held.get(jobId);
+    if (!lease || lease.lost.aborted) {
+      // This replica lost the job while it waited (it stalled past the lease): another runs it, in the same thread.
+      logger.warn({ jobId }, 'the job was taken over while it waited here');
+      this.slots.endRun(jobId);
+      this.held.delete(jobId);
+      return undefined;
+    }
     if (!start.started) {
       await engine.cancel(jobId, start.cancelledBy);
       this.slots.cancelApplied(jobId);
+      await this.letGo(jobId);
       await this.say(message, `Job \`${jobId}\` was cancelled before it started. \`/sync-quotes retry ${jobId}\` starts it later.`, {
         jobId,
         actions: ['retry'],
@@ -301,16 +387,10 @@ export class SlackJobs {
       finished: async (report) => thread.finished(await settle(report)),
     };
     try {
-      const report = await settle(await engine.run(jobId, { reporter, signal: start.controller.signal, resumed }));
+      const report = await settle(await engine.run(jobId, { reporter, signal: start.controller.signal, resumed, lease }));
       this.slots.cancelApplied(jobId);
       return report;
     } catch (error) {
-      if (error instanceof JobBusyError) {
-        // Another instance sharing the store runs it: never two writers on one job.
-        if (resumed) this.resumeLater(jobId, origin, error.expiresAt);
-        else await this.say(message, `Job \`${jobId}\` is already running in another instance of the app; its thread there shows the progress.`);
-        return undefined;
-      }
       // The detail goes to the log; the thread gets a sentence and the way forward.
       logger.error({ jobId, err: error }, 'job stopped by an unexpected error');
       const reason = error instanceof QuoteSyncError ? error.message : 'Something unexpected went wrong on our side (the details are in the app log).';
@@ -319,17 +399,7 @@ export class SlackJobs {
       return undefined;
     } finally {
       this.slots.endRun(jobId);
+      if (!this.slots.isActive(jobId)) await this.letGo(jobId);
     }
-  }
-
-  /** Tries a resume again once the other holder's lease has run out, if the job still has work then. */
-  private resumeLater(jobId: string, origin: SlackOrigin, expiresAt: number): void {
-    const timer = setTimeout(async () => {
-      this.slots.leaseRanOut(jobId, timer);
-      const job = await this.deps.engine.store.jobs.get(jobId);
-      if (job && (job.state === 'running' || job.state === 'interrupted') && !this.slots.isActive(jobId)) this.enqueue(jobId, origin, true);
-    }, Math.max(0, expiresAt - Date.now()) + 50);
-    timer.unref();
-    this.slots.waitForLease(jobId, timer);
   }
 }

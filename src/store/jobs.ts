@@ -46,6 +46,8 @@ export interface NewJob {
   origin?: unknown;
   parsed: ParsedQuotes;
   chunkOf?: (position: number) => number;
+  /** Leased to this owner from the start, for this long: no replica sees the new job as left behind. */
+  lease?: { owner: string; ttlMs: number };
 }
 
 export class Jobs {
@@ -75,6 +77,9 @@ export class Jobs {
         ],
       );
       await insertParsedQuotes(tx, id, input.parsed, input.chunkOf, at);
+      if (input.lease) {
+        await tx.run(`INSERT INTO job_leases (job_id, owner, expires_at) VALUES (?, ?, ?)`, [id, input.lease.owner, Date.parse(at) + input.lease.ttlMs]);
+      }
     });
     return (await this.get(id))!;
   }

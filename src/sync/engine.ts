@@ -4,7 +4,6 @@
  * Triggers (command line, Slack, Gumloop) call only this.
  */
 import { createHash } from 'node:crypto';
-import { dirname } from 'node:path';
 import type { Config } from '../config.js';
 import { JobNotFoundError, QuoteSyncError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -17,7 +16,7 @@ import { sleepEndingOnAbort } from '../time/sleep.js';
 import { breakerFor } from './breaker.js';
 import { writeFallbackCsv } from './fallback.js';
 import { integrationPacer } from './integration-pacer.js';
-import { holdLease, newOwnerId } from './lease.js';
+import { holdLease, newOwnerId, type HeldLease } from './lease.js';
 import { settleExisting } from './existing-quotes.js';
 import { checkChunking, chooseTarget, requireNotionToken, type TargetOverrides } from './notion-settings.js';
 import { progressOf, settledCount } from './progress.js';
@@ -88,6 +87,11 @@ export class SyncEngine {
     this.random = deps.random ?? Math.random;
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? sleepEndingOnAbort;
+  }
+
+  /** How long a job's lease lasts without renewal. */
+  get leaseTtlMs(): number {
+    return this.deps.leaseTtlMs ?? this.deps.config.jobLeaseMs;
   }
 
   get store(): JobStore {
@@ -175,6 +179,7 @@ export class SyncEngine {
       origin,
       options: { ...(chunkSize ? { chunkSize } : {}), ...(careful ? { careful } : {}), ...(options.update ? { update: true } : {}) },
       ...(chunkSize ? { chunkOf: (position: number) => Math.floor(position / chunkSize) } : {}),
+      lease: { owner: this.owner, ttlMs: this.leaseTtlMs },
     });
     this.deps.logger.info({ jobId: job.id, quotes: parsed.quotes.length, rejected: parsed.rejected.length }, 'job created');
     return { job, resumed: false };
@@ -189,18 +194,30 @@ export class SyncEngine {
    * Runs a job until every quote is settled, the job is stopped by Notion, or `signal` aborts it.
    * Throws JobBusyError, touching nothing, while another process sharing the store runs the job.
    */
-  async run(jobId: string, options: { reporter?: JobReporter; signal?: AbortSignal; resumed?: boolean } = {}): Promise<SyncReport> {
+  async run(
+    jobId: string,
+    options: { reporter?: JobReporter; signal?: AbortSignal; resumed?: boolean; lease?: HeldLease } = {},
+  ): Promise<SyncReport> {
     const job = await this.deps.store.jobs.get(jobId);
     if (!job) throw new JobNotFoundError(jobId);
     const token = requireNotionToken(this.deps.config);
-    const lease = await holdLease(this.deps.store, jobId, this.owner, this.deps.leaseTtlMs);
+    // A lease the caller holds (a job queued in the Slack app) stays the caller's to release.
+    const lease = options.lease ?? (await this.holdJob(jobId));
     try {
       // A lost lease (this process stalled past it and another took over) stops this run like an abort.
       const signal = options.signal ? AbortSignal.any([options.signal, lease.lost]) : lease.lost;
       return await this.runHeld(job, token, { ...options, signal });
     } finally {
-      await lease.release();
+      if (!options.lease) await lease.release();
     }
+  }
+
+  /**
+   * Takes the job's lease for this engine and keeps it until released: no other process or
+   * replica runs or picks up the job meanwhile. Throws JobBusyError while another holds it.
+   */
+  holdJob(jobId: string): Promise<HeldLease> {
+    return holdLease(this.deps.store, jobId, this.owner, this.leaseTtlMs);
   }
 
   private async runHeld(
@@ -288,7 +305,7 @@ export class SyncEngine {
     } finally {
       await store.jobs.addUsage(jobId, gateway.requests, this.now() - started);
     }
-    const fallbackCsv = await writeFallbackCsv(store, jobId, dirname(config.dbPath));
+    const fallbackCsv = await writeFallbackCsv(store, jobId, config.dataDir);
     const report: SyncReport = { ...(await buildReport(store, jobId)), ...(fallbackCsv ? { fallbackCsv } : {}) };
     await reporter.finished?.(report);
     return report;

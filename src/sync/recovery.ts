@@ -7,7 +7,7 @@ import { NotionTargetError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { NotionGateway } from '../notion/gateway.js';
 import type { JobStore, StoredQuote, SyncJob } from '../store/index.js';
-import { createDatabase, openDatabase, type ResolvedDatabase, type TargetDeps } from './target.js';
+import { createDatabaseOnce, openDatabase, type ResolvedDatabase, type TargetDeps } from './target.js';
 
 export type RecoveryResult =
   | { ok: true; database: ResolvedDatabase; requeue: StoredQuote[]; message: string }
@@ -34,7 +34,7 @@ export async function recoverTarget(job: SyncJob, current: ResolvedDatabase, why
     }
     const title = current.title || job.target.title;
     try {
-      const database = await createDatabase(job.target.parentPageId, title, current.chunk, deps.target);
+      const database = await createDatabaseOnce(job.target.parentPageId, title, current.chunk, deps.target, current.databaseId);
       await store.databases.setForJob(job.id, database);
       // Pages written into the deleted database went to the trash with it: write them again.
       const requeue = (await store.quotes.list(job.id)).filter((q) => q.state === 'written' && q.chunk === current.chunk);

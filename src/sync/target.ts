@@ -1,6 +1,8 @@
 /**
  * Finds or makes the database a job writes into: an existing one (its schema completed), the
  * one this app created earlier under the same page, or a new one, waited for until it answers.
+ * Making one is claimed in the store, so replicas (or processes) that need the same database at
+ * once make one: the others wait for it to be recorded and open it.
  */
 import { NotionTargetError } from '../errors.js';
 import type { DatabaseInfo } from '../notion/gateway.js';
@@ -38,7 +40,52 @@ export async function resolveTarget(
     });
     if (reopened) return reopened;
   }
-  return createDatabase(target.parentPageId, title, chunk, deps);
+  return createDatabaseOnce(target.parentPageId, title, chunk, deps, remembered?.databaseId);
+}
+
+/** How often a replica waiting for another's new database looks whether it is recorded. */
+const CREATION_POLL_MS = 250;
+
+/**
+ * Makes the database of `title` under the page, unless another replica is making it (then waits
+ * for it and opens it). `replacing`: the database it replaces (deleted or unshared), so that a
+ * second replacement, later, is claimed anew. A claim whose holder died before recording a
+ * database is taken over once the creation could no longer be running.
+ */
+export async function createDatabaseOnce(
+  parentPageId: string,
+  title: string,
+  chunk: number,
+  deps: TargetDeps,
+  replacing?: string,
+): Promise<ResolvedDatabase> {
+  const { store, runtime } = deps;
+  const key = `notion-database:${parentPageId}:${replacing ?? 'new'}:${title}`;
+  const staleAfterMs = 2 * deps.readyTimeoutMs + 60_000;
+  for (;;) {
+    if (await store.triggers.claim(key, { takeOverUnboundAfterMs: staleAfterMs })) {
+      try {
+        const created = await createDatabase(parentPageId, title, chunk, deps);
+        // Settled for good: the claim names the database it led to.
+        await store.triggers.bind(key, created.databaseId);
+        return created;
+      } catch (error) {
+        await store.triggers.release(key);
+        throw error;
+      }
+    }
+    const made = await store.databases.createdUnder(parentPageId, title);
+    if (made && made.databaseId !== replacing) {
+      const opened = await openDatabase(made.databaseId, chunk, deps).catch((error: unknown) => {
+        // Recorded but not answering yet (Notion takes a moment): look again shortly.
+        if (error instanceof NotionTargetError) return undefined;
+        throw error;
+      });
+      if (opened) return opened;
+    }
+    await runtime.sleep(CREATION_POLL_MS, runtime.signal);
+    if (runtime.signal?.aborted) throw runtime.signal.reason;
+  }
 }
 
 /** Opens a database by id: checks it exists and is not in the trash, and adds missing properties. */

@@ -16,15 +16,6 @@ function running(slots = new JobSlots(), first = outcome()) {
   return { slots, controller: start.controller, first };
 }
 
-/** A job whose run stood back for another instance's lease. */
-function waiting() {
-  const { slots, first } = running();
-  const resumed = vi.fn();
-  const timer = setTimeout(resumed, 1000);
-  slots.waitForLease(JOB, timer);
-  return { slots, first, timer, resumed };
-}
-
 beforeEach(() => {
   vi.useFakeTimers();
 });
@@ -140,72 +131,9 @@ describe('JobSlots', () => {
       expect(slots.get(JOB)).toEqual({ kind: 'queued', outcome: second });
       expect(slots.get(JOB)?.outcome).toBe(second);
     });
-
-    it('needs no lease wait: the timer is cleared and the job is queued when the run ends', () => {
-      const { slots } = running();
-      slots.queue(JOB, outcome());
-      const resumed = vi.fn();
-      slots.waitForLease(JOB, setTimeout(resumed, 1000));
-      slots.endRun(JOB);
-      expect(slots.get(JOB)?.kind).toBe('queued');
-      vi.runAllTimers();
-      expect(resumed).not.toHaveBeenCalled();
-    });
-  });
-
-  describe('waiting for another instance\'s lease', () => {
-    it('holds the timer and the outcome of the run that stood back; the job is not active', () => {
-      const { slots, first, timer } = waiting();
-      expect(slots.get(JOB)).toEqual({ kind: 'waiting_for_lease', timer, outcome: first });
-      expect(slots.get(JOB)?.outcome).toBe(first);
-      expect(slots.isActive(JOB)).toBe(false);
-    });
-
-    it('outlasts the end of the run that stood back', () => {
-      const { slots } = waiting();
-      slots.endRun(JOB);
-      expect(slots.get(JOB)?.kind).toBe('waiting_for_lease');
-    });
-
-    it('ends when its timer fires', () => {
-      const { slots, first, timer } = waiting();
-      slots.leaseRanOut(JOB, timer);
-      expect(slots.get(JOB)).toEqual({ kind: 'ended', outcome: first });
-      expect(slots.get(JOB)?.outcome).toBe(first);
-    });
-
-    it('ignores a timer that is not its own', () => {
-      const { slots } = waiting();
-      slots.leaseRanOut(JOB, setTimeout(() => undefined, 10));
-      expect(slots.get(JOB)?.kind).toBe('waiting_for_lease');
-    });
-
-    it('gives way to a run queued meanwhile: the timer is cleared', () => {
-      const { slots, resumed } = waiting();
-      const second = outcome();
-      slots.queue(JOB, second);
-      expect(slots.get(JOB)).toEqual({ kind: 'queued', outcome: second });
-      expect(slots.get(JOB)?.outcome).toBe(second);
-      vi.runAllTimers();
-      expect(resumed).not.toHaveBeenCalled();
-    });
-
-    it('is not a running job: cancel leaves it alone', () => {
-      const { slots } = waiting();
-      expect(slots.cancel(JOB, BY)).toBeUndefined();
-      expect(slots.get(JOB)?.kind).toBe('waiting_for_lease');
-    });
   });
 
   describe('shutdown', () => {
-    it('stops every lease wait: the timers are cleared and the jobs end', () => {
-      const { slots, resumed } = waiting();
-      slots.stopLeaseWaits();
-      expect(slots.get(JOB)?.kind).toBe('ended');
-      vi.runAllTimers();
-      expect(resumed).not.toHaveBeenCalled();
-    });
-
     it('aborts the running jobs and hands back their outcomes; queued ones stay queued', () => {
       const { slots, controller, first } = running();
       slots.queue('f6e5d4c3b2', outcome());
