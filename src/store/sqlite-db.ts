@@ -1,11 +1,12 @@
 /**
  * The embedded store: one SQLite file through better-sqlite3, for one host. Its calls are
  * synchronous underneath; they resolve at once, in the order they were made. A transaction holds
- * the connection: statements from elsewhere in the process wait until it ends, so an `await`
- * inside one never lets another caller's statement into it.
+ * the file for this process: statements from elsewhere in the process (on this connection or
+ * another to the same file) wait until it ends, so an `await` inside one never lets another
+ * caller's statement into it, nor a second connection block the thread on SQLite's lock.
  */
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Db, SqlRunner } from './db.js';
 
@@ -14,17 +15,36 @@ function bindable(params: readonly unknown[]): unknown[] {
   return params.map((p) => (p === undefined ? null : typeof p === 'boolean' ? (p ? 1 : 0) : p));
 }
 
+/** What a transaction holds: one per file in this process (a ':memory:' store is its own). */
+interface Gate {
+  /** Resolves when the transaction holding the file (if any) has ended. */
+  held: Promise<void> | undefined;
+}
+
+const GATES = new Map<string, Gate>();
+
+function gateFor(path: string): Gate {
+  if (path === ':memory:') return { held: undefined };
+  const key = resolve(path);
+  let gate = GATES.get(key);
+  if (!gate) {
+    gate = { held: undefined };
+    GATES.set(key, gate);
+  }
+  return gate;
+}
+
 export class SqliteDb implements Db {
   readonly dialect = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
-  /** Resolves when the transaction holding the connection (if any) has ended. */
-  private held: Promise<void> | undefined;
+  private readonly gate: Gate;
   private readonly direct: SqlRunner;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
+    this.gate = gateFor(path);
     this.db.pragma('journal_mode = WAL');
     // NORMAL keeps every commit across a killed process; only a power loss can drop the last ones.
     this.db.pragma('synchronous = NORMAL');
@@ -45,26 +65,26 @@ export class SqliteDb implements Db {
   }
 
   all<T>(sql: string, params?: readonly unknown[]): Promise<T[]> {
-    return this.held ? this.afterHeld(() => this.direct.all<T>(sql, params)) : this.direct.all<T>(sql, params);
+    return this.gate.held ? this.afterHeld(() => this.direct.all<T>(sql, params)) : this.direct.all<T>(sql, params);
   }
 
   get<T>(sql: string, params?: readonly unknown[]): Promise<T | undefined> {
-    return this.held ? this.afterHeld(() => this.direct.get<T>(sql, params)) : this.direct.get<T>(sql, params);
+    return this.gate.held ? this.afterHeld(() => this.direct.get<T>(sql, params)) : this.direct.get<T>(sql, params);
   }
 
   run(sql: string, params?: readonly unknown[]): Promise<number> {
-    return this.held ? this.afterHeld(() => this.direct.run(sql, params)) : this.direct.run(sql, params);
+    return this.gate.held ? this.afterHeld(() => this.direct.run(sql, params)) : this.direct.run(sql, params);
   }
 
   async exec(sql: string): Promise<void> {
-    while (this.held) await this.held;
+    while (this.gate.held) await this.gate.held;
     this.db.exec(sql);
   }
 
   async transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    while (this.held) await this.held;
+    while (this.gate.held) await this.gate.held;
     let end!: () => void;
-    this.held = new Promise<void>((resolve) => (end = resolve));
+    this.gate.held = new Promise<void>((resolve) => (end = resolve));
     try {
       // IMMEDIATE: the write lock is taken now, across processes sharing the file.
       this.db.exec('BEGIN IMMEDIATE');
@@ -77,18 +97,18 @@ export class SqliteDb implements Db {
         throw error;
       }
     } finally {
-      this.held = undefined;
+      this.gate.held = undefined;
       end();
     }
   }
 
   async close(): Promise<void> {
-    while (this.held) await this.held;
+    while (this.gate.held) await this.gate.held;
     this.db.close();
   }
 
   private async afterHeld<T>(work: () => Promise<T>): Promise<T> {
-    while (this.held) await this.held;
+    while (this.gate.held) await this.gate.held;
     return work();
   }
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { JobStore } from '../../src/store/index.js';
-import { freshStorePath, parsed, target } from '../support/store.js';
+import { storeBackends, parsed, target } from '../support/store.js';
 
-describe('store.databases', () => {
+describe.each(storeBackends())('store.databases on $name', ({ fresh }) => {
   it('remembers databases it created under a page', async () => {
-    const store = await JobStore.open(freshStorePath());
+    const store = await JobStore.open(await fresh());
     expect(await store.databases.createdUnder('p', 'Quotes')).toBeUndefined();
     await store.databases.rememberCreated('p', { databaseId: 'd1', dataSourceId: 's1', url: 'u', title: 'Quotes' });
     await store.databases.rememberCreated('p', { databaseId: 'd2', dataSourceId: 's2', url: 'u2', title: 'Quotes' });
@@ -13,7 +13,7 @@ describe('store.databases', () => {
   });
 
   it('keeps one database per chunk of a job, the latest one set', async () => {
-    const store = await JobStore.open(freshStorePath());
+    const store = await JobStore.open(await fresh());
     const job = await store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
     const database = (chunk: number, id: string) => ({ chunk, databaseId: id, dataSourceId: `s-${id}`, url: `u-${id}`, title: 'Quotes' });
     await store.databases.setForJob(job.id, database(1, 'd2'));

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { JobStore } from '../../src/store/index.js';
-import { freshStorePath, parsed, target } from '../support/store.js';
+import { storeBackends, parsed, target } from '../support/store.js';
 
-describe('store.events', () => {
+describe.each(storeBackends())('store.events on $name', ({ fresh }) => {
   it('counts a job\'s events by kind and the failures that may have been applied, across a reopen', async () => {
-    const path = freshStorePath();
+    const path = await fresh();
     const store = await JobStore.open(path);
     const job = await store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
     await store.events.add(job.id, 'conflict', { quoteId: 'q2' });

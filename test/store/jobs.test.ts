@@ -1,11 +1,10 @@
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { JobStore } from '../../src/store/index.js';
-import { freshStorePath, parsed, target } from '../support/store.js';
+import { parsed, rowCounts, storeBackends, target } from '../support/store.js';
 
-describe('store.jobs', () => {
-  it('creates its file and folder on first use and records a job with every row', async () => {
-    const store = await JobStore.open(freshStorePath());
+describe.each(storeBackends())('store.jobs on $name', ({ fresh }) => {
+  it('creates its store (a file and its folder, or the tables) on first use and records a job with every row', async () => {
+    const store = await JobStore.open(await fresh());
     const job = await store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
     expect(job.state).toBe('running');
     expect(job.target).toEqual(target);
@@ -26,20 +25,23 @@ describe('store.jobs', () => {
   });
 
   it('records a job and its rows in one transaction: an input that cannot be stored leaves nothing behind', async () => {
-    const path = freshStorePath();
+    const path = await fresh();
     const store = await JobStore.open(path);
     const twice = { ...parsed, quotes: [...parsed.quotes, parsed.quotes[0]!] };
-    await expect(store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed: twice })).rejects.toThrow(/UNIQUE/);
+    // SQLite and PostgreSQL word it differently.
+    await expect(store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed: twice })).rejects.toThrow(/UNIQUE|duplicate key/);
     await store.close();
-    const file = new Database(path, { readonly: true });
-    for (const table of ['jobs', 'job_quotes', 'job_rejects', 'job_duplicates']) {
-      expect((file.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n, table).toBe(0);
-    }
-    file.close();
+    expect(await rowCounts(path, ['jobs', 'job_quotes', 'job_rejects', 'job_duplicates', 'job_leases'])).toEqual({
+      jobs: 0,
+      job_quotes: 0,
+      job_rejects: 0,
+      job_duplicates: 0,
+      job_leases: 0,
+    });
   });
 
   it('finds the unfinished job of the same input and target, not another target', async () => {
-    const store = await JobStore.open(freshStorePath());
+    const store = await JobStore.open(await fresh());
     const job = await store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
     expect((await store.jobs.findResumable('sha', target))?.id).toBe(job.id);
     expect(await store.jobs.findResumable('sha', { kind: 'database', databaseId: 'd' })).toBeUndefined();
@@ -49,7 +51,7 @@ describe('store.jobs', () => {
   });
 
   it('lists jobs stopped before the end after a reopen (a killed process)', async () => {
-    const path = freshStorePath();
+    const path = await fresh();
     const store = await JobStore.open(path);
     const running = await store.jobs.create({ source: 'a.csv', sourceSha256: 'a', target, parsed });
     const done = await store.jobs.create({ source: 'b.csv', sourceSha256: 'b', target, parsed });
@@ -61,7 +63,7 @@ describe('store.jobs', () => {
   });
 
   it('adds up requests and time over several runs', async () => {
-    const store = await JobStore.open(freshStorePath());
+    const store = await JobStore.open(await fresh());
     const job = await store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
     await store.jobs.addUsage(job.id, 10, 1000.4);
     await store.jobs.addUsage(job.id, 5, 500);

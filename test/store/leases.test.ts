@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { JobStore } from '../../src/store/index.js';
-import { freshStorePath, parsed, target } from '../support/store.js';
+import { storeBackends, parsed, target } from '../support/store.js';
 
-describe('store.leases', () => {
+describe.each(storeBackends())('store.leases on $name', ({ fresh }) => {
   it('leases a job to one owner at a time across connections; a lease that is not renewed runs out', async () => {
-    const path = freshStorePath();
+    const path = await fresh();
     let now = Date.parse('2026-11-30T12:00:00Z');
     const a = await JobStore.open(path, { now: () => new Date(now) });
     const b = await JobStore.open(path, { now: () => new Date(now) });

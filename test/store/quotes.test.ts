@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { JobStore } from '../../src/store/index.js';
-import { freshStorePath, parsed, target } from '../support/store.js';
+import { storeBackends, parsed, target } from '../support/store.js';
 
-describe('store.quotes', () => {
+describe.each(storeBackends())('store.quotes on $name', ({ fresh }) => {
   it('keeps every state change across a reopen (a killed process)', async () => {
-    const path = freshStorePath();
+    const path = await fresh();
     const store = await JobStore.open(path);
     const job = await store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
     await store.quotes.setState(job.id, 'q1', 'written', { pageId: 'page-1' });
@@ -20,7 +20,7 @@ describe('store.quotes', () => {
   });
 
   it('lists rejected rows by row, including quotes too large for Notion', async () => {
-    const store = await JobStore.open(freshStorePath());
+    const store = await JobStore.open(await fresh());
     const job = await store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
     await store.quotes.setState(job.id, 'q3', 'rejected', { reason: 'too long' });
     expect((await store.quotes.rejected(job.id)).map((r) => [r.row, r.reason])).toEqual([
@@ -31,7 +31,7 @@ describe('store.quotes', () => {
   });
 
   it('puts failed quotes back for a retry', async () => {
-    const store = await JobStore.open(freshStorePath());
+    const store = await JobStore.open(await fresh());
     const job = await store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
     await store.quotes.setState(job.id, 'q1', 'failed', { reason: 'revoked' });
     await store.quotes.setState(job.id, 'q2', 'failed', { reason: 'revoked' });

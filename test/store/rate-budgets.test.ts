@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { JobStore } from '../../src/store/index.js';
-import { freshStorePath } from '../support/store.js';
+import { storeBackends } from '../support/store.js';
 
-describe('store.rateBudgets', () => {
+describe.each(storeBackends())('store.rateBudgets on $name', ({ fresh }) => {
   it('keeps the latest budget learned per integration across a reopen', async () => {
-    const path = freshStorePath();
+    const path = await fresh();
     const store = await JobStore.open(path);
     expect(await store.rateBudgets.get('integration-a')).toBeUndefined();
     await store.rateBudgets.save('integration-a', { budget: 900, windowMs: 60_000 });

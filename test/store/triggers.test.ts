@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { JobStore } from '../../src/store/index.js';
-import { freshStorePath } from '../support/store.js';
+import { storeBackends } from '../support/store.js';
 
-describe('store.triggers', () => {
-  it('claims a trigger once, across two connections to the same file (two processes)', async () => {
-    const path = freshStorePath();
+describe.each(storeBackends())('store.triggers on $name', ({ fresh }) => {
+  it('claims a trigger once, across two connections to the same store (two processes)', async () => {
+    const path = await fresh();
     const store = await JobStore.open(path);
     const other = await JobStore.open(path);
     expect(await store.triggers.claim('slack-file:F123')).toBe(true);
@@ -16,7 +16,7 @@ describe('store.triggers', () => {
   });
 
   it('takes over a claim without a job once it is old enough, never a fresh one or one bound to a job', async () => {
-    const path = freshStorePath();
+    const path = await fresh();
     let now = new Date('2026-03-02T10:00:00.000Z');
     const store = await JobStore.open(path, { now: () => now });
     const takeOver = { takeOverUnboundAfterMs: 60_000 };
@@ -37,7 +37,7 @@ describe('store.triggers', () => {
   });
 
   it('lets a released claim be made again', async () => {
-    const store = await JobStore.open(freshStorePath());
+    const store = await JobStore.open(await fresh());
     expect(await store.triggers.claim('digest:2026-11-30')).toBe(true);
     await store.triggers.release('digest:2026-11-30');
     expect(await store.triggers.claim('digest:2026-11-30')).toBe(true);
