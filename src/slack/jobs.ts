@@ -237,10 +237,12 @@ export class SlackJobs {
 
   /**
    * Resumes, each in its own thread, the Slack jobs that a stopped process or replica left
-   * unfinished and no one holds now. Returns how many this replica took.
+   * unfinished and no one holds now. Returns how many this replica took. At start, every such
+   * job (one a shutdown or an error interrupted too); `onlyOrphans`, those still marked running,
+   * whose holder died mid-run: a job stopped by an error waits for a person, or the next start.
    */
-  resumeUnfinished(): Promise<number> {
-    this.scanning ??= this.adoptUnfinished().finally(() => (this.scanning = undefined));
+  resumeUnfinished(options: { onlyOrphans?: boolean } = {}): Promise<number> {
+    this.scanning ??= this.adoptUnfinished(options.onlyOrphans === true).finally(() => (this.scanning = undefined));
     return this.scanning;
   }
 
@@ -248,17 +250,17 @@ export class SlackJobs {
   watchForLeftJobs(): void {
     const every = this.deps.orphanScanMs ?? Math.max(50, Math.round(this.deps.engine.leaseTtlMs / 3));
     this.scanTimer = setInterval(() => {
-      this.resumeUnfinished().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'looking for left-behind jobs failed'));
+      this.resumeUnfinished({ onlyOrphans: true }).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'looking for left-behind jobs failed'));
     }, every);
     this.scanTimer.unref();
   }
 
-  private async adoptUnfinished(): Promise<number> {
+  private async adoptUnfinished(onlyOrphans: boolean): Promise<number> {
     let resumed = 0;
     for (const job of await this.deps.engine.store.jobs.unfinished()) {
       if (this.stopped) break;
       const origin = slackOrigin(job.origin);
-      if (!origin || this.slots.isActive(job.id)) continue;
+      if (!origin || this.slots.isActive(job.id) || (onlyOrphans && job.state !== 'running')) continue;
       // Held by a live replica (or process): it is not left behind.
       if (!(await this.hold(job.id))) continue;
       this.deps.logger.info({ jobId: job.id }, 'resuming a job no one holds');

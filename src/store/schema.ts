@@ -98,20 +98,20 @@ CREATE TABLE IF NOT EXISTS rate_budgets (
 );
 `;
 
-/** Tables added after the first stores were made: shared pacing of Notion requests (see notion/shared-ledger.ts). */
+/** Tables added after the first stores were made: Notion's budget shared by replicas (store/rate-ledgers.ts). Times are fractional ms. */
 const SHARED_PACING = `
 CREATE TABLE IF NOT EXISTS rate_ledgers (
   integration TEXT PRIMARY KEY,
-  next_slot INTEGER NOT NULL,
-  paused_until INTEGER NOT NULL,
+  next_slot REAL NOT NULL,
+  paused_until REAL NOT NULL,
   pause_limit TEXT NOT NULL,
   budget INTEGER,
   window_ms INTEGER NOT NULL,
-  started_at INTEGER NOT NULL
+  started_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS rate_sends (
   integration TEXT NOT NULL,
-  at INTEGER NOT NULL,
+  at REAL NOT NULL,
   id TEXT NOT NULL,
   PRIMARY KEY (integration, at, id)
 );
@@ -122,7 +122,8 @@ function postgresSchema(): string {
   return (
     (SCHEMA + SHARED_PACING)
       .replace('id INTEGER PRIMARY KEY AUTOINCREMENT', 'id BIGSERIAL PRIMARY KEY')
-      .replaceAll(' INTEGER', ' BIGINT') + '\nALTER TABLE jobs ADD COLUMN IF NOT EXISTS seq BIGSERIAL;\n'
+      .replaceAll(' INTEGER', ' BIGINT')
+      .replaceAll(' REAL', ' DOUBLE PRECISION') + '\nALTER TABLE jobs ADD COLUMN IF NOT EXISTS seq BIGSERIAL;\n'
   );
 }
 

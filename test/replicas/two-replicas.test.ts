@@ -1,0 +1,164 @@
+/**
+ * Two replicas of the app, as an operator runs them behind a load balancer: two processes
+ * (`commands/main.ts`, HTTP mode) on one PostgreSQL store, against the local Slack and Notion.
+ * Two uploads; Slack's two events for each reach different replicas. The replica running the
+ * first job is killed (SIGKILL) mid-job; the other finishes its own job and the orphaned one, in
+ * the orphan's own thread. Every quote of both batches is in Notion once, in one database, and
+ * the two replicas together keep within Notion's budget although each is set to all of it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseQuotes } from '../../src/quotes/parse/index.js';
+import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
+import { startSlackServer, type LocalSlack } from '../fakes/local-slack.js';
+import { exited } from '../support/cli.js';
+import { fastEnv, multiplicity } from '../support/harness.js';
+import { freshPostgresDatabase, postgresAvailable } from '../support/postgres.js';
+import { makeQuoteRecords, recordsToCsv } from '../support/quote-factory.js';
+import { CHANNEL, SIGNING_SECRET, SlackDriver, USER } from '../support/slack-app.js';
+
+const MAIN = fileURLToPath(new URL('../../commands/main.ts', import.meta.url));
+
+/** Notion's per-connection budget, scaled: 60 requests per 0.5 s window (an exact Retry-After). */
+const BUDGET = 60;
+const WINDOW_S = 0.5;
+const QUOTES = 300;
+const KILL_AT = 120;
+const LEASE_MS = 1500;
+
+interface Replica {
+  name: string;
+  child: ChildProcess;
+  /** Its log lines (pino JSON), as parsed so far. */
+  lines: Record<string, unknown>[];
+  port: number;
+  driver: SlackDriver;
+}
+
+async function startReplica(name: string, env: Record<string, string>, slack: LocalSlack): Promise<Replica> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Record<string, unknown>[] = [];
+  let partial = '';
+  let raw = '';
+  const port = new Promise<number>((resolve, reject) => {
+    const read = (d: Buffer) => {
+      raw += d.toString();
+      partial += d.toString();
+      const parts = partial.split('\n');
+      partial = parts.pop() ?? '';
+      for (const part of parts) {
+        try {
+          const line = JSON.parse(part) as Record<string, unknown>;
+          lines.push(line);
+          if (line.msg === 'quote sync is running') resolve(Number(line.port));
+        } catch {
+          // Not a log line (a warning from Node): kept in `raw` only.
+        }
+      }
+    };
+    child.stdout!.on('data', read);
+    child.stderr!.on('data', read);
+    child.once('exit', (code) => reject(new Error(`replica ${name} exited (${code}) before it ran: ${raw.slice(0, 2000)}`)));
+  });
+  const listening = await port;
+  return { name, child, lines, port: listening, driver: new SlackDriver(`http://127.0.0.1:${listening}`, slack, SIGNING_SECRET) };
+}
+
+/** What the replicas logged (warnings and up, and their job lines), for a failure's message. */
+function logsOf(): string {
+  return replicas
+    .flatMap((r) => r.lines.filter((l) => Number(l.level) >= 40 || typeof l.jobId === 'string').map((l) => `${r.name}: ${JSON.stringify(l)}`))
+    .slice(-40)
+    .join('\n');
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${logsOf()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+let notion: LocalNotion | undefined;
+let slack: LocalSlack | undefined;
+const replicas: Replica[] = [];
+afterEach(async () => {
+  for (const r of replicas.splice(0)) {
+    if (r.child.exitCode === null && r.child.signalCode === null) {
+      r.child.kill('SIGKILL');
+      await exited(r.child);
+    }
+  }
+  await notion?.close();
+  await slack?.close();
+  notion = slack = undefined;
+});
+
+describe.skipIf(!postgresAvailable())('two replicas on one PostgreSQL store', () => {
+  it('the survivor of a SIGKILL finishes the orphaned job in its thread: every quote once, one database, a handful of 429s', { timeout: 150_000 }, async () => {
+    notion = await startNotionServer({ seed: 71, rateLimit: { model: 'window', requests: BUDGET, windowSeconds: WINDOW_S, retryAfter: 'exact' } });
+    slack = await startSlackServer();
+    const store = await freshPostgresDatabase();
+    // Each replica is set to the whole budget's pace: only the shared ledger keeps the two within it.
+    const env = fastEnv(notion, store, {
+      NOTION_REQUESTS_PER_SECOND: String(BUDGET / WINDOW_S),
+      NOTION_RATE_WINDOW_MS: String(WINDOW_S * 1000),
+      SLACK_BOT_TOKEN: slack.token,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      JOB_LEASE_MS: String(LEASE_MS),
+    });
+    const [one, two] = await Promise.all([startReplica('one', env, slack), startReplica('two', env, slack)]);
+    replicas.push(one, two);
+
+    const csvA = recordsToCsv(makeQuoteRecords(QUOTES, 71));
+    const csvB = recordsToCsv(makeQuoteRecords(QUOTES, 72));
+    const idsA = new Set(parseQuotes(csvA, { filename: 'a.csv' }).quotes.map((q) => q.quote.id));
+    const idsB = new Set(parseQuotes(csvB, { filename: 'b.csv' }).quotes.map((q) => q.quote.id));
+    const uploadA = slack.userUpload({ channel: CHANNEL, user: USER, name: 'a.csv', content: csvA });
+    const uploadB = slack.userUpload({ channel: CHANNEL, user: USER, name: 'b.csv', content: csvB });
+    // The load balancer spreads Slack's deliveries: each upload's message event to one replica, its file_shared to the other.
+    await one.driver.event(uploadA.message);
+    await two.driver.event(uploadB.message);
+    await Promise.all([two.driver.event(uploadA.fileShared), one.driver.event(uploadB.fileShared)]);
+
+    const written = (ids: Set<string>) => {
+      const [databaseId] = notion!.databaseIds();
+      if (!databaseId) return [];
+      return notion!.propertyTexts(notion!.dataSourceOf(databaseId), 'Quote ID').filter((id) => ids.has(id));
+    };
+    await until(() => written(idsA).length >= KILL_AT, `${KILL_AT} quotes of the first upload`, 40_000);
+    one.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await exited(one.child);
+
+    const threadA = () => slack!.thread(CHANNEL, uploadA.message.ts);
+    const threadB = () => slack!.thread(CHANNEL, uploadB.message.ts);
+    const done = (thread: () => { text: string }[]) => thread().some((m) => m.text.includes(':white_check_mark: Done.'));
+    await until(() => done(threadA) && done(threadB), `both jobs done (A: ${threadA().map((m) => m.text).join(' | ')})`, 90_000);
+
+    const takenOver = two.lines.find((l) => l.msg === 'resuming a job no one holds');
+    expect(takenOver).toBeDefined();
+    const takeoverMs = Number(takenOver!.time) - killedAt;
+    const ids = written(new Set([...idsA, ...idsB]));
+    expect(multiplicity(ids).duplicates).toEqual([]);
+    expect(new Set(ids)).toEqual(new Set([...idsA, ...idsB]));
+    expect(notion.databaseIds()).toHaveLength(1);
+    // Each job kept to its own thread: the orphan's ends in the thread of its upload, told by the survivor.
+    expect(threadA().some((m) => /resuming, writing \d+ quote\(s\)/.test(m.text))).toBe(true);
+    expect(threadB().some((m) => m.text.includes('resuming'))).toBe(false);
+    const refused = notion.rateLimited().connection;
+    const requests = notion.stats().total;
+    expect(refused).toBeLessThanOrEqual(5);
+    console.info(
+      `two replicas: take-over ${takeoverMs} ms after SIGKILL (lease ${LEASE_MS} ms), ${refused} rate-limit answer(s), ` +
+        `${requests} requests for ${2 * QUOTES} quotes (${(requests / (2 * QUOTES)).toFixed(3)} per quote)`,
+    );
+    two.child.kill('SIGTERM');
+    expect((await exited(two.child)).code).toBe(0);
+  });
+});
