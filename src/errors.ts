@@ -12,6 +12,7 @@ export type QuoteSyncErrorCode =
   | 'notion_request_failed'
   | 'job_not_found'
   | 'job_busy'
+  | 'lease_lost'
   | 'gumloop_unauthorized'
   | 'gumloop_not_found'
   | 'gumloop_request_failed'
@@ -97,6 +98,15 @@ export class JobBusyError extends QuoteSyncError {
   }
 }
 
+/** This process stalled or lost the store past its job lease: another holder may run the job now, so this one stopped writing it. */
+export class LeaseLostError extends QuoteSyncError {
+  readonly code = 'lease_lost';
+  override readonly name = 'LeaseLostError';
+  constructor(readonly jobId: string) {
+    super(`Job ${jobId} was left to another process or replica: this one could not keep its lease (it stalled, or lost the store), so it stopped writing the job.`);
+  }
+}
+
 export type QuoteSyncErrorType =
   | ConfigError
   | InputError
@@ -105,6 +115,7 @@ export type QuoteSyncErrorType =
   | NotionRequestError
   | JobNotFoundError
   | JobBusyError
+  | LeaseLostError
   | GumloopErrorType;
 
 // ---------------------------------------------------------------------------------------------

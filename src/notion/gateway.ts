@@ -20,6 +20,8 @@ export interface GatewayOptions {
   pacer: RequestPacer;
   /** Takes requests not yet sent out of the pacer's queue (a job being stopped). */
   signal?: AbortSignal;
+  /** Called as each request is about to go out; a throw keeps it from being sent (the job's lease may have run out). */
+  beforeSend?: () => void;
 }
 
 export interface DatabaseInfo {
@@ -115,6 +117,7 @@ export class NotionGateway implements NotionPages {
 
   private send<T>(call: (client: Client) => Promise<T>): Promise<T> {
     return this.options.pacer.run(() => {
+      this.options.beforeSend?.();
       this.count += 1;
       return call(this.client);
     }, this.options.signal);

@@ -11,7 +11,7 @@
 import { EventEmitter } from 'node:events';
 import PQueue from 'p-queue';
 import type { WebClient } from '@slack/web-api';
-import { JobBusyError, QuoteSyncError, slackFailure } from '../errors.js';
+import { JobBusyError, LeaseLostError, QuoteSyncError, slackFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SyncJob } from '../store/index.js';
 import type { JobReporter, SyncEngine, SyncSource } from '../sync/engine.js';
@@ -393,6 +393,11 @@ export class SlackJobs {
       this.slots.cancelApplied(jobId);
       return report;
     } catch (error) {
+      if (error instanceof LeaseLostError) {
+        // Another replica holds the job now and talks in its thread: nothing more is said from here.
+        logger.warn({ jobId }, 'the job went to another replica');
+        return undefined;
+      }
       // The detail goes to the log; the thread gets a sentence and the way forward.
       logger.error({ jobId, err: error }, 'job stopped by an unexpected error');
       const reason = error instanceof QuoteSyncError ? error.message : 'Something unexpected went wrong on our side (the details are in the app log).';

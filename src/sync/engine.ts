@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Config } from '../config.js';
-import { JobNotFoundError, QuoteSyncError } from '../errors.js';
+import { JobNotFoundError, LeaseLostError, QuoteSyncError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { NotionGateway } from '../notion/gateway.js';
 import type { RequestPacer } from '../notion/pacer.js';
@@ -206,7 +206,7 @@ export class SyncEngine {
     try {
       // A lost lease (this process stalled past it and another took over) stops this run like an abort.
       const signal = options.signal ? AbortSignal.any([options.signal, lease.lost]) : lease.lost;
-      return await this.runHeld(job, token, { ...options, signal });
+      return await this.runHeld(job, token, lease, { ...options, signal });
     } finally {
       if (!options.lease) await lease.release();
     }
@@ -223,6 +223,7 @@ export class SyncEngine {
   private async runHeld(
     job: SyncJob,
     token: string,
+    lease: HeldLease,
     options: { reporter?: JobReporter; signal?: AbortSignal; resumed?: boolean },
   ): Promise<SyncReport> {
     const { store, config, logger } = this.deps;
@@ -233,8 +234,12 @@ export class SyncEngine {
       apiUrl: config.notion.apiUrl,
       timeoutMs: config.notion.timeoutMs,
       pacer: this.pacer,
+      // No write goes out once the lease may have run out: another holder may have the job then.
+      beforeSend: () => lease.check(),
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    // The job went to another holder: its state, report and thread are theirs now.
+    const leaseLost = () => lease.lost.reason instanceof LeaseLostError;
     const policy = retryPolicyFor(config, job.options.careful === true);
     const record = async (event: WriterEvent) => {
       await store.events.add(jobId, event.kind, { ...event });
@@ -284,7 +289,9 @@ export class SyncEngine {
           await this.failChunk(jobId, chunk, outcome.reason);
         }
       }
-      if (interrupted) {
+      if (interrupted && leaseLost()) {
+        throw lease.lost.reason;
+      } else if (interrupted) {
         await store.jobs.setState(jobId, 'interrupted', 'Stopped before the end; resume the job to finish it.');
       } else if (stopReason) {
         const whole = chunksStopped >= Math.max(1, chunks.length);
@@ -294,6 +301,10 @@ export class SyncEngine {
         await store.jobs.setState(jobId, (await store.quotes.counts(jobId)).failed > 0 ? 'partial' : 'done');
       }
     } catch (error) {
+      if (leaseLost()) {
+        logger.warn({ jobId }, 'the job lease ran out here: another holder goes on with the job');
+        throw lease.lost.reason;
+      }
       await store.jobs.setState(
         jobId,
         'interrupted',

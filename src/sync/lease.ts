@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { JobBusyError } from '../errors.js';
+import { JobBusyError, LeaseLostError } from '../errors.js';
 import type { JobStore } from '../store/index.js';
 
 /** A lease lasts this long without renewal; it is renewed every third of it. */
@@ -48,8 +48,18 @@ function processExists(pid: number): boolean {
 export interface HeldLease {
   /** Aborts when the lease is lost (another holder took it after this one failed to renew in time). */
   readonly lost: AbortSignal;
+  /**
+   * Call right before each write: throws (and aborts `lost`) when, by this process's clock, the
+   * lease may have run out: the process stalled (a pause of the machine, a stopped process) or
+   * could not renew it, so another holder may be writing the job now. A renewal timer that has not
+   * fired yet after such a stall would say so too late.
+   */
+  check(): void;
   release(): Promise<void>;
 }
+
+/** A write is stopped this share of the lease before it may run out (a request takes time to arrive). */
+const CHECK_MARGIN = 0.1;
 
 /** Takes the job's lease and keeps renewing it until released; throws JobBusyError while another holder has it. */
 export async function holdLease(store: JobStore, jobId: string, owner: string, ttlMs = DEFAULT_LEASE_TTL_MS): Promise<HeldLease> {
@@ -66,11 +76,11 @@ export async function holdLease(store: JobStore, jobId: string, owner: string, t
       .then(
         (result) => {
           if (result.ok) heldUntil = startedAt + ttlMs;
-          else lost.abort();
+          else lost.abort(new LeaseLostError(jobId));
         },
         // The store is out of reach for now: keep writing while the lease surely holds, stop once it may not.
         () => {
-          if (Date.now() >= heldUntil) lost.abort();
+          if (Date.now() >= heldUntil) lost.abort(new LeaseLostError(jobId));
         },
       )
       .finally(() => (renewing = undefined));
@@ -78,6 +88,10 @@ export async function holdLease(store: JobStore, jobId: string, owner: string, t
   renew.unref();
   return {
     lost: lost.signal,
+    check() {
+      if (!lost.signal.aborted && Date.now() >= heldUntil - ttlMs * CHECK_MARGIN) lost.abort(new LeaseLostError(jobId));
+      if (lost.signal.aborted) throw lost.signal.reason;
+    },
     async release() {
       clearInterval(renew);
       await renewing;
