@@ -9,6 +9,7 @@ import type { Quote } from '../../src/quotes/model.js';
 import { JobStore } from '../../src/store/index.js';
 import { startSlackServer, type LocalSlack } from '../fakes/local-slack.js';
 import { tempDbPath } from '../support/harness.js';
+import { storeBackends } from '../support/store.js';
 
 const CHANNEL = 'C0123456789';
 
@@ -80,11 +81,10 @@ describe('postDigest: one digest a day', () => {
     expect(digests()).toHaveLength(1);
   });
 
-  it('posts once when two app instances on one store fire together', async () => {
-    const path = tempDbPath();
-    const a = await instance(path, '2025-01-15T09:00:00Z');
-    const b = await instance(path, '2025-01-15T09:00:00Z');
-    const results = await Promise.all([postDigest(a.options()), postDigest(b.options())]);
+  it.each(storeBackends())('posts once when three replicas on one $name store fire together', async ({ fresh }) => {
+    const location = await fresh();
+    const replicas = await Promise.all([0, 1, 2].map(() => instance(location, '2025-01-15T09:00:00Z')));
+    const results = await Promise.all(replicas.map((r) => postDigest(r.options())));
     expect(results.filter((r) => r.posted)).toHaveLength(1);
     expect(digests()).toHaveLength(1);
   });
