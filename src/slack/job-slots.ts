@@ -43,6 +43,11 @@ export class JobSlots {
     return this.activity(jobId) !== undefined;
   }
 
+  /** The jobs queued or running here. */
+  activeJobIds(): string[] {
+    return [...this.slots.keys()].filter((jobId) => this.isActive(jobId));
+  }
+
   /** The job waits its turn; `outcome` settles when that turn's run ends. A cancel not yet applied goes with it. */
   queue(jobId: string, outcome: JobOutcome): void {
     const slot = this.slots.get(jobId);

@@ -185,6 +185,7 @@ export class SlackJobs {
     }
     const origin: SlackOrigin = { ...(home ?? { kind: 'slack', trigger: 'command' }), channel: message.channel, threadTs: message.threadTs, messageTs: message.ts };
     await this.deps.engine.requeueFailed(jobId);
+    await this.deps.engine.reopen(jobId);
     await this.deps.engine.setOrigin(jobId, origin);
     this.enqueue(jobId, origin, true);
     return { applied: true, reply: `Retrying job \`${jobId}\`: ${left} quote(s) to write. Follow it in the job's thread.` };
@@ -216,7 +217,15 @@ export class SlackJobs {
       return { applied: true, reply: `Job \`${jobId}\` was waiting its turn; it will not start. \`/sync-quotes retry ${jobId}\` starts it later.` };
     }
     if (job.state === 'done' || job.state === 'cancelled') return { applied: false, reply: `Job \`${jobId}\` has already ended (${job.state}).` };
+    const elsewhere = !(await store.leases.isFree(jobId));
     await this.deps.engine.cancel(jobId, by);
+    if (elsewhere) {
+      // Another replica runs it: it sees the cancel at its next look (every third of the job lease) and stops.
+      return {
+        applied: true,
+        reply: `Cancelling job \`${jobId}\`: another instance of the app runs it and stops it within ${Math.ceil(this.scanEveryMs / 1000)} s, after the Notion request in flight. \`/sync-quotes retry ${jobId}\` writes the rest later.`,
+      };
+    }
     return { applied: true, reply: `Job \`${jobId}\` is cancelled; it will not be resumed. \`/sync-quotes retry ${jobId}\` writes the rest later.` };
   }
 
@@ -246,13 +255,27 @@ export class SlackJobs {
     return this.scanning;
   }
 
-  /** Looks for left-behind jobs now and then every `orphanScanMs`, until shutdown. */
+  /** How often this replica looks at what other replicas did: jobs they left, cancels they asked for. */
+  private get scanEveryMs(): number {
+    return this.deps.orphanScanMs ?? Math.max(50, Math.round(this.deps.engine.leaseTtlMs / 3));
+  }
+
+  /** Looks for left-behind jobs, and for cancels of the jobs running here asked on another replica, every `orphanScanMs`, until shutdown. */
   watchForLeftJobs(): void {
-    const every = this.deps.orphanScanMs ?? Math.max(50, Math.round(this.deps.engine.leaseTtlMs / 3));
     this.scanTimer = setInterval(() => {
       this.resumeUnfinished({ onlyOrphans: true }).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'looking for left-behind jobs failed'));
-    }, every);
+      this.followCancels().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'looking for cancels failed'));
+    }, this.scanEveryMs);
     this.scanTimer.unref();
+  }
+
+  /** A job running or queued here that another replica marked cancelled stops here too, as if cancelled here. */
+  private async followCancels(): Promise<void> {
+    for (const jobId of this.slots.activeJobIds()) {
+      if (this.slots.get(jobId)?.cancelledBy !== undefined) continue;
+      const job = await this.deps.engine.store.jobs.get(jobId);
+      if (job?.state === 'cancelled') this.slots.cancel(jobId, job.error ?? 'Cancelled.');
+    }
   }
 
   private async adoptUnfinished(onlyOrphans: boolean): Promise<number> {

@@ -80,15 +80,20 @@ export function alertText(e: WriterEvent): string | undefined {
 }
 
 export function fallbackComment(r: SyncReport): string {
-  if (r.failed.length === 0) {
+  if (r.failed.length === 0 && r.pending === 0) {
     return (
       `This file holds the ${r.rejected.length} row(s) that could not be read as quotes, each with its row number and the reason. ` +
       'Fix them and upload the file here again to add them.'
     );
   }
+  // A job that stopped early (cancelled, interrupted) leaves quotes it never tried: they are in the file too.
+  const held = [
+    ...(r.failed.length ? [`${r.failed.length} quote(s) Notion did not take`] : []),
+    ...(r.pending ? [`${r.pending} quote(s) not written yet (the job stopped first)`] : []),
+  ].join(', the ');
   const rejected = r.rejected.length ? ` and the ${r.rejected.length} rejected row(s)` : '';
   return (
-    `This file holds the ${r.failed.length} quote(s) Notion did not take${rejected}, each with the reason. ` +
+    `This file holds the ${held}${rejected}, each with the reason. ` +
     'Once the cause is fixed, upload this file here again to finish the job: quotes already in Notion are not written twice.'
   );
 }

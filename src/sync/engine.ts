@@ -117,6 +117,15 @@ export class SyncEngine {
     await this.deps.store.jobs.setOrigin(jobId, origin);
   }
 
+  /**
+   * A person retries a cancelled job: it is no longer cancelled, so that a cancel seen from now on
+   * (by another replica's SlackJobs) is a new one. Other states are left as they are.
+   */
+  async reopen(jobId: string): Promise<void> {
+    const job = await this.deps.store.jobs.get(jobId);
+    if (job?.state === 'cancelled') await this.deps.store.jobs.setState(jobId, 'interrupted', 'Retried after a cancel.');
+  }
+
   /** The job will not be run or resumed unless a person retries it; `note` says who stopped it. */
   async cancel(jobId: string, note?: string): Promise<void> {
     await this.deps.store.jobs.setState(jobId, 'cancelled', note);

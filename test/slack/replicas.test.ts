@@ -1,0 +1,45 @@
+/**
+ * Two instances of the Slack app on one store (SQLite and PostgreSQL), in one process: what one
+ * replica is asked about a job the other runs.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { register, routes } from '../../commands/index.js';
+import { loadConfig } from '../../src/config.js';
+import { silentLogger } from '../../src/logger.js';
+import { startApp, type RunningApp } from '../../src/slack/app.js';
+import { makeQuoteRecords, recordsToCsv } from '../support/quote-factory.js';
+import { CHANNEL, SlackDriver, USER, startSlackApp, type SlackAppHarness } from '../support/slack-app.js';
+import { storeBackends } from '../support/store.js';
+
+let h: SlackAppHarness | undefined;
+let other: RunningApp | undefined;
+afterEach(async () => {
+  await other?.stop();
+  await h?.close();
+  h = other = undefined;
+});
+
+describe.each(storeBackends())('two app instances on one $name store', ({ fresh }) => {
+  it('a cancel asked on one stops the job the other runs, within a third of the lease; the job ends cancelled, as if cancelled where it runs', async () => {
+    const lease = { leaseTtlMs: 600 };
+    h = await startSlackApp({ dbPath: await fresh(), notion: { rateLimit: { requestsPerSecond: 40 } }, env: { NOTION_REQUESTS_PER_SECOND: '40' }, app: lease });
+    const harness = h;
+    other = await startApp({ config: loadConfig(harness.env), logger: silentLogger, register, routes, updateIntervalMs: 0, ...lease });
+    const otherDriver = new SlackDriver(`http://127.0.0.1:${other.port}`, harness.slack);
+    const upload = harness.slack.userUpload({ channel: CHANNEL, user: USER, name: 'long.csv', content: recordsToCsv(makeQuoteRecords(200, 91)) });
+    const submitted = harness.nextJob();
+    await harness.driver.event(upload.message);
+    const job = await submitted;
+    await harness.slack.waitFor(() => /\(\d{2}\/200\)/.test(harness.slack.thread(CHANNEL, upload.message.ts)[1]?.text ?? ''), 'some progress');
+
+    const ack = await otherDriver.command(`cancel ${job.id}`, { user: 'U0BOB' });
+    expect(ack.reply().text).toMatch(new RegExp(`^Cancelling job \`${job.id}\`: another instance of the app runs it and stops it within 1 s`));
+    const report = await harness.app.context.jobs.finished(job.id);
+    expect(report?.state).toBe('cancelled');
+    expect(report!.written).toBeLessThan(200);
+    expect((await harness.app.context.store.jobs.get(job.id))?.state).toBe('cancelled');
+    // The cancel reads in the thread as one asked where the job runs; the store keeps who asked.
+    await harness.slack.waitFor(() => harness.slack.thread(CHANNEL, upload.message.ts).some((m) => m.text.includes(':no_entry_sign: Cancelled.')), 'the cancel in the thread');
+    expect((await harness.app.context.store.jobs.get(job.id))?.error).toBe('Cancelled by <@U0BOB>.');
+  });
+});
