@@ -1,0 +1,79 @@
+/**
+ * The command line on a PostgreSQL store, as a process: it writes, exits by itself (the pool is
+ * closed, nothing holds it open), and a second process resumes what a SIGKILL left, every quote
+ * once.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
+import { exited, spawnCli } from '../support/cli.js';
+import { fastEnv, multiplicity } from '../support/harness.js';
+import { freshPostgresDatabase, postgresAvailable } from '../support/postgres.js';
+import { makeQuoteRecords } from '../support/quote-factory.js';
+
+let notion: LocalNotion | undefined;
+afterEach(async () => {
+  await notion?.close();
+  notion = undefined;
+});
+
+const HELD_OPEN = /something held the process open/;
+
+function quotesFile(count: number, seed: number): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'quote-sync-pg-cli-')), 'quotes.json');
+  writeFileSync(path, JSON.stringify(makeQuoteRecords(count, seed)));
+  return path;
+}
+
+async function run(argv: string[], env: Record<string, string>, onSpawn?: (kill: () => void) => void) {
+  const child = spawnCli(argv, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  onSpawn?.(() => child.kill('SIGKILL'));
+  const { code, signal } = await exited(child);
+  return { code, signal, stdout, stderr };
+}
+
+describe.skipIf(!postgresAvailable())('the command line on a PostgreSQL store', () => {
+  it('syncs and exits by itself; after a SIGKILL, resume finishes the job, every quote once', async () => {
+    notion = await startNotionServer({ seed: 61, latencyMs: 2 });
+    const env = fastEnv(notion, await freshPostgresDatabase(), { NOTION_REQUESTS_PER_SECOND: '300', LOG_LEVEL: 'warn' });
+    const file = quotesFile(150, 61);
+    const killed = await run(['sync', file, '--json'], env, (kill) => {
+      const timer = setInterval(() => {
+        if ((notion!.stats().byRoute['POST /v1/pages'] ?? 0) >= 60) {
+          clearInterval(timer);
+          kill();
+        }
+      }, 5);
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(notion.propertyTexts(notion.dataSourceOf(notion.databaseIds()[0]!), 'Quote ID').length).toBeLessThan(150);
+    const jobId = /job ([0-9a-f]{10})/.exec(killed.stderr)?.[1];
+    expect(jobId).toBeDefined();
+    const resumed = await run(['resume', jobId!, '--json'], env);
+    expect(resumed.stderr).not.toMatch(HELD_OPEN);
+    expect(resumed.code).toBe(0);
+    const report = JSON.parse(resumed.stdout);
+    const ids = notion.propertyTexts(report.databases[0].dataSourceId, 'Quote ID');
+    expect(multiplicity(ids).duplicates).toEqual([]);
+    expect(ids).toHaveLength(150);
+
+    const listed = await run(['jobs', '--json'], env);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)[0]).toMatchObject({ id: jobId, state: 'done', written: expect.any(Number) });
+  });
+
+  it('says which store it cannot open, without its password, and exits 1', async () => {
+    notion = await startNotionServer({ seed: 62 });
+    const env = fastEnv(notion, 'postgres://quote_sync:hunter2-secret@127.0.0.1:1/nowhere');
+    const result = await run(['sync', quotesFile(3, 62)], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^the job store at postgres:\/\/quote_sync:\*\*\*@127\.0\.0\.1:1\/nowhere cannot be opened: /);
+    expect(result.stderr).not.toContain('hunter2');
+  });
+});
