@@ -9,7 +9,7 @@ import { startNotionServer, type LocalNotion, type LocalNotionOptions, type Reco
 
 type Call = {
   id: number;
-  method: 'requests' | 'propertyTexts' | 'seedPages' | 'addToken' | 'rateLimited' | 'close';
+  method: 'requests' | 'propertyTexts' | 'seedPages' | 'addToken' | 'rateLimited' | 'databaseIds' | 'dataSourceOf' | 'stats' | 'close';
   args: unknown[];
 };
 
@@ -24,6 +24,10 @@ export interface RemoteNotion {
   /** LocalNotion.addToken: another connection of the same workspace. */
   addToken(): Promise<string>;
   rateLimited(): Promise<{ connection: number; workspace: number }>;
+  /** LocalNotion.databaseIds: every database created, in order. */
+  databaseIds(): Promise<string[]>;
+  dataSourceOf(databaseId: string): Promise<string>;
+  stats(): Promise<{ total: number; byStatus: Record<string, number>; byRoute: Record<string, number> }>;
   close(): Promise<void>;
 }
 
@@ -40,6 +44,9 @@ if (process.send && process.argv[2] === '--serve') {
       else if (call.method === 'seedPages') notion.seedPages(call.args[0] as string, call.args[1] as Record<string, unknown>[]);
       else if (call.method === 'addToken') reply.result = notion.addToken();
       else if (call.method === 'rateLimited') reply.result = notion.rateLimited();
+      else if (call.method === 'databaseIds') reply.result = notion.databaseIds();
+      else if (call.method === 'dataSourceOf') reply.result = notion.dataSourceOf(call.args[0] as string);
+      else if (call.method === 'stats') reply.result = notion.stats();
       else await notion.close();
     } catch (error) {
       // A page that fails validation is the caller's mistake: it comes back as a rejection, not a dead server.
@@ -83,6 +90,9 @@ export async function remoteNotion(options: LocalNotionOptions): Promise<RemoteN
     seedPages: (ds, pages) => call<void>('seedPages', ds, pages),
     addToken: () => call<string>('addToken'),
     rateLimited: () => call<{ connection: number; workspace: number }>('rateLimited'),
+    databaseIds: () => call<string[]>('databaseIds'),
+    dataSourceOf: (databaseId) => call<string>('dataSourceOf', databaseId),
+    stats: () => call<{ total: number; byStatus: Record<string, number>; byRoute: Record<string, number> }>('stats'),
     close: async () => {
       await call('close');
       await new Promise((r) => child.once('exit', r));

@@ -17,7 +17,9 @@ import { parseQuotes } from '../src/quotes/parse/index.js';
 import type { SyncReport } from '../src/sync/report.js';
 import type { LocalNotionOptions, RecordedRequest } from '../test/fakes/local-notion.js';
 import { makeQuoteRecords, recordsToCsv } from '../test/support/quote-factory.js';
+import { PostgresUnavailableError, startPostgres, type PostgresServer } from '../test/support/postgres-server.js';
 import { runBaseline } from './baseline.js';
+import { measureReplicas, type ReplicaFigures } from './replicas.js';
 import { measureAcks, percentile } from './slack-ack.js';
 import { remoteNotion, type RemoteNotion } from './notion-process.js';
 
@@ -33,6 +35,9 @@ const WINDOW_QUOTES = 817;
 const GROWTH_EXISTING = 20_000;
 const GROWTH_BATCH = 1000;
 const GROWTH_OVERLAP = 200;
+/** Replicas: quotes per upload (two uploads), and slot reservations timed in the rate ledger. */
+const REPLICA_QUOTES = Math.floor(QUOTES / 2);
+const RESERVATIONS = 2000;
 const dir = mkdtempSync(join(tmpdir(), 'quote-sync-bench-'));
 const quiet = { write: () => undefined };
 
@@ -98,12 +103,15 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 log(`scale ×${SCALE}: local Notion budget ${BUDGET} requests/s (Notion's ${NOTION_RPS} × ${SCALE}), burst ${BUDGET / SCALE}, Retry-After ${RETRY_AFTER_S} s; ${QUOTES} quotes`);
 
-// BENCH_ONLY=limits runs the rate-limit and growth rows alone (a minute), printing them.
+// BENCH_ONLY=limits runs the rate-limit and growth rows alone (a minute), printing them;
+// BENCH_ONLY=replicas the replica and rate-ledger rows alone (two minutes), printing them.
 const ONLY_LIMITS = process.env.BENCH_ONLY === 'limits';
+const ONLY_REPLICAS = process.env.BENCH_ONLY === 'replicas';
+const ALL = !ONLY_LIMITS && !ONLY_REPLICAS;
 
 // 1. No faults; then 4. the same file again, against the same store and database.
 let rerunRequests = 0;
-if (!ONLY_LIMITS) {
+if (ALL) {
   const notion = await server();
   const e = env(notion);
   const { report, ms } = await sync(file, e);
@@ -133,7 +141,7 @@ if (!ONLY_LIMITS) {
 // 2. Faults: 10% conflicts, 2% lost responses, 1% 529.
 let faultReport: SyncReport | undefined;
 let faultMs = 0;
-if (!ONLY_LIMITS) {
+if (ALL) {
   const notion = await server({ faults: { conflictRate: 0.1, lostResponseRate: 0.02, overloadRate: 0.01 } });
   const { report, ms } = await sync(file, env(notion));
   const log2 = await notion.requests();
@@ -158,7 +166,7 @@ if (!ONLY_LIMITS) {
 }
 
 // 3. The server allows half the configured rate.
-if (!ONLY_LIMITS) {
+if (ALL) {
   const half = BUDGET / 2;
   const notion = await server({}, half);
   const { report, ms } = await sync(file, env(notion));
@@ -196,7 +204,7 @@ if (!ONLY_LIMITS) {
 // 4b. Notion's current per-connection limit: a budget per 60 s window (scaled), spendable in a
 // burst, Retry-After until the reset. The writer is configured at twice the budget's average pace.
 const windowRows: string[][] = [];
-{
+if (!ONLY_REPLICAS) {
   const windowS = 60 / SCALE;
   const budget = WINDOW_BUDGET;
   const notion = await remoteNotion({ seed: 8, rateLimit: { model: 'window', requests: budget, windowSeconds: windowS, retryAfter: 'exact' } });
@@ -237,7 +245,7 @@ const windowRows: string[][] = [];
 // 4c. A batch added to a database that already holds GROWTH_EXISTING quotes (past Notion's
 // 10,000-result query cap): the batch's ids are looked up, the database is never read whole.
 let growthLine = '';
-{
+if (!ONLY_REPLICAS) {
   const notion = await server();
   const e = env(notion);
   const seedFile = join(dir, 'growth-seed.json');
@@ -276,6 +284,58 @@ let growthLine = '';
 
 if (ONLY_LIMITS) {
   process.stdout.write(`${growthLine}\n${windowRows.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n`);
+  process.exit(0);
+}
+
+// 4d. Replicas: two app processes on one PostgreSQL database share the window budget through the
+// store's rate ledger; one process on PostgreSQL and one on SQLite do the same two uploads. Then
+// the cost of one slot reservation in the ledger. A private PostgreSQL server is started here and
+// stopped when these rows are done, whether they succeed or not.
+let replicaFigures: ReplicaFigures | undefined;
+let replicaSkipped = '';
+{
+  let postgres: PostgresServer | undefined;
+  try {
+    postgres = await startPostgres();
+  } catch (error) {
+    if (!(error instanceof PostgresUnavailableError)) throw error;
+    replicaSkipped = `Replica rows skipped: PostgreSQL is not available here. ${error.message}`;
+    log(replicaSkipped);
+  }
+  if (postgres) {
+    try {
+      replicaFigures = await measureReplicas(postgres, {
+        windowBudget: WINDOW_BUDGET,
+        windowSeconds: 60 / SCALE,
+        quotesPerUpload: REPLICA_QUOTES,
+        reservations: RESERVATIONS,
+        env: (notion) => env(notion),
+        tempDir: () => mkdtempSync(join(dir, 'replica-')),
+        log,
+      });
+    } finally {
+      await postgres.stop();
+    }
+  }
+}
+const replicaLines = replicaFigures
+  ? [
+      `Replicas: the app as processes (\`commands/main.ts\`, HTTP mode, the local Slack), two uploads of ${REPLICA_QUOTES} quotes, each upload's message event delivered to one process and its file_shared to the other. Notion's window limit as above (${WINDOW_BUDGET} requests per ${60 / SCALE} s window); every process is set to the whole budget (${WINDOW_BUDGET / (60 / SCALE)} requests/s, its average pace), so two replicas keep within it only through the rate ledger they share in PostgreSQL. Wall time: from the first event delivered to both jobs' "Done." in Slack. Share of the budget: requests Notion accepted in the whole windows of the run (empty ones included) ÷ (budget × those windows). A job ends when its Slack thread is up to date: its last progress edit and its summary keep to Slack's pace for chat.update (one per 2 s, real seconds, which time scaling does not shrink), and one process starts its next job only then; "while writing" leaves such idle stretches out.`,
+      '',
+      `| two uploads of ${REPLICA_QUOTES} quotes | wall time | share of the budget | 429s | requests per quote | duplicates | missing | databases | notes |`,
+      '|---|---|---|---|---|---|---|---|---|',
+      ...replicaFigures.runs.map((r) => `| ${r.join(' | ')} |`),
+      '',
+      `One slot reservation in the rate ledger (\`store.rateLedgers.reserve\`, one transaction with the ledger row locked) before each request, on the PostgreSQL server above (loopback, fsync off), at the budget above; against the pacer's timeline in memory. At Notion's real pace a slot comes every ${(1000 / NOTION_RPS).toFixed(0)} ms (${(1000 / BUDGET).toFixed(1)} ms scaled), and the reservation is made before the wait for the slot.`,
+      '',
+      '| one slot reservation | reservations | median | p95 | max | reservations/s |',
+      '|---|---|---|---|---|---|',
+      ...replicaFigures.reservations.map((r) => `| ${r.join(' | ')} |`),
+    ]
+  : [replicaSkipped];
+
+if (ONLY_REPLICAS) {
+  process.stdout.write(`${replicaLines.join('\n')}\n`);
   process.exit(0);
 }
 
@@ -333,6 +393,8 @@ const lines = [
   '| window model | wall time | written | 429s | share of the budget | duplicates |',
   '|---|---|---|---|---|---|',
   ...windowRows.map((r) => `| ${r.join(' | ')} |`),
+  '',
+  ...replicaLines,
   '',
   '| naive plan (Plan A) | wall time | duplicates | missing | requests |',
   '|---|---|---|---|---|',
