@@ -11,10 +11,8 @@
  * The local Notion runs in a process of its own (notion-process.ts) with the window model; the
  * local Slack runs in this process and receives the apps' messages.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WindowBudget } from '../src/notion/window-budget.js';
 import { JobStore } from '../src/store/index.js';
 import { parseQuotes } from '../src/quotes/parse/index.js';
@@ -22,11 +20,11 @@ import type { RecordedRequest } from '../test/fakes/local-notion.js';
 import { startSlackServer, type LocalSlack } from '../test/fakes/local-slack.js';
 import type { PostgresServer } from '../test/support/postgres-server.js';
 import { makeQuoteRecords, recordsToCsv } from '../test/support/quote-factory.js';
-import { CHANNEL, SIGNING_SECRET, SlackDriver, USER } from '../test/support/slack-app.js';
+import { startAppProcess, stopAppProcess, type AppProcess } from '../test/support/app-process.js';
+import { CHANNEL, SIGNING_SECRET, USER } from '../test/support/slack-app.js';
 import { remoteNotion, type RemoteNotion } from './notion-process.js';
 import { percentile } from './slack-ack.js';
 
-const MAIN = fileURLToPath(new URL('../commands/main.ts', import.meta.url));
 /** The thread message that ends a job that wrote everything. */
 const DONE = ':white_check_mark: Done.';
 const JOB_TIMEOUT_MS = 180_000;
@@ -55,56 +53,7 @@ export interface ReplicaFigures {
   reservations: string[][];
 }
 
-interface Replica {
-  name: string;
-  child: ChildProcess;
-  lines: Record<string, unknown>[];
-  driver: SlackDriver;
-}
-
-async function startReplica(name: string, env: Record<string, string>, slack: LocalSlack): Promise<Replica> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: Record<string, unknown>[] = [];
-  let partial = '';
-  let raw = '';
-  const port = new Promise<number>((resolve, reject) => {
-    const read = (d: Buffer) => {
-      raw += d.toString();
-      partial += d.toString();
-      const parts = partial.split('\n');
-      partial = parts.pop() ?? '';
-      for (const part of parts) {
-        try {
-          const line = JSON.parse(part) as Record<string, unknown>;
-          lines.push(line);
-          if (line.msg === 'quote sync is running') resolve(Number(line.port));
-        } catch {
-          // Not a log line (a warning from Node).
-        }
-      }
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-    child.once('exit', (code) => reject(new Error(`app process ${name} exited (${code}) before it ran: ${raw.slice(0, 2000)}`)));
-  });
-  try {
-    const listening = await port;
-    return { name, child, lines, driver: new SlackDriver(`http://127.0.0.1:${listening}`, slack, SIGNING_SECRET) };
-  } catch (error) {
-    await stopProcess(child);
-    throw error;
-  }
-}
-
-/** SIGTERM (the app lets its request in flight finish), SIGKILL after 10 s. */
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
+type Replica = AppProcess;
 
 async function until(condition: () => boolean, what: string, replicas: Replica[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -167,7 +116,7 @@ async function runScenario(scenario: Scenario, seed: number, o: ReplicaBenchOpti
       LOG_LEVEL: 'info',
     };
     const names = scenario.processes === 2 ? ['one', 'two'] : ['one'];
-    replicas.push(...(await Promise.all(names.map((name) => startReplica(name, env, slack!)))));
+    replicas.push(...(await Promise.all(names.map((name) => startAppProcess(name, env, slack!)))));
     const [one, two = one] = replicas as [Replica, Replica?];
 
     const csvA = recordsToCsv(makeQuoteRecords(o.quotesPerUpload, seed * 10 + 1));
@@ -235,7 +184,7 @@ async function runScenario(scenario: Scenario, seed: number, o: ReplicaBenchOpti
       notes,
     ];
   } finally {
-    await Promise.all(replicas.map((r) => stopProcess(r.child)));
+    await Promise.all(replicas.map((r) => stopAppProcess(r.child)));
     await slack?.close();
     await notion.close();
   }

@@ -6,8 +6,6 @@
  * the orphan's own thread. Every quote of both batches is in Notion once, in one database, and
  * the two replicas together keep within Notion's budget although each is set to all of it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseQuotes } from '../../src/quotes/parse/index.js';
 import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
@@ -16,9 +14,9 @@ import { exited } from '../support/cli.js';
 import { fastEnv, multiplicity } from '../support/harness.js';
 import { freshPostgresDatabase, postgresAvailable } from '../support/postgres.js';
 import { makeQuoteRecords, recordsToCsv } from '../support/quote-factory.js';
-import { CHANNEL, SIGNING_SECRET, SlackDriver, USER } from '../support/slack-app.js';
+import { startAppProcess, type AppProcess } from '../support/app-process.js';
+import { CHANNEL, SIGNING_SECRET, USER } from '../support/slack-app.js';
 
-const MAIN = fileURLToPath(new URL('../../commands/main.ts', import.meta.url));
 
 /** Notion's per-connection budget, scaled: 60 requests per 0.5 s window (an exact Retry-After). */
 const BUDGET = 60;
@@ -27,43 +25,7 @@ const QUOTES = 300;
 const KILL_AT = 120;
 const LEASE_MS = 1500;
 
-interface Replica {
-  name: string;
-  child: ChildProcess;
-  /** Its log lines (pino JSON), as parsed so far. */
-  lines: Record<string, unknown>[];
-  port: number;
-  driver: SlackDriver;
-}
-
-async function startReplica(name: string, env: Record<string, string>, slack: LocalSlack): Promise<Replica> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: Record<string, unknown>[] = [];
-  let partial = '';
-  let raw = '';
-  const port = new Promise<number>((resolve, reject) => {
-    const read = (d: Buffer) => {
-      raw += d.toString();
-      partial += d.toString();
-      const parts = partial.split('\n');
-      partial = parts.pop() ?? '';
-      for (const part of parts) {
-        try {
-          const line = JSON.parse(part) as Record<string, unknown>;
-          lines.push(line);
-          if (line.msg === 'quote sync is running') resolve(Number(line.port));
-        } catch {
-          // Not a log line (a warning from Node): kept in `raw` only.
-        }
-      }
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-    child.once('exit', (code) => reject(new Error(`replica ${name} exited (${code}) before it ran: ${raw.slice(0, 2000)}`)));
-  });
-  const listening = await port;
-  return { name, child, lines, port: listening, driver: new SlackDriver(`http://127.0.0.1:${listening}`, slack, SIGNING_SECRET) };
-}
+type Replica = AppProcess;
 
 /** What the replicas logged (warnings and up, and their job lines), for a failure's message. */
 function logsOf(): string {
@@ -112,7 +74,7 @@ async function startReplicas(seed: number): Promise<[Replica, Replica]> {
     LOG_LEVEL: 'info',
     JOB_LEASE_MS: String(LEASE_MS),
   });
-  const started = await Promise.all([startReplica('one', env, slack), startReplica('two', env, slack)]);
+  const started = await Promise.all([startAppProcess('one', env, slack), startAppProcess('two', env, slack)]);
   replicas.push(...started);
   return started as [Replica, Replica];
 }
