@@ -12,7 +12,8 @@
  *
  * Socket Mode: `apps.connections.open` (app-level token only) answers a `ws://` URL on this
  * server; the socket is greeted with `hello`, and `deliverOverSocket` sends an `events_api` or
- * `slash_commands` envelope and resolves with the app's acknowledgement (same `envelope_id`).
+ * `slash_commands` envelope and resolves with the app's acknowledgement (same `envelope_id`). An
+ * app may hold several connections (one per replica); Slack sends each envelope to one of them.
  *
  * No vitest here: the Slack app's tests and a local run can both use it.
  */
@@ -235,7 +236,9 @@ export class LocalSlack {
   readonly appToken: string;
   private readonly tickets = new Set<string>();
   private readonly sockets = new WebSocketServer({ noServer: true });
-  private socket: WebSocket | undefined;
+  /** The app's open Socket Mode connections, oldest first (several replicas each hold one). */
+  private readonly connections: WebSocket[] = [];
+  private nextConnection = 0;
   private readonly acks = new Map<string, (payload: unknown) => void>();
   private readonly waiters = new Set<{ condition: () => boolean; resolve: () => void; reject: () => void }>();
 
@@ -250,18 +253,30 @@ export class LocalSlack {
     this.server.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
   }
 
-  /** Resolves once an app holds a Socket Mode connection (greeted with `hello`). */
-  socketConnected(): Promise<void> {
-    return this.waitFor(() => this.socket?.readyState === WebSocket.OPEN, 'a Socket Mode connection');
+  /** Resolves once the app holds `count` Socket Mode connections (each greeted with `hello`). */
+  socketConnected(count = 1): Promise<void> {
+    return this.waitFor(() => this.openConnections().length >= count, `${count} Socket Mode connection(s)`);
+  }
+
+  private openConnections(): WebSocket[] {
+    return this.connections.filter((c) => c.readyState === WebSocket.OPEN);
   }
 
   /**
-   * Sends an envelope over the app's socket, as Slack does, and resolves with the app's ack
-   * payload (`{}` when it acked without one) and how long the ack took.
+   * Sends an envelope over one of the app's sockets, as Slack does (each envelope to one of the
+   * app's open connections: here in turn, or the `connection`-th, oldest first), and resolves with
+   * the app's ack payload (`{}` when it acked without one) and how long the ack took.
    */
-  async deliverOverSocket(type: 'events_api' | 'slash_commands', payload: Record<string, unknown>): Promise<{ payload: unknown; ms: number }> {
-    const socket = this.socket;
-    if (!socket || socket.readyState !== WebSocket.OPEN) throw new Error('no Socket Mode connection');
+  async deliverOverSocket(
+    type: 'events_api' | 'slash_commands',
+    payload: Record<string, unknown>,
+    options: { connection?: number } = {},
+  ): Promise<{ payload: unknown; ms: number }> {
+    const open = this.openConnections();
+    if (open.length === 0) throw new Error('no Socket Mode connection');
+    const index = options.connection ?? this.nextConnection++ % open.length;
+    const socket = open[index];
+    if (!socket) throw new Error(`no Socket Mode connection #${index} (${open.length} open)`);
     const envelopeId = randomUUID();
     const started = performance.now();
     const acked = new Promise<unknown>((resolve) => this.acks.set(envelopeId, resolve));
@@ -285,7 +300,8 @@ export class LocalSlack {
       return;
     }
     this.sockets.handleUpgrade(req, socket, head, (ws) => {
-      this.socket = ws;
+      this.connections.push(ws);
+      ws.on('close', () => this.connections.splice(this.connections.indexOf(ws), 1));
       ws.on('message', (data) => {
         const message = JSON.parse(String(data)) as { envelope_id?: string; payload?: unknown };
         const resolve = message.envelope_id ? this.acks.get(message.envelope_id) : undefined;
@@ -294,7 +310,7 @@ export class LocalSlack {
           resolve(message.payload);
         }
       });
-      ws.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'local', approximate_connection_time: 18060 }, connection_info: { app_id: 'A0LOCAL' } }));
+      ws.send(JSON.stringify({ type: 'hello', num_connections: this.openConnections().length, debug_info: { host: 'local', approximate_connection_time: 18060 }, connection_info: { app_id: 'A0LOCAL' } }));
       this.settleWaiters();
     });
   }
