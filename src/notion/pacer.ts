@@ -58,7 +58,7 @@ export interface SharedSlot {
 export interface SharedBudget {
   reserve(request: { earliest: number; spacingMs: number; budget: number | undefined; windowMs: number; spanMs: number }): Promise<SharedSlot>;
   /** Holds every replica's requests until `until`. */
-  pause(until: number, limit: RefusalLimit): Promise<void>;
+  pause(until: number): Promise<void>;
   learned(budget: number, windowMs: number): Promise<void>;
   /** Every replica's sends since `since`, and from when that history is complete. */
   history(since: number): Promise<{ sends: number[]; completeFrom: number }>;
@@ -262,7 +262,7 @@ export class RequestPacer {
     } else if (refusal.limit === 'connection' || refusal.limit === 'other') {
       this.adaptive.limited(now, waitMs);
     }
-    await shared?.pause(now + waitMs, refusal.limit);
+    await shared?.pause(now + waitMs);
   }
 
   private fallbackWait(): number {

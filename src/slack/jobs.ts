@@ -298,26 +298,25 @@ export class SlackJobs {
    * replica or process holds it. Two callers at once share one attempt.
    */
   private async hold(jobId: string): Promise<boolean> {
-    let lease = this.held.get(jobId);
-    if (!lease) {
-      lease = this.deps.engine.holdJob(jobId).catch((error: unknown) => {
+    let pending = this.held.get(jobId);
+    if (!pending) {
+      pending = this.deps.engine.holdJob(jobId).catch((error: unknown) => {
         if (error instanceof JobBusyError) return undefined;
         throw error;
       });
-      this.held.set(jobId, lease);
+      this.held.set(jobId, pending);
     }
-    let taken: HeldLease | undefined;
+    let lease: HeldLease | undefined;
     try {
-      taken = await lease;
+      lease = await pending;
     } finally {
-      if (!taken && this.held.get(jobId) === lease) this.held.delete(jobId);
+      // Refused, failed, or lost while it waited here (this replica stalled past it): not ours.
+      if (!lease || lease.lost.aborted) {
+        if (this.held.get(jobId) === pending) this.held.delete(jobId);
+        await lease?.release();
+      }
     }
-    if (taken?.lost.aborted) {
-      // Lost while it waited here (this replica stalled past the lease): the job is another's now.
-      if (this.held.get(jobId) === lease) this.held.delete(jobId);
-      return false;
-    }
-    return taken !== undefined;
+    return lease !== undefined && !lease.lost.aborted;
   }
 
   /** Gives the job's lease back: another replica may pick the job up at once. */
@@ -375,7 +374,7 @@ export class SlackJobs {
       // This replica lost the job while it waited (it stalled past the lease): another runs it, in the same thread.
       logger.warn({ jobId }, 'the job was taken over while it waited here');
       this.slots.endRun(jobId);
-      this.held.delete(jobId);
+      await this.letGo(jobId);
       return undefined;
     }
     if (!start.started) {

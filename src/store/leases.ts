@@ -26,8 +26,11 @@ export class Leases {
   ): Promise<LeaseResult> {
     const now = this.now().getTime();
     const held = await this.db.get<{ owner: string; expires_at: number }>(`SELECT owner, expires_at FROM job_leases WHERE job_id = ?`, [jobId]);
+    const other = held && held.owner !== owner && held.expires_at > now ? held : undefined;
+    // A live holder keeps it: refused without a write (replicas ask for every unheld job, often).
+    if (other && !isGone(other.owner)) return { ok: false, expiresAt: other.expires_at };
     // A holder known to be gone is taken over only if it still holds the row when the update runs.
-    const gone = held && held.owner !== owner && held.expires_at > now && isGone(held.owner) ? held.owner : null;
+    const gone = other ? other.owner : null;
     const taken = await this.db.all<{ owner: string }>(
       `INSERT INTO job_leases (job_id, owner, expires_at) VALUES (?, ?, ?)
        ON CONFLICT (job_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at

@@ -69,22 +69,8 @@ export class RateLedgers {
   }
 
   /** Holds every replica's next slot until `until`, unless a longer pause is in force. */
-  async pause(integration: string, until: number, limit: string): Promise<void> {
-    await this.db.run(`UPDATE rate_ledgers SET paused_until = ?, pause_limit = ? WHERE integration = ? AND paused_until < ?`, [
-      until,
-      limit,
-      integration,
-      until,
-    ]);
-  }
-
-  /** The pause in force for every replica, if it lasts past `now`. */
-  async pausedUntil(integration: string, now: number): Promise<{ until: number; limit: string } | undefined> {
-    const row = await this.db.get<{ paused_until: number; pause_limit: string }>(
-      `SELECT paused_until, pause_limit FROM rate_ledgers WHERE integration = ?`,
-      [integration],
-    );
-    return row && row.paused_until > now ? { until: row.paused_until, limit: row.pause_limit } : undefined;
+  async pause(integration: string, until: number): Promise<void> {
+    await this.db.run(`UPDATE rate_ledgers SET paused_until = ? WHERE integration = ? AND paused_until < ?`, [until, integration, until]);
   }
 
   /** Records the budget a replica learned (it may lower or raise the shared one: the latest refusal is the best count). */
@@ -103,16 +89,17 @@ export class RateLedgers {
   }
 
   private async lockRow(tx: SqlRunner, integration: string, windowMs: number, now: number): Promise<LedgerRow> {
+    // SQLite's IMMEDIATE transaction already holds the write lock.
+    const select = `SELECT next_slot, paused_until, budget, window_ms, started_at FROM rate_ledgers WHERE integration = ?${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`;
+    const row = await tx.get<LedgerRow>(select, [integration]);
+    if (row) return row;
+    // The integration's first request: make its row (another replica may make it at the same moment).
     await tx.run(
-      `INSERT INTO rate_ledgers (integration, next_slot, paused_until, pause_limit, budget, window_ms, started_at)
-       VALUES (?, 0, 0, 'connection', NULL, ?, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO rate_ledgers (integration, next_slot, paused_until, budget, window_ms, started_at)
+       VALUES (?, 0, 0, NULL, ?, ?) ON CONFLICT DO NOTHING`,
       [integration, windowMs, now],
     );
-    // SQLite's IMMEDIATE transaction already holds the write lock.
-    const lock = tx.dialect === 'postgres' ? ' FOR UPDATE' : '';
-    return (await tx.get<LedgerRow>(
-      `SELECT next_slot, paused_until, budget, window_ms, started_at FROM rate_ledgers WHERE integration = ?${lock}`,
-      [integration],
-    ))!;
+    return (await tx.get<LedgerRow>(select, [integration]))!;
   }
+
 }

@@ -104,7 +104,6 @@ CREATE TABLE IF NOT EXISTS rate_ledgers (
   integration TEXT PRIMARY KEY,
   next_slot REAL NOT NULL,
   paused_until REAL NOT NULL,
-  pause_limit TEXT NOT NULL,
   budget INTEGER,
   window_ms INTEGER NOT NULL,
   started_at REAL NOT NULL

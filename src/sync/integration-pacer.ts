@@ -26,7 +26,7 @@ export function sharedBudget(store: JobStore, integration: string): SharedBudget
       const taken = await store.rateLedgers.reserve(integration, { ...request, ref });
       return { ...taken, release: () => store.rateLedgers.unsend(integration, taken.slot, ref) };
     },
-    pause: (until, limit) => store.rateLedgers.pause(integration, until, limit),
+    pause: (until) => store.rateLedgers.pause(integration, until),
     learned: (budget, windowMs) => store.rateLedgers.learned(integration, budget, windowMs),
     history: (since) => store.rateLedgers.history(integration, since),
   };

@@ -125,6 +125,8 @@ describe.skipIf(!postgresAvailable())('two replicas on one PostgreSQL store', ()
     expect(notion!.databaseIds()).toHaveLength(1);
     // Four deliveries, two uploads: two jobs, one per upload, whichever replica each event reached.
     expect([...one.lines, ...two.lines].filter((l) => l.msg === 'job created')).toHaveLength(2);
+    // The second delivery of each upload stopped at its claim, before any message of its own.
+    expect(slack!.messages.filter((m) => m.text.includes('already being synced'))).toEqual([]);
     // Each job kept to its own thread: the orphan's ends in the thread of its upload, told by the survivor.
     expect(threadA().some((m) => /resuming, writing \d+ quote\(s\)/.test(m.text))).toBe(true);
     expect(threadB().some((m) => m.text.includes('resuming'))).toBe(false);
