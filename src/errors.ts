@@ -13,6 +13,7 @@ export type QuoteSyncErrorCode =
   | 'job_not_found'
   | 'job_busy'
   | 'lease_lost'
+  | 'store_unavailable'
   | 'gumloop_unauthorized'
   | 'gumloop_not_found'
   | 'gumloop_request_failed'
@@ -107,6 +108,18 @@ export class LeaseLostError extends QuoteSyncError {
   }
 }
 
+/** The job store (a PostgreSQL server) cannot be reached or stopped answering. What was committed stays. */
+export class StoreUnavailableError extends QuoteSyncError {
+  readonly code = 'store_unavailable';
+  override readonly name = 'StoreUnavailableError';
+  constructor(readonly detail: string) {
+    super(
+      `The job store stopped answering (${detail}). Nothing is lost: each quote's state was saved before its request. ` +
+        'Resume the job once the store answers again.',
+    );
+  }
+}
+
 export type QuoteSyncErrorType =
   | ConfigError
   | InputError
@@ -116,6 +129,7 @@ export type QuoteSyncErrorType =
   | JobNotFoundError
   | JobBusyError
   | LeaseLostError
+  | StoreUnavailableError
   | GumloopErrorType;
 
 // ---------------------------------------------------------------------------------------------

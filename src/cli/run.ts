@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, parseNotionId, type Config } from '../config.js';
 import { ConfigError, InputError, JobNotFoundError, QuoteSyncError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { JobStore, redactLocation } from '../store/index.js';
+import { JobStore, storeOpenProblem } from '../store/index.js';
 import { SyncEngine, type JobReporter } from '../sync/engine.js';
 import { isComplete, type SyncReport } from '../sync/report.js';
 import { summaryText, terminalReporter, type TerminalOutput } from './progress.js';
@@ -77,7 +77,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     store = await JobStore.open(config.dbPath);
   } catch (error) {
-    io.stderr.write(`the job store at ${redactLocation(config.dbPath)} cannot be opened: ${(error as Error).message}\n`);
+    io.stderr.write(`${storeOpenProblem(config.dbPath, error)}\n`);
     return EXIT.failure;
   }
   const engine = await SyncEngine.open({ config, store, logger });

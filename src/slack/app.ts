@@ -9,7 +9,7 @@ import type { Logger as SlackLogger } from '@slack/logger';
 import type { Config } from '../config.js';
 import { ConfigError, slackErrorCode, slackFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { JobStore, redactLocation } from '../store/index.js';
+import { JobStore, storeOpenProblem } from '../store/index.js';
 import { SyncEngine } from '../sync/engine.js';
 import { checkNotionSettings } from '../sync/notion-settings.js';
 import { SlackJobs } from './jobs.js';
@@ -206,7 +206,7 @@ async function openStore(location: string, logger: Logger): Promise<JobStore> {
   try {
     return await JobStore.open(location, { onIdleError: (error) => logger.warn({ err: error }, 'a connection to the job store broke; reconnecting') });
   } catch (error) {
-    throw new ConfigError(`The job store at ${redactLocation(location)} cannot be opened: ${(error as Error).message}`, 'QUOTE_SYNC_DB');
+    throw new ConfigError(storeOpenProblem(location, error), 'QUOTE_SYNC_DB');
   }
 }
 

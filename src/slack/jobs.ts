@@ -351,6 +351,11 @@ export class SlackJobs {
     resolveOutcome(
       this.queue
         .add(() => this.runJob(jobId, origin, resumed))
+        // A run that could not even start or end (the store out of reach) must not take the app down.
+        .catch((error: unknown) => {
+          this.deps.logger.error({ jobId, err: error }, 'a job run failed outside the job');
+          return undefined;
+        })
         .then((r) => {
           this.events.emit('finished', jobId, r ?? undefined);
           return r ?? undefined;
@@ -424,7 +429,12 @@ export class SlackJobs {
       logger.error({ jobId, err: error }, 'job stopped by an unexpected error');
       const reason = error instanceof QuoteSyncError ? error.message : 'Something unexpected went wrong on our side (the details are in the app log).';
       thread.note(`:x: ${reason} The job is kept: \`/sync-quotes retry ${jobId}\` goes on from where it stopped.`);
-      await thread.finished(await engine.report(jobId));
+      try {
+        await thread.finished(await engine.report(jobId));
+      } catch (reportError) {
+        // The store itself may be what failed: the note above stands as the job's last word here.
+        logger.warn({ jobId, err: reportError }, 'could not report the stopped job');
+      }
       return undefined;
     } finally {
       this.slots.endRun(jobId);

@@ -9,7 +9,8 @@
  * `store.databases`, `store.triggers`, `store.events`, `store.digest`, `store.rateBudgets`,
  * `store.rateLedgers`.
  */
-import { isPostgresLocation, type Db } from './db.js';
+import { StoreUnavailableError } from '../errors.js';
+import { isPostgresLocation, redactLocation, type Db } from './db.js';
 import { PostgresDb } from './postgres-db.js';
 import { SqliteDb } from './sqlite-db.js';
 import { TargetDatabases } from './databases.js';
@@ -29,6 +30,12 @@ export type { NewJob } from './jobs.js';
 export type { LeaseResult } from './leases.js';
 export * from './types.js';
 export { isPostgresLocation, redactLocation } from './db.js';
+
+/** The sentence for a store that could not be opened: where (no password) and why. */
+export function storeOpenProblem(location: string, error: unknown): string {
+  const why = error instanceof StoreUnavailableError ? error.detail : (error as Error).message;
+  return `The job store at ${redactLocation(location)} cannot be opened: ${why}`;
+}
 
 export interface StoreOptions {
   now?: () => Date;

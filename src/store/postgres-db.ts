@@ -5,6 +5,7 @@
  * keeps in them is far below 2^53.
  */
 import pg from 'pg';
+import { StoreUnavailableError } from '../errors.js';
 import type { Db, SqlRunner } from './db.js';
 
 const INT8_OID = 20;
@@ -32,6 +33,30 @@ export function numberPlaceholders(sql: string): string {
   return out;
 }
 
+/**
+ * A failure of the connection rather than of the statement: no SQLSTATE at all (a socket closed,
+ * refused, reset, a pool that timed out), or SQLSTATE class 08 (connection exception) or 57P
+ * (the server shutting down or not yet up). A statement the server refused (a duplicate key, a
+ * bad value) keeps its own error.
+ */
+function isConnectionFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+  return sqlState === undefined || sqlState.startsWith('08') || sqlState.startsWith('57P');
+}
+
+/** Runs `work`, telling a lost connection to the store as StoreUnavailableError. */
+async function reaching<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof Error && !(error instanceof StoreUnavailableError) && isConnectionFailure(error)) {
+      throw new StoreUnavailableError(error.message || String((error as { code?: unknown }).code ?? 'no answer'));
+    }
+    throw error;
+  }
+}
+
 function bindable(params: readonly unknown[]): unknown[] {
   return params.map((p) => (p === undefined ? null : p));
 }
@@ -40,7 +65,7 @@ type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
 function runnerOn(client: Queryable): SqlRunner {
   const query = async <T>(sql: string, params: readonly unknown[] = []) =>
-    client.query(numberPlaceholders(sql), bindable(params)) as unknown as Promise<pg.QueryResult<T & pg.QueryResultRow>>;
+    reaching(() => client.query(numberPlaceholders(sql), bindable(params)) as unknown as Promise<pg.QueryResult<T & pg.QueryResultRow>>);
   return {
     dialect: 'postgres',
     all: async <T>(sql: string, params?: readonly unknown[]) => (await query<T>(sql, params)).rows as T[],
@@ -90,17 +115,18 @@ export class PostgresDb implements Db {
   }
 
   async exec(sql: string): Promise<void> {
-    await this.pool.query(sql);
+    await reaching(() => this.pool.query(sql));
   }
 
   async transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await reaching(() => this.pool.connect());
     let broken = false;
     try {
-      await client.query('BEGIN');
+      const tx = runnerOn(client);
+      await tx.run('BEGIN');
       try {
-        const result = await work(runnerOn(client));
-        await client.query('COMMIT');
+        const result = await work(tx);
+        await tx.run('COMMIT');
         return result;
       } catch (error) {
         try {

@@ -55,6 +55,7 @@ export interface HeldLease {
    * fired yet after such a stall would say so too late.
    */
   check(): void;
+  /** Gives the lease up; never fails (a lease the store could not drop runs out by itself). */
   release(): Promise<void>;
 }
 
@@ -95,7 +96,8 @@ export async function holdLease(store: JobStore, jobId: string, owner: string, t
     async release() {
       clearInterval(renew);
       await renewing;
-      await store.leases.release(jobId, owner);
+      // A store out of reach keeps the row: the lease then runs out by itself, as a dead holder's does.
+      await store.leases.release(jobId, owner).catch(() => undefined);
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The command line on a PostgreSQL store, as a process: it writes, exits by itself (the pool is
  * closed, nothing holds it open), and a second process resumes what a SIGKILL left, every quote
- * once.
+ * once. A store that goes away mid-job ends the run with one sentence, not a stack.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
 import { exited, spawnCli } from '../support/cli.js';
 import { fastEnv, multiplicity } from '../support/harness.js';
 import { freshPostgresDatabase, postgresAvailable } from '../support/postgres.js';
+import { startPostgres } from '../support/postgres-server.js';
 import { makeQuoteRecords } from '../support/quote-factory.js';
 
 let notion: LocalNotion | undefined;
@@ -73,7 +74,31 @@ describe.skipIf(!postgresAvailable())('the command line on a PostgreSQL store', 
     const env = fastEnv(notion, 'postgres://quote_sync:hunter2-secret@127.0.0.1:1/nowhere');
     const result = await run(['sync', quotesFile(3, 62)], env);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^the job store at postgres:\/\/quote_sync:\*\*\*@127\.0\.0\.1:1\/nowhere cannot be opened: /);
+    expect(result.stderr).toMatch(/^The job store at postgres:\/\/quote_sync:\*\*\*@127\.0\.0\.1:1\/nowhere cannot be opened: connect ECONNREFUSED 127\.0\.0\.1:1\n$/);
     expect(result.stderr).not.toContain('hunter2');
+  });
+
+  it('a store that goes away mid-job: one sentence, exit 3, and the process ends by itself', async () => {
+    // A server of its own, to stop: the run's shared one serves the other tests.
+    const server = await startPostgres();
+    try {
+      notion = await startNotionServer({ seed: 63, latencyMs: 2 });
+      const env = fastEnv(notion, await server.createDatabase(), { NOTION_REQUESTS_PER_SECOND: '300', LOG_LEVEL: 'warn' });
+      let stopped: Promise<void> | undefined;
+      const result = await run(['sync', quotesFile(200, 63)], env, () => {
+        const timer = setInterval(() => {
+          if ((notion!.stats().byRoute['POST /v1/pages'] ?? 0) >= 40) {
+            clearInterval(timer);
+            stopped = server.stop();
+          }
+        }, 5);
+      });
+      await stopped;
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(/The job store stopped answering \(.+\)\. Nothing is lost: each quote's state was saved before its request\. Resume the job once the store answers again\.\n$/);
+      expect(result.stderr).not.toMatch(/ {4}at |"level":50|unexpected error|something held the process open/);
+    } finally {
+      await server.stop();
+    }
   });
 });
