@@ -3,16 +3,13 @@
  * closed, nothing holds it open), and a second process resumes what a SIGKILL left, every quote
  * once. A store that goes away mid-job ends the run with one sentence, not a stack.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
 import { exited, spawnCli } from '../support/cli.js';
 import { fastEnv, multiplicity } from '../support/harness.js';
 import { freshPostgresDatabase, postgresAvailable } from '../support/postgres.js';
 import { startPostgres } from '../support/postgres-server.js';
-import { makeQuoteRecords } from '../support/quote-factory.js';
+import { quotesFile } from '../support/quote-factory.js';
 
 let notion: LocalNotion | undefined;
 afterEach(async () => {
@@ -22,11 +19,6 @@ afterEach(async () => {
 
 const HELD_OPEN = /something held the process open/;
 
-function quotesFile(count: number, seed: number): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'quote-sync-pg-cli-')), 'quotes.json');
-  writeFileSync(path, JSON.stringify(makeQuoteRecords(count, seed)));
-  return path;
-}
 
 async function run(argv: string[], env: Record<string, string>, onSpawn?: (kill: () => void) => void) {
   const child = spawnCli(argv, env);

@@ -3,14 +3,11 @@
  * alive through every pause and exit by itself when its work is done, whatever happened to the
  * requests (paused, refused, hung), with the documented exit codes.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startNotionServer, type LocalNotion, type LocalNotionOptions } from '../fakes/local-notion.js';
 import { exited, spawnCli } from '../support/cli.js';
 import { fastEnv, multiplicity, tempDbPath } from '../support/harness.js';
-import { makeQuoteRecords } from '../support/quote-factory.js';
+import { quotesFile } from '../support/quote-factory.js';
 
 let notion: LocalNotion | undefined;
 afterEach(async () => {
@@ -42,11 +39,6 @@ async function runCliProcess(argv: string[], env: Record<string, string>): Promi
   return { code, signal, stdout, stderr, exitAfterLastRequestMs: exitAt - last };
 }
 
-function quotesFile(count: number, seed: number): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'quote-sync-process-')), 'quotes.json');
-  writeFileSync(path, JSON.stringify(makeQuoteRecords(count, seed)));
-  return path;
-}
 
 async function start(options: LocalNotionOptions): Promise<LocalNotion> {
   notion = await startNotionServer(options);

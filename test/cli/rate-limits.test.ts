@@ -5,9 +5,6 @@
  * Windows are scaled down (60 s → 0.5 s) with an exact Retry-After, as Notion's whole seconds are
  * to a 60 s window.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { JobStore } from '../../src/store/index.js';
@@ -15,7 +12,7 @@ import { integrationKey } from '../../src/sync/integration-pacer.js';
 import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
 import { exited, spawnCli } from '../support/cli.js';
 import { fastEnv, multiplicity, tempDbPath } from '../support/harness.js';
-import { makeQuoteRecords } from '../support/quote-factory.js';
+import { quotesFile } from '../support/quote-factory.js';
 
 let notion: LocalNotion | undefined;
 afterEach(async () => {
@@ -33,11 +30,6 @@ async function run(argv: string[], env: Record<string, string>) {
   return { code, stdout, stderr };
 }
 
-function quotesFile(count: number, seed: number): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'quote-sync-limits-')), 'quotes.json');
-  writeFileSync(path, JSON.stringify(makeQuoteRecords(count, seed)));
-  return path;
-}
 
 const BUDGET = 100;
 const WINDOW_S = 0.5;

@@ -4,6 +4,9 @@
  * across seeds: each post URL carries the seed. About one in 150 texts is over 2000 characters;
  * some carry emoji (ZWJ sequences, flags) or are written in CJK, Arabic, Hindi or Russian.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Papa from 'papaparse';
 import { escapeCell } from '../../src/quotes/cells.js';
 import { generatedQuoteId } from '../../src/quotes/id.js';
@@ -191,4 +194,11 @@ export function recordsToCsv(records: readonly QuoteRecord[]): string {
     },
     { newline: '\n' },
   );
+}
+
+/** `makeQuoteRecords(count, seed)` as a JSON file in a fresh temporary folder: the input of a command-line run. */
+export function quotesFile(count: number, seed: number): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'quote-sync-input-')), 'quotes.json');
+  writeFileSync(path, JSON.stringify(makeQuoteRecords(count, seed)));
+  return path;
 }
