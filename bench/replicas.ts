@@ -11,7 +11,6 @@
  * The local Notion runs in a process of its own (notion-process.ts) with the window model; the
  * local Slack runs in this process and receives the apps' messages.
  */
-import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { WindowBudget } from '../src/notion/window-budget.js';
 import { JobStore } from '../src/store/index.js';

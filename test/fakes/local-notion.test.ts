@@ -164,7 +164,7 @@ describe('rate limits', () => {
   });
 
   it('the workspace Retry-After is the configured one when set, and may exceed a minute', async () => {
-    const { notion, burst } = await withDataSource({ workspaceLimit: { requests: 1, windowSeconds: 60, retryAfterSeconds: 75 } });
+    const { burst } = await withDataSource({ workspaceLimit: { requests: 1, windowSeconds: 60, retryAfterSeconds: 75 } });
     // Creating the database opened the workspace window and spent its one request.
     const outcomes = await burst(2);
     expect(outcomes).toEqual([

@@ -3,7 +3,6 @@
  * signed requests as Slack sends them, the real WebClient talking to the local Slack, the real
  * Notion SDK talking to the local Notion.
  */
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
