@@ -77,7 +77,7 @@ function runnerOn(client: Queryable): SqlRunner {
 export interface PostgresDbOptions {
   /** Connections this replica keeps open at most. */
   maxConnections?: number;
-  /** Told of a connection the server dropped while idle (the pool replaces it). */
+  /** Told of a connection the server dropped (the pool replaces it). */
   onIdleError?: (error: Error) => void;
 }
 
@@ -85,6 +85,7 @@ export class PostgresDb implements Db {
   readonly dialect = 'postgres' as const;
   private readonly pool: pg.Pool;
   private readonly direct: SqlRunner;
+  private readonly onConnectionError: ((error: Error) => void) | undefined;
 
   constructor(url: string, options: PostgresDbOptions = {}) {
     const parse = (text: string) => Number(text);
@@ -98,6 +99,7 @@ export class PostgresDb implements Db {
       },
     });
     // A connection that breaks while idle must not take the process down; the pool opens another.
+    this.onConnectionError = options.onIdleError;
     this.pool.on('error', (error) => options.onIdleError?.(error));
     this.direct = runnerOn(this.pool);
   }
@@ -121,6 +123,14 @@ export class PostgresDb implements Db {
   async transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
     const client = await reaching(() => this.pool.connect());
     let broken = false;
+    // A connection lost while it is checked out is told on the client, not the pool: without a
+    // listener it would be an uncaught exception and take the process down. The statement in
+    // flight fails on its own; the client is dropped, not returned to the pool.
+    const onLost = (error: Error) => {
+      broken = true;
+      this.onConnectionError?.(error);
+    };
+    client.on('error', onLost);
     try {
       const tx = runnerOn(client);
       await tx.run('BEGIN');
@@ -137,6 +147,7 @@ export class PostgresDb implements Db {
         throw error;
       }
     } finally {
+      client.off('error', onLost);
       client.release(broken);
     }
   }
