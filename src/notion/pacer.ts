@@ -251,7 +251,8 @@ export class RequestPacer {
         const history = await shared.history(sentAt - 2 * this.window.windowMs);
         this.window.adoptHistory(history.sends, history.completeFrom);
       }
-      const outcome = this.window.refused(sentAt, refusal.retryAfterMs);
+      // Counted from when the answer came, not from the send: the count can then only come out short.
+      const outcome = this.window.refused(now, refusal.retryAfterMs);
       if (outcome.kind === 'learned') {
         await shared?.learned(outcome.budget, this.window.windowMs);
         await this.remember();

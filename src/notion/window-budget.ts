@@ -29,8 +29,6 @@ export type RefusalOutcome =
   | { kind: 'unexpected' };
 
 export const DEFAULT_WINDOW_MS = 60_000;
-/** A request sent this long before a window opened may still arrive after it. */
-const SEND_SKEW_MS = 2;
 /** Retry-After is whole seconds: a reset time read from it is up to a second late. */
 const RETRY_AFTER_RESOLUTION_MS = 1000;
 
@@ -118,14 +116,15 @@ export class WindowBudget {
   }
 
   /**
-   * Notion refused the request sent at `sentAt` (per-connection limit); the window resets
-   * `retryAfterMs` after Notion answered. Notion answered at or after `sentAt`, so the reset read
-   * from the send time is never later than the true one: the window's opening is not missed
-   * however slow the answer or this process was (a send just before an opening that arrived just
-   * after it is still counted, within SEND_SKEW_MS).
+   * Notion refused a request (per-connection limit), and its answer came back at `answeredAt`; the
+   * window resets `retryAfterMs` after Notion answered. Notion answered at or before `answeredAt`,
+   * so the reset read from it is never earlier than the true one, nor the window's opening: every
+   * send counted from there arrived inside the window. The count may miss a request or two sent
+   * just before the opening that arrived after it, so a budget learned is at most one or two short,
+   * never over: one over would draw a 429 in every window after.
    */
-  refused(sentAt: number, retryAfterMs: number): RefusalOutcome {
-    const now = sentAt;
+  refused(answeredAt: number, retryAfterMs: number): RefusalOutcome {
+    const now = answeredAt;
     const reset = now + retryAfterMs;
     const windowStart = reset - this.windowMs;
     if (this.budgetValue !== undefined) {
@@ -168,7 +167,7 @@ export class WindowBudget {
   }
 
   private countSince(start: number): number {
-    return this.sends.filter((t) => t >= start - SEND_SKEW_MS).length;
+    return this.sends.filter((t) => t >= start).length;
   }
 
   private prune(now: number): void {

@@ -2,7 +2,7 @@
  * Notion's rate limits as its request-limits page describes them now, met by the command line as
  * a process: a per-connection budget per window that it learns and then keeps to (and remembers
  * for the next process), and a workspace-wide limit it waits out, saying so, without failing.
- * Windows are scaled down (60 s → 0.5 s) with an exact Retry-After, as Notion's whole seconds are
+ * Windows are scaled down (60 s → 1 s) with an exact Retry-After, as Notion's whole seconds are
  * to a 60 s window.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -31,8 +31,13 @@ async function run(argv: string[], env: Record<string, string>) {
 }
 
 
+/**
+ * 100 per 1 s: a pace a loaded two-core machine still outruns with the writer at four times it (at
+ * 200 per second a busy test run sometimes stayed under the budget and never met it), and a window
+ * long enough that the pacer's guard (0.5% of it) covers how unevenly such a machine sends.
+ */
 const BUDGET = 100;
-const WINDOW_S = 0.5;
+const WINDOW_S = 1;
 
 describe('the per-connection window budget', () => {
   it('is learned in at most a couple of refusals on 817 rows, kept to, and remembered: the next process meets no 429', async () => {
