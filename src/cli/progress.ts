@@ -1,5 +1,8 @@
 /** The command line's reporter: a redrawn progress bar on a terminal, plain lines otherwise. */
 import type { JobProgress, JobReporter } from '../sync/engine.js';
+import type { FieldWarning } from '../quotes/model.js';
+import type { FieldReport } from '../store/index.js';
+import { describeFields } from '../sync/job-fields.js';
 import type { SyncReport } from '../sync/report.js';
 import { terminalDuration } from '../time/duration.js';
 
@@ -34,7 +37,9 @@ export function terminalReporter(out: TerminalOutput, now: () => number = Date.n
     drewBar = false;
   };
   return {
-    started({ database, toWrite, resumed }) {
+    started({ database, toWrite, resumed, fields, warnings }) {
+      if (fields?.length) out.write(fieldsText(fields));
+      if (warnings?.length) out.write(warningsText(warnings));
       out.write(`${resumed ? 'resuming: ' : ''}${toWrite} quote(s) to write into "${database.title}" ${database.url}\n`);
     },
     progress(p) {
@@ -70,6 +75,18 @@ export function terminalReporter(out: TerminalOutput, now: () => number = Date.n
       drewBar = false;
     },
   };
+}
+
+/** Where every field goes, a line each, under a line that counts them and names the properties added. */
+export function fieldsText(fields: readonly FieldReport[]): string {
+  const added = fields.filter((f) => f.added).map((f) => `"${f.property}"`);
+  const head = `fields: ${fields.length} field(s), ${added.length ? `${added.length} new propert${added.length === 1 ? 'y' : 'ies'}: ${added.join(', ')}` : 'no new property'}`;
+  return [head, ...describeFields(fields).map((line) => `  ${line}`)].join('\n') + '\n';
+}
+
+/** Every warning, a line each. */
+export function warningsText(warnings: readonly FieldWarning[]): string {
+  return [`warnings (${warnings.length}):`, ...warnings.map((w) => `  ${w.message}`)].join('\n') + '\n';
 }
 
 export function summaryText(report: SyncReport): string {

@@ -26,7 +26,7 @@ export interface CliIo {
 }
 
 export const USAGE = `usage:
-  quote-sync sync <file.csv|file.json> [--database ID | --parent-page ID] [--chunk-size N] [--careful] [--update] [--json]
+  quote-sync sync <file.csv|file.json> [--database ID | --parent-page ID] [--map FIELD=PROPERTY]... [--chunk-size N] [--careful] [--update] [--json]
   quote-sync resume <jobId> [--json]
   quote-sync jobs [--json]
 
@@ -46,6 +46,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         'chunk-size': { type: 'string' },
         careful: { type: 'boolean', default: false },
         update: { type: 'boolean', default: false },
+        map: { type: 'string', multiple: true },
         json: { type: 'boolean', default: false },
         limit: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -114,7 +115,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 async function syncCommand(
   engine: SyncEngine,
   args: string[],
-  flags: { database?: string; 'parent-page'?: string; 'chunk-size'?: string; careful?: boolean; update?: boolean; json?: boolean },
+  flags: { database?: string; 'parent-page'?: string; 'chunk-size'?: string; careful?: boolean; update?: boolean; json?: boolean; map?: string[] },
   io: CliIo,
 ): Promise<number> {
   const [file] = args;
@@ -154,8 +155,19 @@ async function syncCommand(
     io.stderr.write(`--chunk-size "${chunkFlag}" must be a whole number of at least 1\n`);
     return EXIT.unusable;
   }
+  const map: Record<string, string> = {};
+  for (const pair of flags.map ?? []) {
+    const at = pair.indexOf('=');
+    const field = at < 0 ? '' : pair.slice(0, at).trim();
+    if (field === '') {
+      io.stderr.write(`--map "${pair}" must be FIELD=PROPERTY (a field of the input, such as reddit_url or post.author, and a property of the database; FIELD= forgets a kept mapping)\n`);
+      return EXIT.unusable;
+    }
+    map[field] = pair.slice(at + 1).trim();
+  }
   const target = engine.targetFor(overrides);
   const { job, resumed } = await engine.prepare({ name: file, content }, target, {
+    ...(Object.keys(map).length ? { map } : {}),
     ...(chunkSize ? { chunkSize } : {}),
     ...(flags.careful ? { careful: true } : {}),
     ...(flags.update ? { update: true } : {}),

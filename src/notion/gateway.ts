@@ -36,6 +36,8 @@ export interface PropertyInfo {
   id: string;
   name: string;
   type: string;
+  /** Option names of a select, multi-select or status property. */
+  options?: string[];
 }
 
 export interface DataSourceInfo {
@@ -268,12 +270,20 @@ function toDataSourceInfo(ds: object): DataSourceInfo {
     parent?: { type?: string; database_id?: string };
     in_trash?: boolean;
     archived?: boolean;
-    properties?: Record<string, { id: string; name?: string; type: string }>;
+    properties?: Record<string, { id: string; name?: string; type: string } & Record<string, unknown>>;
   };
   return {
     id: d.id,
     databaseId: d.parent?.database_id,
     inTrash: Boolean(d.in_trash ?? d.archived),
-    properties: Object.entries(d.properties ?? {}).map(([name, p]) => ({ id: p.id, name: p.name ?? name, type: p.type })),
+    properties: Object.entries(d.properties ?? {}).map(([name, p]) => {
+      const options = (p[p.type] as { options?: { name?: unknown }[] } | undefined)?.options;
+      return {
+        id: p.id,
+        name: p.name ?? name,
+        type: p.type,
+        ...(Array.isArray(options) ? { options: options.map((o) => String(o.name ?? '')) } : {}),
+      };
+    }),
   };
 }

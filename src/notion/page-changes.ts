@@ -7,27 +7,19 @@
 import { textFromRichText } from './page.js';
 import { QUOTE_PROPERTY } from './schema.js';
 
-/** What an update may change. */
-export const UPDATABLE_PROPERTIES: readonly string[] = [
-  QUOTE_PROPERTY.category,
-  QUOTE_PROPERTY.sentiment,
-  QUOTE_PROPERTY.relevance,
-  QUOTE_PROPERTY.justification,
-  QUOTE_PROPERTY.redditUrl,
-  QUOTE_PROPERTY.subreddit,
-  QUOTE_PROPERTY.postTitle,
-  QUOTE_PROPERTY.dateAdded,
-];
-
 /**
  * The properties of `wanted` (a create body's `properties`) that the page, as Notion returned it,
- * does not hold yet: the body of `pages.update`, empty when nothing changed.
+ * does not hold yet: the body of `pages.update`, empty when nothing changed. `identity`: the
+ * properties that say which quote a page is (the title, `Quote ID`), never changed.
  */
-export function changedProperties(wanted: Record<string, unknown>, page: Record<string, unknown>): Record<string, unknown> {
+export function changedProperties(
+  wanted: Record<string, unknown>,
+  page: Record<string, unknown>,
+  identity: readonly string[] = [QUOTE_PROPERTY.text, QUOTE_PROPERTY.id],
+): Record<string, unknown> {
   const changes: Record<string, unknown> = {};
-  for (const name of UPDATABLE_PROPERTIES) {
-    const value = wanted[name];
-    if (value === undefined) continue;
+  for (const [name, value] of Object.entries(wanted)) {
+    if (value === undefined || identity.includes(name)) continue;
     if (!sameValue(value, page[name])) changes[name] = value;
   }
   return changes;
@@ -44,6 +36,14 @@ function comparable(value: unknown): string {
   if ('rich_text' in v) return `text:${textFromRichText(v.rich_text)}`;
   if ('title' in v) return `text:${textFromRichText(v.title)}`;
   if ('select' in v) return `select:${(v.select as { name?: string } | null)?.name ?? ''}`;
+  if ('status' in v) return `status:${(v.status as { name?: string } | null)?.name ?? ''}`;
+  if ('multi_select' in v) {
+    const names = Array.isArray(v.multi_select) ? v.multi_select.map((o: { name?: string }) => o.name ?? '') : [];
+    return `multi:${JSON.stringify(names.sort())}`;
+  }
+  if ('checkbox' in v) return `checkbox:${String(v.checkbox === true)}`;
+  if ('email' in v) return `email:${(v.email as string | null) ?? ''}`;
+  if ('phone_number' in v) return `phone:${(v.phone_number as string | null) ?? ''}`;
   if ('number' in v) return `number:${v.number === null || v.number === undefined ? '' : String(v.number)}`;
   if ('url' in v) return `url:${(v.url as string | null) ?? ''}`;
   if ('date' in v) {

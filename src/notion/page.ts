@@ -1,104 +1,85 @@
 /**
- * A quote as a Notion page, within Notion's limits, and back. Pure: no I/O.
+ * A quote as a Notion page, within Notion's limits, and back: every field the plan places
+ * (notion/field-plan.ts) as the value of its property. Pure: no I/O.
  */
 import type { CreatePageParameters } from '@notionhq/client';
+import type { QuoteField } from '../quotes/field-names.js';
+import { summariseFields } from '../quotes/extra-fields.js';
 import type { Quote } from '../quotes/model.js';
-import {
-  ARRAY_MAX_ITEMS,
-  PROPERTY_TEXT_MAX_CHARS,
-  REQUEST_BODY_MAX_BYTES,
-  RICH_TEXT_CONTENT_MAX_CHARS,
-  SELECT_NAME_MAX_CHARS,
-  URL_MAX_CHARS,
-} from './limits.js';
+import { ourSchemaProperties, planFields, type FieldPlan, type PlannedField } from './field-plan.js';
+import { REQUEST_BODY_MAX_BYTES, RICH_TEXT_CONTENT_MAX_CHARS } from './limits.js';
+import { propertyValue } from './property-values.js';
 import { QUOTE_PROPERTY } from './schema.js';
+import { splitText } from './text-split.js';
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-/** Units either side of a cut point that are segmented to find a grapheme boundary. */
-const BOUNDARY_WINDOW = 64;
+export { splitText };
 
-/**
- * Splits text into segments of at most `maxUnits` UTF-16 code units. A grapheme cluster (an
- * emoji sequence, a flag, a letter with its combining marks) is never split unless it is longer
- * than the look-around window; a surrogate pair never is. `segments.join('') === text`.
- * Only a small window around each cut is segmented: segmenting a whole long text is quadratic.
- */
-export function splitText(text: string, maxUnits = RICH_TEXT_CONTENT_MAX_CHARS): string[] {
-  if (text.length === 0) return [];
-  const segments: string[] = [];
-  let start = 0;
-  while (text.length - start > maxUnits) {
-    const cut = boundaryAtOrBefore(text, start + maxUnits, start);
-    segments.push(text.slice(start, cut));
-    start = cut;
-  }
-  segments.push(text.slice(start));
-  return segments;
-}
-
-/** The last grapheme boundary at or before `limit` and after `floor`; a code-point boundary if none. */
-function boundaryAtOrBefore(text: string, limit: number, floor: number): number {
-  const from = Math.max(floor, limit - BOUNDARY_WINDOW);
-  const window = text.slice(from, Math.min(text.length, limit + BOUNDARY_WINDOW));
-  let best = -1;
-  for (const { index } of graphemes.segment(window)) {
-    const at = from + index;
-    if (at > limit) break;
-    if (at > floor) best = at;
-  }
-  if (best > floor) return best;
-  return isLowSurrogate(text.charCodeAt(limit)) ? limit - 1 : limit;
-}
-
-function isLowSurrogate(code: number): boolean {
-  return code >= 0xdc00 && code <= 0xdfff;
-}
-
-type RichTextItem = { type: 'text'; text: { content: string } };
-
-function richText(segments: string[]): RichTextItem[] {
-  return segments.map((content) => ({ type: 'text', text: { content } }));
-}
-
-export type PageMapping = { ok: true; body: CreatePageParameters; bodyBytes: number } | { ok: false; reason: string };
+export type PageMapping =
+  /** `notes`: each field value that was changed to fit, or left out, in a sentence that starts with the field's name. */
+  | { ok: true; body: CreatePageParameters; bodyBytes: number; notes: string[] }
+  | { ok: false; reason: string };
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-/** The `pages.create` body for a quote, or why it cannot fit in one request. */
-export function quoteToPage(quote: Quote, dataSourceId: string): PageMapping {
-  const properties: Record<string, unknown> = {};
-  const textField = (label: string, value: string | undefined, property: string, kind: 'title' | 'rich_text'): string | undefined => {
-    if (value === undefined || value === '') return undefined;
-    const segments = splitText(value);
-    if (segments.length > ARRAY_MAX_ITEMS) {
-      return `the ${label} is ${count(value.length)} characters; Notion takes at most ${count(PROPERTY_TEXT_MAX_CHARS)} in one ${kind === 'title' ? 'title' : 'text property'}`;
-    }
-    properties[property] = { [kind]: richText(segments) };
-    return undefined;
+/** How the too-long message names a known field. */
+const LABELS: Partial<Record<QuoteField, string>> = {
+  text: 'text',
+  relevanceJustification: 'relevance justification',
+  postTitle: 'post title',
+};
+
+let ourPlan: FieldPlan | undefined;
+
+/** Our ten properties in a database Quote Sync made: the plan when a batch has no other field. */
+export function ourFieldPlan(): FieldPlan {
+  const every: Quote = {
+    id: 'x',
+    text: 'x',
+    category: 'x',
+    sentiment: 'neutral',
+    relevanceScore: 1,
+    relevanceJustification: 'x',
+    redditUrl: 'https://x',
+    subreddit: 'x',
+    postTitle: 'x',
+    insertedAt: '2024-01-01',
   };
-  const problem =
-    textField('text', quote.text, QUOTE_PROPERTY.text, 'title') ??
-    textField('relevance justification', quote.relevanceJustification, QUOTE_PROPERTY.justification, 'rich_text') ??
-    textField('post title', quote.postTitle, QUOTE_PROPERTY.postTitle, 'rich_text');
-  if (problem) return { ok: false, reason: problem };
-  if (!properties[QUOTE_PROPERTY.text]) return { ok: false, reason: 'the text is empty' };
+  ourPlan ??= planFields(ourSchemaProperties(), summariseFields([every], false));
+  return ourPlan;
+}
+
+/** The value a planned field has in a quote. */
+export function fieldValue(quote: Quote, entry: Pick<PlannedField, 'known' | 'field'>): unknown {
+  return entry.known ? quote[entry.known] : quote.extra?.[entry.field];
+}
+
+/** The `pages.create` body for a quote, or why it cannot fit in one request. */
+export function quoteToPage(quote: Quote, dataSourceId: string, plan: FieldPlan = ourFieldPlan()): PageMapping {
   if (quote.id.length > RICH_TEXT_CONTENT_MAX_CHARS) {
     return { ok: false, reason: `the id is ${count(quote.id.length)} characters; Notion takes at most ${count(RICH_TEXT_CONTENT_MAX_CHARS)}` };
   }
-  properties[QUOTE_PROPERTY.id] = { rich_text: richText([quote.id]) };
-
-  const select = (property: string, value: string | undefined) => {
-    const name = value?.replace(/,/g, ' ').replace(/\s+/g, ' ').trim();
-    if (name) properties[property] = { select: { name: cutAtCharacter(name, SELECT_NAME_MAX_CHARS) } };
-  };
-  select(QUOTE_PROPERTY.category, quote.category);
-  select(QUOTE_PROPERTY.sentiment, quote.sentiment);
-  select(QUOTE_PROPERTY.subreddit, quote.subreddit);
-  if (quote.relevanceScore !== undefined && Number.isFinite(quote.relevanceScore)) {
-    properties[QUOTE_PROPERTY.relevance] = { number: quote.relevanceScore };
+  const properties: Record<string, unknown> = {};
+  const notes: string[] = [];
+  for (const entry of plan.entries) {
+    const value = fieldValue(quote, entry);
+    if (value === undefined) continue;
+    const result = propertyValue({ type: entry.type, property: entry.property, ...(entry.options ? { options: entry.options } : {}) }, value);
+    switch (result.kind) {
+      case 'ok':
+        properties[entry.property] = result.value;
+        if (result.note) notes.push(`${entry.field} ${result.note}.`);
+        break;
+      case 'too_long':
+        return { ok: false, reason: `the ${(entry.known && LABELS[entry.known]) ?? entry.field} ${result.problem}` };
+      case 'unfit':
+        notes.push(`${entry.field} ${result.problem}, so it was not written.`);
+        break;
+      case 'empty':
+        break;
+    }
   }
-  if (quote.redditUrl && quote.redditUrl.length <= URL_MAX_CHARS) properties[QUOTE_PROPERTY.redditUrl] = { url: quote.redditUrl };
-  if (quote.insertedAt) properties[QUOTE_PROPERTY.dateAdded] = { date: { start: quote.insertedAt } };
+  if (!properties[plan.titleProperty]) return { ok: false, reason: 'the text is empty' };
+  if (!properties[QUOTE_PROPERTY.id]) properties[QUOTE_PROPERTY.id] = { rich_text: [{ type: 'text', text: { content: quote.id } }] };
 
   const body = {
     parent: { type: 'data_source_id', data_source_id: dataSourceId },
@@ -111,11 +92,7 @@ export function quoteToPage(quote: Quote, dataSourceId: string): PageMapping {
       reason: `the quote is ${count(bodyBytes)} bytes as a Notion request; Notion takes at most ${count(REQUEST_BODY_MAX_BYTES)} (shorten the text or the justification)`,
     };
   }
-  return { ok: true, body, bodyBytes };
-}
-
-function cutAtCharacter(s: string, maxUnits: number): string {
-  return splitText(s, maxUnits)[0] ?? '';
+  return { ok: true, body, bodyBytes, notes };
 }
 
 /** The text of a title or rich_text value, as returned by the API (or as sent). */

@@ -5,7 +5,8 @@
  */
 import type { Quote } from './model.js';
 
-export type QuoteField = keyof Quote;
+/** A field Quote Sync knows by name (the input's other fields are in `extra`). */
+export type QuoteField = Exclude<keyof Quote, 'extra'>;
 
 /** How each field is named in messages: the column names of the app's own CSV. */
 export const FIELD_LABELS: Readonly<Record<QuoteField, string>> = {
@@ -40,6 +41,9 @@ const FIELD_ALIASES: ReadonlyArray<readonly [QuoteField, readonly string[]]> = [
   ['insertedAt', ['inserted_at', 'date_added', 'date']],
   ['id', ['id', 'quote_id']],
 ];
+
+/** The names each field's column may have, besides its label. */
+export const FIELD_ALIASES_BY_FIELD: ReadonlyMap<QuoteField, readonly string[]> = new Map(FIELD_ALIASES);
 
 /** Columns the app's own fallback CSV writes for people to read; accepted and not used. */
 const INFORMATIONAL_KEYS = ['reason', 'row'];

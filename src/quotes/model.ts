@@ -19,6 +19,13 @@ export interface Quote {
   postTitle?: string;
   /** ISO 8601 date (YYYY-MM-DD) or date-time with offset. */
   insertedAt?: string;
+  /**
+   * Every other field of the input, by its input name: a JSON record's own keys, a nested
+   * object's keys one level down as `parent.key` (`post.author`), a CSV's other columns. Values
+   * as read (deeper nesting kept as it is); blank ones left out. Written to Notion as properties
+   * of their own (see notion/field-plan.ts).
+   */
+  extra?: Record<string, unknown>;
 }
 
 /**
@@ -56,6 +63,8 @@ export interface ParsedQuotes {
   rejected: RejectedRow[];
   duplicates: DuplicateRow[];
   warnings: FieldWarning[];
+  /** Keys read and not written anywhere: the not-written CSV's own `reason` and `row` columns. */
+  ignored?: string[];
 }
 
 /**

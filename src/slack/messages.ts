@@ -1,5 +1,9 @@
 /** What the job's thread says, as plain sentences with Slack's mrkdwn. Pure functions. */
+import type { FieldWarning } from '../quotes/model.js';
+import type { FieldReport } from '../store/index.js';
 import type { JobProgress } from '../sync/engine.js';
+import { describeFields } from '../sync/job-fields.js';
+import { escapeMrkdwn } from './blocks.js';
 import type { SyncReport } from '../sync/report.js';
 import type { WriterEvent } from '../sync/writer-events.js';
 import { slackDuration } from '../time/duration.js';
@@ -131,4 +135,36 @@ export function jobLine(
 ): string {
   const state = activity === 'queued' ? 'waiting its turn' : activity ?? STATE_WORDS[job.state] ?? job.state;
   return `• \`${job.id}\` ${job.source}: ${state}; ${c.written} written, ${c.alreadyPresent} already there, ${c.failed} not written (${job.createdAt.slice(0, 16).replace('T', ' ')} UTC)`;
+}
+
+/** A reply's text is kept well under Slack's 40,000 characters, and readable: longer lists go to a file. */
+export const FIELDS_REPLY_MAX_CHARS = 3500;
+
+/**
+ * The thread's reply on what the input held: where each field goes (properties added named), and
+ * every warning. `complete` is false when the warnings did not all fit: they are then attached
+ * as a file (`warningsFileText`).
+ */
+export function fieldsReplyText(fields: readonly FieldReport[], warnings: readonly FieldWarning[]): { text: string; complete: boolean } {
+  const added = fields.filter((f) => f.added).map((f) => `"${f.property}"`);
+  const lines = [
+    `*Fields:* ${fields.length} field(s) of the input go to Notion` + (added.length ? `; new propert${added.length === 1 ? 'y' : 'ies'}: ${added.join(', ')}.` : '.'),
+    ...describeFields(fields).map((l) => `• ${escapeMrkdwn(l)}`),
+  ];
+  if (warnings.length === 0) return { text: lines.join('\n'), complete: true };
+  lines.push(`*Warnings (${warnings.length}):*`);
+  let text = lines.join('\n');
+  for (let i = 0; i < warnings.length; i++) {
+    const line = `\n• ${escapeMrkdwn(warnings[i]!.message)}`;
+    if (text.length + line.length > FIELDS_REPLY_MAX_CHARS) {
+      return { text: `${text}\n…and ${warnings.length - i} more, in the attached file.`, complete: false };
+    }
+    text += line;
+  }
+  return { text, complete: true };
+}
+
+/** Every warning, a line each, for the file attached when they do not fit in a reply. */
+export function warningsFileText(warnings: readonly FieldWarning[]): string {
+  return warnings.map((w) => w.message).join('\n') + '\n';
 }

@@ -14,7 +14,9 @@ import type { SyncReport } from '../sync/report.js';
 import type { WriterEvent } from '../sync/writer-events.js';
 import { sleepEndingOnAbort } from '../time/sleep.js';
 import { actionsWhenEnded, jobMessage, RUNNING_ACTIONS, type JobAction } from './job-message.js';
-import { alertText, fallbackComment, introText, progressText, summaryText } from './messages.js';
+import type { FieldWarning } from '../quotes/model.js';
+import type { FieldReport } from '../store/index.js';
+import { alertText, fallbackComment, fieldsReplyText, introText, progressText, summaryText, warningsFileText } from './messages.js';
 
 /** chat.update is Tier 3 (about 50 a minute); one edit per 2 s leaves room for the rest. */
 export const DEFAULT_UPDATE_INTERVAL_MS = 2000;
@@ -80,7 +82,25 @@ export class SlackThreadReporter implements JobReporter {
       });
       this.messageTs = res.ts;
     });
+    // Said once per thread: a resumed job's thread has it already.
+    if (!info.resumed && (info.fields?.length || info.warnings?.length)) this.fieldsReply(info.fields ?? [], info.warnings ?? []);
     await this.chain;
+  }
+
+  /** What the input held and what reading it changed: one reply, and a file of every warning when they do not fit in it. */
+  private fieldsReply(fields: FieldReport[], warnings: FieldWarning[]): void {
+    const { text, complete } = fieldsReplyText(fields, warnings);
+    this.reply(text);
+    if (complete) return;
+    this.enqueue('attach the warnings', async () => {
+      const threadTs = this.threadTs;
+      await this.o.client.filesUploadV2({
+        ...(threadTs ? { channel_id: this.o.channel, thread_ts: threadTs } : { channel_id: this.o.channel }),
+        content: warningsFileText(warnings),
+        filename: `quote-sync-${this.jobId ?? 'job'}-warnings.txt`,
+        title: 'Warnings',
+      });
+    });
   }
 
   progress(p: JobProgress): void {

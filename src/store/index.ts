@@ -6,7 +6,7 @@
  * It lives in a SQLite file (one host, nothing to install) or on a PostgreSQL server that app
  * replicas share (`QUOTE_SYNC_DB=postgres://…`): one set of statements (db.ts), two drivers.
  * One namespace per table or concern: `store.jobs`, `store.quotes`, `store.leases`,
- * `store.databases`, `store.triggers`, `store.events`, `store.digest`, `store.rateBudgets`,
+ * `store.databases`, `store.triggers`, `store.events`, `store.fields`, `store.digest`, `store.rateBudgets`,
  * `store.rateLedgers`.
  */
 import { StoreUnavailableError } from '../errors.js';
@@ -15,6 +15,7 @@ import { PostgresDb } from './postgres-db.js';
 import { SqliteDb } from './sqlite-db.js';
 import { TargetDatabases } from './databases.js';
 import { DigestQueries } from './digest.js';
+import { JobFields } from './fields.js';
 import { JobEvents } from './events.js';
 import { Jobs } from './jobs.js';
 import { Leases } from './leases.js';
@@ -50,6 +51,7 @@ export class JobStore {
   readonly databases: TargetDatabases;
   readonly triggers: Triggers;
   readonly events: JobEvents;
+  readonly fields: JobFields;
   readonly digest: DigestQueries;
   readonly rateBudgets: RateBudgets;
   readonly rateLedgers: RateLedgers;
@@ -83,6 +85,7 @@ export class JobStore {
     this.databases = new TargetDatabases(this.db, stamp);
     this.triggers = new Triggers(this.db, stamp);
     this.events = new JobEvents(this.db, stamp);
+    this.fields = new JobFields(this.db, stamp);
     this.digest = new DigestQueries(this.db);
     this.rateBudgets = new RateBudgets(this.db, stamp);
     this.rateLedgers = new RateLedgers(this.db);

@@ -4,6 +4,7 @@
  * Notion request, so a job killed at any point resumes from what this table says.
  */
 import type { Db, SqlRunner } from './db.js';
+import { insertWarnings } from './fields.js';
 import type { ParsedQuotes } from '../quotes/model.js';
 import type { FailedEntry, JobCounts, QuoteState, RejectedEntry, StoredQuote } from './types.js';
 
@@ -50,6 +51,7 @@ export async function insertParsedQuotes(
   await insertRows(db, `job_rejects (job_id, row, reason, raw)`, `(?, ?, ?, ?)`, rejects);
   const duplicates = parsed.duplicates.map((d) => [jobId, d.row, d.id, d.firstRow]);
   await insertRows(db, `job_duplicates (job_id, row, quote_id, first_row)`, `(?, ?, ?, ?)`, duplicates);
+  await insertWarnings(db, jobId, parsed.warnings);
 }
 
 /** Rows inserted a few hundred per statement: one round trip each, not one per row. */

@@ -116,10 +116,37 @@ CREATE TABLE IF NOT EXISTS rate_sends (
 );
 `;
 
+/**
+ * Tables added with every field landing in Notion: what the input said of itself (warnings),
+ * where each field of a job went (the plan of its last run), and the mappings a person chose for
+ * a database (`--map`), kept for later syncs into it.
+ */
+const FIELDS = `
+CREATE TABLE IF NOT EXISTS job_warnings (
+  job_id TEXT NOT NULL REFERENCES jobs(id),
+  row INTEGER NOT NULL,
+  message TEXT NOT NULL,
+  PRIMARY KEY (job_id, message)
+);
+CREATE TABLE IF NOT EXISTS job_fields (
+  job_id TEXT NOT NULL REFERENCES jobs(id),
+  position INTEGER NOT NULL,
+  detail TEXT NOT NULL,
+  PRIMARY KEY (job_id, position)
+);
+CREATE TABLE IF NOT EXISTS field_maps (
+  database_id TEXT NOT NULL,
+  field TEXT NOT NULL,
+  property TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (database_id, field)
+);
+`;
+
 /** The PostgreSQL spelling of the schema. */
 function postgresSchema(): string {
   return (
-    (SCHEMA + SHARED_PACING)
+    (SCHEMA + SHARED_PACING + FIELDS)
       .replace('id INTEGER PRIMARY KEY AUTOINCREMENT', 'id BIGSERIAL PRIMARY KEY')
       .replaceAll(' INTEGER', ' BIGINT')
       .replaceAll(' REAL', ' DOUBLE PRECISION') + '\nALTER TABLE jobs ADD COLUMN IF NOT EXISTS seq BIGSERIAL;\n'
@@ -132,7 +159,7 @@ const SCHEMA_LOCK = 7_301_443_581;
 /** Creates whatever tables and indexes the store lacks. */
 export async function applySchema(db: Db): Promise<void> {
   if (db.dialect === 'sqlite') {
-    await db.exec(SCHEMA + SHARED_PACING);
+    await db.exec(SCHEMA + SHARED_PACING + FIELDS);
     return;
   }
   // CREATE ... IF NOT EXISTS is not safe against itself in PostgreSQL (two at once can both

@@ -33,12 +33,34 @@ export function targetKey(target: JobTarget): string {
   return target.kind === 'database' ? `database:${target.databaseId}` : `parent:${target.parentPageId}:${target.title}`;
 }
 
+/** Where one field of a job's input went (the `fields` of its report). */
+export interface FieldReport {
+  /** As in the input: a known field's label (`relevance_score`), else the input's own name (`post.author`). */
+  field: string;
+  /** The Notion property it is written to; absent when it is not written. */
+  property?: string;
+  /** That property's type. */
+  type?: string;
+  /** How it was chosen: our schema's property, an existing property of the same name, a mapping, or a new property. */
+  by?: 'schema' | 'name' | 'map' | 'new';
+  /** This job added the property to the database. */
+  added?: boolean;
+  /** Quotes with a value for it. */
+  quotes: number;
+  /** Why it went elsewhere than a person might expect, or why it is not written. */
+  note?: string;
+}
+
 export interface JobOptions {
   chunkSize?: number;
   /** The careful profile: a pause between quotes, long back-off after conflicts. */
   careful?: boolean;
   /** Update mode: quotes already in Notion whose fields differ get their pages changed in place. */
   update?: boolean;
+  /** The input is CSV: its cells are text that may spell numbers, true/false or lists. */
+  csv?: boolean;
+  /** Mappings given for this job (`--map FIELD=PROPERTY`), over those kept for its database. */
+  map?: Record<string, string>;
 }
 
 export interface SyncJob {

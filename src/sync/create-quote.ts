@@ -6,6 +6,7 @@
  */
 import type { CreatePageParameters } from '@notionhq/client';
 import { classifyNotionError, mayHaveBeenApplied } from '../notion/failure.js';
+import type { FieldPlan } from '../notion/field-plan.js';
 import type { NotionPages } from '../notion/gateway.js';
 import { quoteToPage } from '../notion/page.js';
 import type { JobStore, StoredQuote } from '../store/index.js';
@@ -56,11 +57,11 @@ export type CreateResult = (
 ) & { outcome?: WriteOutcome };
 
 /** Sends the create for `p` into `target` and decides what comes next. */
-export async function createQuotePage(p: QueuedQuote, target: { dataSourceId: string }, deps: CreateDeps): Promise<CreateResult> {
+export async function createQuotePage(p: QueuedQuote, target: { dataSourceId: string; plan?: FieldPlan }, deps: CreateDeps): Promise<CreateResult> {
   const { store, jobId } = deps;
   const id = p.item.quote.id;
   if (!p.body || p.bodyFor !== target.dataSourceId) {
-    const mapping = quoteToPage(p.item.quote, target.dataSourceId);
+    const mapping = quoteToPage(p.item.quote, target.dataSourceId, target.plan);
     if (!mapping.ok) {
       await store.quotes.setState(jobId, id, 'rejected', { reason: mapping.reason });
       await deps.onEvent({ kind: 'rejected', quoteId: id, message: mapping.reason });

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Config } from '../config.js';
-import { JobNotFoundError, LeaseLostError, QuoteSyncError } from '../errors.js';
+import { JobNotFoundError, LeaseLostError, NotionTargetError, QuoteSyncError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { NotionGateway } from '../notion/gateway.js';
 import type { RequestPacer } from '../notion/pacer.js';
@@ -25,6 +25,9 @@ import { buildReport, retryCounts, type SyncReport } from './report.js';
 import type { RetryRuntime } from './requests.js';
 import { retryPolicyFor, type RetryPolicy } from './retry.js';
 import { openDatabase, resolveTarget, type ResolvedDatabase, type TargetDeps } from './target.js';
+import { mappingsFor, placeFields, planOrExplain, rejectUnfit, type PlacedDatabase } from './job-fields.js';
+import { ourSchemaProperties, type SchemaProperty } from '../notion/field-plan.js';
+import type { ParsedQuotes } from '../quotes/model.js';
 import type { WriteItem } from './create-quote.js';
 import type { JobReporter, SyncSource } from './job-reporter.js';
 import { writeQuotes, type Recovery, type WriteResult } from './writer.js';
@@ -166,32 +169,70 @@ export class SyncEngine {
   async prepare(
     source: SyncSource,
     target: JobTarget,
-    options: { chunkSize?: number; careful?: boolean; update?: boolean; origin?: unknown } = {},
+    options: { chunkSize?: number; careful?: boolean; update?: boolean; origin?: unknown; map?: Record<string, string> } = {},
   ): Promise<PreparedJob> {
-    requireNotionToken(this.deps.config);
+    const token = requireNotionToken(this.deps.config);
     const { chunkSize, origin } = options;
     const careful = options.careful ?? this.deps.config.notion.profile === 'careful';
     checkChunking(chunkSize, target);
     const sha = createHash('sha256').update(source.content).digest('hex');
+    const map = options.map && Object.keys(options.map).length > 0 ? options.map : undefined;
     const unfinished = await this.deps.store.jobs.findResumable(sha, target);
-    // The same input in the other mode (update or not) is another job.
-    if (unfinished && Boolean(unfinished.options.update) === Boolean(options.update)) return { job: unfinished, resumed: true };
+    // The same input in the other mode (update or not), or with other mappings, is another job.
+    if (unfinished && Boolean(unfinished.options.update) === Boolean(options.update) && sameMaps(unfinished.options.map, map)) {
+      return { job: unfinished, resumed: true };
+    }
     const parsed = parseQuotes(source.content, {
       filename: source.name,
       ...(source.format ? { format: source.format } : {}),
     });
+    const csv = parsed.format === 'csv';
+    rejectUnfit(parsed, csv, source.name);
+    await this.checkMappings(token, target, parsed, { csv, ...(map ? { map } : {}) });
     const job = await this.deps.store.jobs.create({
       source: source.name,
       sourceSha256: sha,
       target,
       parsed,
       origin,
-      options: { ...(chunkSize ? { chunkSize } : {}), ...(careful ? { careful } : {}), ...(options.update ? { update: true } : {}) },
+      options: {
+        ...(chunkSize ? { chunkSize } : {}),
+        ...(careful ? { careful } : {}),
+        ...(options.update ? { update: true } : {}),
+        ...(csv ? { csv: true } : {}),
+        ...(map ? { map } : {}),
+      },
       ...(chunkSize ? { chunkOf: (position: number) => Math.floor(position / chunkSize) } : {}),
       lease: { owner: this.owner, ttlMs: this.leaseTtlMs },
     });
     this.deps.logger.info({ jobId: job.id, quotes: parsed.quotes.length, rejected: parsed.rejected.length }, 'job created');
     return { job, resumed: false };
+  }
+
+  /**
+   * Mappings (the job's own and those kept for its database) are checked against the database
+   * before the job exists, so one that cannot be followed stops everything with a ConfigError.
+   * Costs two reads, only when there is a mapping to check.
+   */
+  private async checkMappings(token: string, target: JobTarget, parsed: ParsedQuotes, options: { csv: boolean; map?: Record<string, string> }): Promise<void> {
+    const { store } = this.deps;
+    const databaseId = target.kind === 'database' ? target.databaseId : (await store.databases.createdUnder(target.parentPageId, target.title))?.databaseId;
+    const maps = await mappingsFor(store, { options: options.map ? { map: options.map } : {} }, databaseId);
+    if (Object.keys(maps).length === 0) return;
+    let properties: SchemaProperty[] = ourSchemaProperties();
+    let title = target.kind === 'parent' ? target.title : target.databaseId;
+    if (databaseId) {
+      const { runtime } = this.connection(token);
+      try {
+        const database = await openDatabase(databaseId, 0, this.targetDeps(runtime));
+        properties = database.properties;
+        title = database.title;
+      } catch (error) {
+        // A database made here earlier and since deleted: the job makes a new one, with our schema.
+        if (!(error instanceof NotionTargetError) || target.kind === 'database') throw error;
+      }
+    }
+    planOrExplain(properties, parsed.quotes.map((q) => q.quote), { csv: options.csv, maps, title });
   }
 
   async report(jobId: string): Promise<SyncReport> {
@@ -238,15 +279,8 @@ export class SyncEngine {
     const { store, config, logger } = this.deps;
     const jobId = job.id;
     const reporter = options.reporter ?? {};
-    const gateway = new NotionGateway({
-      token,
-      apiUrl: config.notion.apiUrl,
-      timeoutMs: config.notion.timeoutMs,
-      pacer: this.pacer,
-      // No write goes out once the lease may have run out: another holder may have the job then.
-      beforeSend: () => lease.check(),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    // No write goes out once the lease may have run out: another holder may have the job then.
+    const { gateway, runtime: base } = this.connection(token, { beforeSend: () => lease.check(), ...(options.signal ? { signal: options.signal } : {}) });
     // The job went to another holder: its state, report and thread are theirs now.
     const leaseLost = () => lease.lost.reason instanceof LeaseLostError;
     const policy = retryPolicyFor(config, job.options.careful === true);
@@ -256,11 +290,8 @@ export class SyncEngine {
       reporter.event?.(event);
     };
     const runtime: RetryRuntime = {
-      gateway,
+      ...base,
       policy,
-      random: this.random,
-      sleep: this.sleep,
-      ...(options.signal ? { signal: options.signal } : {}),
       onFailure: (failure, what, waitMs) => record({ ...failureEvent(failure, undefined, waitMs), message: `${what}: ${failure.message}` }),
     };
     const started = this.now();
@@ -331,6 +362,26 @@ export class SyncEngine {
     return report;
   }
 
+  /** A gateway paced by the integration's queue, and the retry runtime of set-up reads through it. */
+  private connection(token: string, options: { beforeSend?: () => void; signal?: AbortSignal } = {}): { gateway: NotionGateway; runtime: RetryRuntime } {
+    const { config } = this.deps;
+    const gateway = new NotionGateway({
+      token,
+      apiUrl: config.notion.apiUrl,
+      timeoutMs: config.notion.timeoutMs,
+      pacer: this.pacer,
+      ...options,
+    });
+    const runtime: RetryRuntime = {
+      gateway,
+      policy: retryPolicyFor(config, false),
+      random: this.random,
+      sleep: this.sleep,
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
+    return { gateway, runtime };
+  }
+
   /** Chunks a job is split into: one database each ("Quotes (part 2/17)"). */
   private async chunkCount(job: SyncJob): Promise<number> {
     const size = job.options.chunkSize;
@@ -343,20 +394,31 @@ export class SyncEngine {
     const { store, config } = this.deps;
     const { job, runtime, reporter, gateway } = context;
     const jobId = job.id;
-    let database: ResolvedDatabase;
+    let database: PlacedDatabase;
     let items: WriteItem[];
+    const fieldDeps = { store, runtime, onNote: (message: string) => reporter.note?.(message) };
     try {
-      database = await this.openTarget(job, chunk, chunkCount, runtime, reporter);
-      await store.databases.setForJob(jobId, database);
+      const opened = await this.openTarget(job, chunk, chunkCount, runtime);
+      await store.databases.setForJob(jobId, opened);
       items = (await store.quotes.toWrite(jobId)).filter((q) => q.chunk === chunk);
-      if (!database.created && items.length > 0) items = await settleExisting(store, jobId, items, database, runtime, { update: job.options.update === true });
+      database = await placeFields(job, opened, items, fieldDeps);
+      if (!database.created && items.length > 0) {
+        items = await settleExisting(store, jobId, items, database, runtime, { update: job.options.update === true, plan: database.plan });
+      }
     } catch (error) {
       if (error instanceof QuoteSyncError) return { outcome: 'stopped', reason: error.message };
       throw error;
     }
     if (!context.announced) {
       context.announced = true;
-      await reporter.started?.({ job, database, toWrite: context.toWrite, resumed: context.resumed });
+      await reporter.started?.({
+        job,
+        database,
+        toWrite: context.toWrite,
+        resumed: context.resumed,
+        fields: await store.fields.plan(jobId),
+        warnings: await store.fields.warnings(jobId),
+      });
     } else {
       reporter.note?.(`Writing part ${chunk + 1}/${chunkCount} into "${database.title}" ${database.url}`);
     }
@@ -375,10 +437,16 @@ export class SyncEngine {
     const breaker = breakerFor(config, this.now);
     let active = database;
     const recover = async (why: string): Promise<Recovery> => {
-      const result = await recoverTarget(job, active, why, { store, logger: this.deps.logger, gateway, target: this.targetDeps(runtime, reporter) });
+      const result = await recoverTarget(job, active, why, { store, logger: this.deps.logger, gateway, target: this.targetDeps(runtime) });
       if (!result.ok) return result;
-      active = result.database;
-      return { ok: true, target: result.database, requeue: result.requeue, message: result.message };
+      try {
+        // A new database (or the same one, changed meanwhile): the fields are placed in it again.
+        active = await placeFields(job, result.database, await store.quotes.toWrite(jobId), fieldDeps);
+      } catch (error) {
+        if (error instanceof QuoteSyncError) return { ok: false, reason: error.message };
+        throw error;
+      }
+      return { ok: true, target: active, requeue: result.requeue, message: result.message };
     };
     if (reporter.progress) await progress();
     return writeQuotes(items, database, {
@@ -407,13 +475,12 @@ export class SyncEngine {
     }
   }
 
-  private targetDeps(runtime: RetryRuntime, reporter: JobReporter): TargetDeps {
+  private targetDeps(runtime: RetryRuntime): TargetDeps {
     return {
       store: this.deps.store,
       runtime,
       readyTimeoutMs: this.deps.config.notion.readyTimeoutMs,
       now: this.now,
-      onNote: (message: string) => reporter.note?.(message),
     };
   }
 
@@ -423,13 +490,19 @@ export class SyncEngine {
     chunk: number,
     chunkCount: number,
     runtime: RetryRuntime,
-    reporter: JobReporter,
   ): Promise<ResolvedDatabase> {
-    const deps = this.targetDeps(runtime, reporter);
+    const deps = this.targetDeps(runtime);
     const known = (await this.deps.store.databases.forJob(job.id)).find((d) => d.chunk === chunk);
     if (known) return openDatabase(known.databaseId, chunk, deps);
     const base = job.target.kind === 'parent' ? job.target.title : '';
     const title = chunkCount > 1 ? `${base} (part ${chunk + 1}/${chunkCount})` : base;
     return resolveTarget(job.target, chunk, title, deps);
   }
+}
+
+/** Two jobs' mappings are the same when they map the same fields to the same properties. */
+function sameMaps(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  const ea = Object.entries(a ?? {}).sort(([x], [y]) => x.localeCompare(y));
+  const eb = Object.entries(b ?? {}).sort(([x], [y]) => x.localeCompare(y));
+  return JSON.stringify(ea) === JSON.stringify(eb);
 }

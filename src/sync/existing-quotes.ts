@@ -9,7 +9,9 @@
  * update an earlier run sent, now found applied, makes it 'updated').
  */
 import type { NotionPages } from '../notion/gateway.js';
+import type { FieldPlan } from '../notion/field-plan.js';
 import { quoteToPage } from '../notion/page.js';
+import { QUOTE_PROPERTY } from '../notion/schema.js';
 import { changedProperties } from '../notion/page-changes.js';
 import type { JobStore, StoredQuote } from '../store/index.js';
 import type { WriteItem } from './create-quote.js';
@@ -23,7 +25,7 @@ export async function settleExisting(
   items: StoredQuote[],
   target: LookupTarget,
   runtime: RetryRuntime<NotionPages>,
-  options: { update?: boolean } = {},
+  options: { update?: boolean; plan?: FieldPlan } = {},
 ): Promise<WriteItem[]> {
   const existing = await findPagesByQuoteId(
     items.map((item) => item.quote.id),
@@ -49,8 +51,9 @@ export async function settleExisting(
       await store.quotes.setState(jobId, id, 'present', { pageId: page.id });
       continue;
     }
-    const mapping = quoteToPage(item.quote, target.dataSourceId);
-    const changes = mapping.ok ? changedProperties(mapping.body.properties as Record<string, unknown>, page.properties) : {};
+    const mapping = quoteToPage(item.quote, target.dataSourceId, options.plan);
+    const identity = [options.plan?.titleProperty ?? QUOTE_PROPERTY.text, QUOTE_PROPERTY.id];
+    const changes = mapping.ok ? changedProperties(mapping.body.properties as Record<string, unknown>, page.properties, identity) : {};
     if (Object.keys(changes).length === 0) {
       await store.quotes.setState(jobId, id, item.state === 'stale' ? 'updated' : 'unchanged', { pageId: page.id });
       continue;

@@ -1,5 +1,6 @@
 /** What a job reads, and who hears what happens in it: the command line prints it, the Slack app posts it. */
-import type { SyncJob } from '../store/index.js';
+import type { FieldWarning } from '../quotes/model.js';
+import type { FieldReport, SyncJob } from '../store/index.js';
 import type { JobProgress } from './progress.js';
 import type { SyncReport } from './report.js';
 import type { ResolvedDatabase } from './target.js';
@@ -14,7 +15,15 @@ export interface SyncSource {
 
 /** Receives what happens in a job; the command line prints it, the Slack app posts it. */
 export interface JobReporter {
-  started?(info: { job: SyncJob; database: ResolvedDatabase; toWrite: number; resumed: boolean }): void | Promise<void>;
+  /** `fields`: where each field of the input goes; `warnings`: what reading it and fitting it to Notion changed or left out. */
+  started?(info: {
+    job: SyncJob;
+    database: ResolvedDatabase;
+    toWrite: number;
+    resumed: boolean;
+    fields?: FieldReport[];
+    warnings?: FieldWarning[];
+  }): void | Promise<void>;
   progress?(progress: JobProgress): void;
   event?(event: WriterEvent): void;
   note?(message: string): void;

@@ -1,5 +1,6 @@
 /** The final report of a job, built from the store: the same whether the job ran once or was resumed. */
-import type { JobEventKind, JobState, JobStore } from '../store/index.js';
+import type { FieldWarning } from '../quotes/model.js';
+import type { FieldReport, JobEventKind, JobState, JobStore } from '../store/index.js';
 
 export interface SyncReport {
   jobId: string;
@@ -15,6 +16,10 @@ export interface SyncReport {
   /** Quotes still to write (an interrupted job). */
   pending: number;
   rejected: { row: number; reason: string }[];
+  /** Where each field of the input went: property, type, how it was chosen, whether this job added it. */
+  fields: FieldReport[];
+  /** What reading the input and fitting it to Notion changed or left out, by row (row 0: the input as a whole). */
+  warnings: FieldWarning[];
   failed: { id: string; reason: string }[];
   databases: { id: string; dataSourceId: string; url: string; title: string }[];
   requests: number;
@@ -56,6 +61,8 @@ export async function buildReport(store: JobStore, jobId: string): Promise<SyncR
     duplicates: counts.duplicates,
     pending: counts.pending,
     rejected: (await store.quotes.rejected(jobId)).map(({ row, reason }) => ({ row, reason })),
+    fields: await store.fields.plan(jobId),
+    warnings: await store.fields.warnings(jobId),
     failed: (await store.quotes.failed(jobId)).map(({ id, reason }) => ({ id, reason })),
     databases: (await store.databases.forJob(jobId)).map((d) => ({ id: d.databaseId, dataSourceId: d.dataSourceId, url: d.url, title: d.title })),
     requests: job.requests,

@@ -1,17 +1,19 @@
 /**
- * Finds or makes the database a job writes into: an existing one (its schema completed), the
+ * Finds or makes the database a job writes into: an existing one, the
  * one this app created earlier under the same page, or a new one, waited for until it answers.
  * Making one is claimed in the store, so replicas (or processes) that need the same database at
  * once make one: the others wait for it to be recorded and open it.
  */
 import { NotionTargetError } from '../errors.js';
-import type { DatabaseInfo } from '../notion/gateway.js';
-import { planSchemaUpdate, quoteDatabaseProperties, QUOTE_PROPERTY } from '../notion/schema.js';
+import type { DatabaseInfo, PropertyInfo } from '../notion/gateway.js';
+import { quoteDatabaseProperties, QUOTE_PROPERTY } from '../notion/schema.js';
 import type { JobDatabase, JobStore, JobTarget } from '../store/index.js';
 import { withRetries, type RetryRuntime } from './requests.js';
 
 export interface ResolvedDatabase extends JobDatabase {
   quoteIdPropertyId: string | undefined;
+  /** The database's properties as Notion last described them (the field plan places fields in them). */
+  properties: PropertyInfo[];
   /** Created in this run: it holds no quotes yet, so there is nothing to read back. */
   created: boolean;
 }
@@ -21,8 +23,6 @@ export interface TargetDeps {
   runtime: RetryRuntime;
   readyTimeoutMs: number;
   now: () => number;
-  /** Told when an existing database gained properties. */
-  onNote?: (message: string) => void;
 }
 
 export async function resolveTarget(
@@ -88,7 +88,7 @@ export async function createDatabaseOnce(
   }
 }
 
-/** Opens a database by id: checks it exists and is not in the trash, and adds missing properties. */
+/** Opens a database by id: checks it exists and is not in the trash, and reads its properties (changed by the field plan, not here). */
 export async function openDatabase(databaseId: string, chunk: number, deps: TargetDeps): Promise<ResolvedDatabase> {
   const { runtime } = deps;
   const db = await withRetries('open the Notion database', () => runtime.gateway.retrieveDatabase(databaseId), runtime, databaseId);
@@ -99,16 +99,7 @@ export async function openDatabase(databaseId: string, chunk: number, deps: Targ
   if (!dataSourceId) {
     throw new NotionTargetError(`The Notion database "${db.title || databaseId}" has no data source to write into.`, databaseId, 404);
   }
-  let source = await withRetries('read the database schema', () => runtime.gateway.retrieveDataSource(dataSourceId), runtime, databaseId);
-  const plan = planSchemaUpdate(source.properties);
-  if (plan.problems.length > 0) {
-    throw new NotionTargetError(plan.problems.join(' '), databaseId, 400);
-  }
-  if (plan.update) {
-    const update = plan.update;
-    source = await withRetries('add the missing properties', () => runtime.gateway.updateDataSource(dataSourceId, update), runtime, databaseId);
-    deps.onNote?.(`Added ${plan.summary} to the database "${db.title}".`);
-  }
+  const source = await withRetries('read the database schema', () => runtime.gateway.retrieveDataSource(dataSourceId), runtime, databaseId);
   return toResolved(db, dataSourceId, source.properties, chunk, false);
 }
 
@@ -152,20 +143,19 @@ async function waitUntilReady(db: DatabaseInfo, dataSourceId: string, deps: Targ
   }
 }
 
-function toResolved(
-  db: DatabaseInfo,
-  dataSourceId: string,
-  properties: { id: string; name: string }[],
-  chunk: number,
-  created: boolean,
-): ResolvedDatabase {
+function toResolved(db: DatabaseInfo, dataSourceId: string, properties: PropertyInfo[], chunk: number, created: boolean): ResolvedDatabase {
   return {
     chunk,
     databaseId: db.id,
     dataSourceId,
     url: db.url,
     title: db.title,
-    quoteIdPropertyId: properties.find((p) => p.name === QUOTE_PROPERTY.id)?.id,
+    ...withProperties(properties),
     created,
   };
+}
+
+/** The properties of a database, and the id of its `Quote ID` (look-ups fetch only that one). */
+export function withProperties(properties: PropertyInfo[]): Pick<ResolvedDatabase, 'properties' | 'quoteIdPropertyId'> {
+  return { properties, quoteIdPropertyId: properties.find((p) => p.name === QUOTE_PROPERTY.id)?.id };
 }

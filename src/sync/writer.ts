@@ -6,6 +6,7 @@
  * has been looked up; those look-ups are batched into one filtered query of up to 100 ids.
  */
 import { NotionTargetError, QuoteSyncError } from '../errors.js';
+import type { FieldPlan } from '../notion/field-plan.js';
 import type { NotionPages } from '../notion/gateway.js';
 import type { StoredQuote } from '../store/index.js';
 import type { CircuitBreaker } from './breaker.js';
@@ -27,6 +28,8 @@ export interface WriteTarget {
   dataSourceId: string;
   /** Property id of `Quote ID`, to fetch only that property in look-ups. */
   quoteIdPropertyId?: string;
+  /** Where each field goes (our ten properties when absent). */
+  plan?: FieldPlan;
 }
 
 export interface WriterDeps extends CreateDeps {

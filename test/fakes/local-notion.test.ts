@@ -2,7 +2,9 @@
  * The local Notion answers as Notion's documentation says it does now, checked through the real
  * @notionhq/client (retries off, so every answer is seen): per-connection window budgets and the
  * workspace limit with their `rate_limit_reason`, the 10,000-result cap on a query, URL-encoded
- * property ids, seeding a large data source without HTTP, and page updates (`pages.update`).
+ * property ids, seeding a large data source without HTTP, page updates (`pages.update`), and the
+ * property types of a database a person made by hand: every schema type, each value's shape, the
+ * computed properties a page answers but a body cannot write, one title per data source.
  */
 import { APIResponseError, Client, RequestTimeoutError } from '@notionhq/client';
 import type { CreateDatabaseParameters, QueryDataSourceParameters, UpdatePageParameters } from '@notionhq/client';
@@ -564,5 +566,452 @@ describe('page updates (PATCH /v1/pages/{id})', () => {
       .filter((p) => p.last_edited_time !== p.created_time)
       .map((p) => p.id);
     expect(edited).toEqual([ids[1], ids[4]]);
+  });
+});
+
+describe('property types (a database a person made by hand)', () => {
+  type Value = Record<string, unknown> & { id: string; type: string };
+  type PageBody = { id: string; created_time: string; last_edited_time: string; created_by: unknown; properties: Record<string, Value> };
+  type Schema = Record<string, unknown> & { id: string; name: string; type: string; description: unknown };
+  type Option = { id: string; name: string; color: string; description?: unknown };
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const text = (content: string) => [{ type: 'text' as const, text: { content } }];
+
+  /** A person's own tasks database: the title is `Name`, and most of the types Notion has. */
+  const PERSONAL: NonNullable<CreateDatabaseParameters['initial_data_source']>['properties'] = {
+    Name: { type: 'title', title: {} },
+    Tags: { type: 'multi_select', multi_select: { options: [{ name: 'reddit', color: 'orange' }] } },
+    Link: { type: 'url', url: {} },
+    Notes: { type: 'rich_text', rich_text: {} },
+    Score: { type: 'number', number: { format: 'percent' } },
+    Done: { type: 'checkbox', checkbox: {} },
+    Stage: { type: 'status', status: {} },
+    Formula: { type: 'formula', formula: { expression: 'prop("Score") * 2' } },
+    Created: { type: 'created_time', created_time: {} },
+    Kind: { type: 'select', select: { options: [] } },
+    Due: { type: 'date', date: {} },
+    Email: { type: 'email', email: {} },
+    Phone: { type: 'phone_number', phone_number: {} },
+    Owner: { type: 'people', people: {} },
+    Attachments: { type: 'files', files: {} },
+    Creator: { type: 'created_by', created_by: {} },
+    Edited: { type: 'last_edited_time', last_edited_time: {} },
+    Editor: { type: 'last_edited_by', last_edited_by: {} },
+    Ticket: { type: 'unique_id', unique_id: { prefix: 'QS' } },
+    Publish: { type: 'button', button: {} },
+    Verified: { type: 'verification', verification: {} },
+  };
+
+  async function personalDatabase(properties = PERSONAL) {
+    const notion = await start();
+    const client = clientOf(notion);
+    const db = await client.databases.create({
+      parent: { type: 'page_id', page_id: notion.parentPageId },
+      title: [{ type: 'text', text: { content: 'My tasks' } }],
+      initial_data_source: { properties },
+    });
+    const dataSourceId = (db as { data_sources: { id: string }[] }).data_sources[0]!.id;
+    const schema = async () =>
+      (await client.dataSources.retrieve({ data_source_id: dataSourceId })).properties as unknown as Record<string, Schema>;
+    const create = async (props: Record<string, unknown>) =>
+      (await client.pages.create({ parent: { data_source_id: dataSourceId }, properties: props as never })) as unknown as PageBody;
+    const update = async (pageId: string, props: Record<string, unknown>) =>
+      (await client.pages.update({ page_id: pageId, properties: props } as UpdatePageParameters)) as unknown as PageBody;
+    const retrieve = async (pageId: string) => (await client.pages.retrieve({ page_id: pageId })) as unknown as PageBody;
+    return { notion, client, dataSourceId, schema, create, update, retrieve };
+  }
+
+  /** Every writable property of PERSONAL set. */
+  function everyValue(botUserId: string): Record<string, unknown> {
+    return {
+      Name: { title: text('Write the digest') },
+      Tags: { multi_select: [{ name: 'reddit' }, { name: 'new tag' }] },
+      Link: { url: 'https://example.com/digest' },
+      Notes: { rich_text: text('Before Friday') },
+      Score: { number: 0.75 },
+      Done: { checkbox: true },
+      Stage: { status: { name: 'In progress' } },
+      Kind: { select: { name: 'chore' } },
+      Due: { date: { start: '2030-03-01' } },
+      Email: { email: 'me@example.com' },
+      Phone: { phone_number: '+44 20 7946 0000' },
+      Owner: { people: [{ object: 'user', id: botUserId }] },
+      Attachments: { files: [{ name: 'brief.pdf', external: { url: 'https://example.com/brief.pdf' } }] },
+    };
+  }
+
+  it('accepts every documented property type and answers each schema as Notion does', async () => {
+    const { schema } = await personalDatabase();
+    const properties = await schema();
+    expect(Object.keys(properties).sort()).toEqual(Object.keys(PERSONAL).sort());
+    for (const [name, p] of Object.entries(properties)) {
+      expect(p).toMatchObject({ name, type: (PERSONAL[name] as { type: string }).type, description: null });
+      expect(p).toHaveProperty(p.type);
+      expect(encodeURIComponent(decodeURIComponent(p.id))).toBe(p.id);
+    }
+    expect(properties.Name!.id).toBe('title');
+    expect((properties.Tags!.multi_select as { options: Option[] }).options).toEqual([
+      { id: expect.any(String), name: 'reddit', color: 'orange', description: null },
+    ]);
+    expect(properties.Score!.number).toEqual({ format: 'percent' });
+    expect(properties.Formula!.formula).toEqual({ expression: 'prop("Score") * 2' });
+    expect(properties.Ticket!.unique_id).toEqual({ prefix: 'QS' });
+    for (const name of ['Link', 'Notes', 'Done', 'Created', 'Due', 'Email', 'Phone', 'Owner', 'Creator', 'Publish', 'Verified']) {
+      expect(properties[name]![properties[name]!.type]).toEqual({});
+    }
+    // A status made without options gets Notion's three, each in its group.
+    const status = properties.Stage!.status as { options: Option[]; groups: { name: string; color: string; option_ids: string[] }[] };
+    expect(status.options.map((o) => [o.name, o.color])).toEqual([
+      ['Not started', 'default'],
+      ['In progress', 'blue'],
+      ['Done', 'green'],
+    ]);
+    expect(status.groups.map((g) => [g.name, g.color, g.option_ids])).toEqual([
+      ['To-do', 'gray', [status.options[0]!.id]],
+      ['In progress', 'blue', [status.options[1]!.id]],
+      ['Complete', 'green', [status.options[2]!.id]],
+    ]);
+  });
+
+  it('a page with each writable value round-trips; the rest come back empty or computed', async () => {
+    const { notion, client, dataSourceId, schema, create, update, retrieve } = await personalDatabase();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2030-01-02T03:04:05.000Z'));
+    const full = await create(everyValue(notion.botUserId));
+    expect(await retrieve(full.id)).toEqual(full);
+    const queried = await client.dataSources.query({ data_source_id: dataSourceId });
+    expect(queried.results).toEqual([full]);
+
+    const p = full.properties;
+    expect(Object.keys(p).sort()).toEqual(Object.keys(PERSONAL).sort());
+    expect(p.Name).toMatchObject({ id: 'title', type: 'title', title: [{ plain_text: 'Write the digest' }] });
+    expect(p.Notes).toMatchObject({ type: 'rich_text', rich_text: [{ plain_text: 'Before Friday' }] });
+    // A new multi-select name makes an option, as a new select name does.
+    const tagOptions = ((await schema()).Tags!.multi_select as { options: Option[] }).options;
+    expect(tagOptions.map((o) => o.name)).toEqual(['reddit', 'new tag']);
+    expect(p.Tags!.multi_select).toEqual(tagOptions.map(({ id, name, color }) => ({ id, name, color })));
+    expect(p.Link!.url).toBe('https://example.com/digest');
+    expect(p.Score!.number).toBe(0.75);
+    expect(p.Done!.checkbox).toBe(true);
+    expect(p.Stage!.status).toEqual({ id: expect.any(String), name: 'In progress', color: 'blue' });
+    expect(p.Kind!.select).toMatchObject({ name: 'chore', color: 'default' });
+    expect(p.Due!.date).toEqual({ start: '2030-03-01', end: null, time_zone: null });
+    expect(p.Email!.email).toBe('me@example.com');
+    expect(p.Phone!.phone_number).toBe('+44 20 7946 0000');
+    const bot = { object: 'user', id: notion.botUserId, type: 'bot' };
+    expect(p.Owner!.people).toEqual([expect.objectContaining(bot)]);
+    expect(p.Attachments!.files).toEqual([{ name: 'brief.pdf', type: 'external', external: { url: 'https://example.com/brief.pdf' } }]);
+    // The computed ones, from the page itself.
+    expect(p.Created!.created_time).toBe('2030-01-02T03:04:05.000Z');
+    expect(p.Edited!.last_edited_time).toBe('2030-01-02T03:04:05.000Z');
+    expect(p.Creator!.created_by).toMatchObject(bot);
+    expect(p.Editor!.last_edited_by).toMatchObject(bot);
+    expect(full.created_by).toEqual({ object: 'user', id: notion.botUserId });
+    expect(p.Ticket!.unique_id).toEqual({ prefix: 'QS', number: 1 });
+    expect(p.Formula!.formula).toEqual({ type: 'string', string: null });
+    expect(p.Publish!.button).toEqual({});
+    expect(p.Verified!.verification).toEqual({ state: 'unverified', date: null, verified_by: null });
+
+    // A page with only its title: every other property is there, empty.
+    const bare = (await create({ Name: { title: text('Bare') } })).properties;
+    expect(Object.keys(bare).sort()).toEqual(Object.keys(PERSONAL).sort());
+    const values = (names: string[]) => names.map((name) => bare[name]![bare[name]!.type]);
+    expect(values(['Tags', 'Notes', 'Owner', 'Attachments'])).toEqual([[], [], [], []]);
+    expect(values(['Link', 'Score', 'Stage', 'Kind', 'Due', 'Email', 'Phone'])).toEqual([null, null, null, null, null, null, null]);
+    expect(bare.Done!.checkbox).toBe(false);
+    expect(bare.Ticket!.unique_id).toEqual({ prefix: 'QS', number: 2 });
+
+    // Null and [] clear; last_edited_time follows the edit, created_time does not.
+    vi.setSystemTime(new Date('2030-01-03T00:00:00.000Z'));
+    const cleared = (
+      await update(full.id, {
+        Tags: { multi_select: [] },
+        Done: { checkbox: false },
+        Stage: { status: null },
+        Email: { email: null },
+        Phone: { phone_number: null },
+        Owner: { people: [] },
+        Attachments: { files: [] },
+      })
+    ).properties;
+    expect([cleared.Tags!.multi_select, cleared.Done!.checkbox, cleared.Stage!.status, cleared.Email!.email]).toEqual([[], false, null, null]);
+    expect([cleared.Phone!.phone_number, cleared.Owner!.people, cleared.Attachments!.files]).toEqual([null, [], []]);
+    expect(cleared.Created!.created_time).toBe('2030-01-02T03:04:05.000Z');
+    expect(cleared.Edited!.last_edited_time).toBe('2030-01-03T00:00:00.000Z');
+    expect(cleared.Score!.number).toBe(0.75);
+  });
+
+  it('filters by status, checkbox and multi-select, and the filters the app uses still work', async () => {
+    const { notion, client, dataSourceId } = await personalDatabase();
+    notion.seedPages(dataSourceId, [
+      everyValue(notion.botUserId),
+      { Name: { title: text('Second') }, Stage: { status: { name: 'Done' } }, Tags: { multi_select: [{ name: 'other' }] } },
+      { Name: { title: text('Third') }, Done: { checkbox: true }, Score: { number: 0.5 }, Kind: { select: { name: 'chore' } } },
+    ]);
+    const names = async (filter: QueryDataSourceParameters['filter']) =>
+      (await client.dataSources.query({ data_source_id: dataSourceId, filter })).results.map(
+        (r) => ((r as unknown as PageBody).properties.Name!.title as { plain_text: string }[])[0]!.plain_text,
+      );
+    expect(await names({ property: 'Stage', status: { equals: 'Done' } })).toEqual(['Second']);
+    expect(await names({ property: 'Done', checkbox: { equals: true } })).toEqual(['Write the digest', 'Third']);
+    expect(await names({ property: 'Tags', multi_select: { contains: 'reddit' } })).toEqual(['Write the digest']);
+    expect(await names({ property: 'Kind', select: { equals: 'chore' } })).toEqual(['Write the digest', 'Third']);
+    expect(await names({ property: 'Score', number: { equals: 0.5 } })).toEqual(['Third']);
+    expect(
+      await names({ or: [{ property: 'Name', title: { equals: 'Second' } }, { property: 'Notes', rich_text: { equals: 'Before Friday' } }] }),
+    ).toEqual(['Write the digest', 'Second']);
+  });
+
+  it('writing a property Notion computes is a 400 that names it, and nothing is written', async () => {
+    const { notion, dataSourceId, create, update } = await personalDatabase();
+    const page = await create({ Name: { title: text('Kept') } });
+    const before = notion.pages(dataSourceId);
+    const refused: [Record<string, unknown>, RegExp][] = [
+      // Notion's own answer to a key it cannot write: its request validation lists the keys it can.
+      [{ Formula: { formula: { type: 'string', string: 'x' } } }, /^body failed validation\. Fix one:\nbody\.properties\.Formula\.title should be defined/],
+      [{ Created: { created_time: '2024-01-01T00:00:00.000Z' } }, /body\.properties\.Created\.status should be defined, instead was `undefined`\./],
+      [{ Ticket: { unique_id: { prefix: 'QS', number: 7 } } }, /^body failed validation\. Fix one:\nbody\.properties\.Ticket\.title/],
+      [{ Editor: { last_edited_by: { object: 'user', id: notion.botUserId } } }, /Fix one:\nbody\.properties\.Editor\.title/],
+      // A value of a writable shape for a computed property.
+      [{ Formula: { rich_text: text('x') } }, /^Formula is a formula property: Notion computes its value, which can't be set or updated\.$/],
+      [{ Created: { date: { start: '2024-01-01' } } }, /^Created is a created_time property/],
+    ];
+    for (const [properties, message] of refused) {
+      for (const write of [create({ Name: { title: text('New') }, ...properties }), update(page.id, properties)]) {
+        const answer = await outcome(write);
+        expect(answer).toMatchObject({ status: 400, code: 'validation_error' });
+        expect(answer.message).toMatch(message);
+      }
+    }
+    expect(notion.pages(dataSourceId)).toEqual(before);
+    expect(notion.editedPageIds()).toEqual([]);
+  });
+
+  it('a status takes an existing option by name or id; an unknown name is a 400 and adds no option', async () => {
+    const { notion, dataSourceId, schema, create, update } = await personalDatabase();
+    const page = await create({ Name: { title: text('Task') } });
+    const unknown = await outcome(update(page.id, { Stage: { status: { name: 'Blocked' } } }));
+    expect(unknown).toMatchObject({ status: 400, code: 'validation_error' });
+    expect(unknown.message).toBe(
+      `Invalid status option "Blocked" for property Stage: a status value must be one of its options (Not started, In progress, Done); the API can't add one.`,
+    );
+    expect(await outcome(create({ Name: { title: text('Other') }, Stage: { status: { name: 'Blocked' } } }))).toMatchObject({ status: 400 });
+    expect(await outcome(update(page.id, { Stage: { status: { id: 'nope' } } }))).toMatchObject({ status: 400, code: 'validation_error' });
+    const options = ((await schema()).Stage!.status as { options: Option[] }).options;
+    expect(options.map((o) => o.name)).toEqual(['Not started', 'In progress', 'Done']);
+
+    const done = options.find((o) => o.name === 'Done')!;
+    expect((await update(page.id, { Stage: { status: { id: done.id } } })).properties.Stage!.status).toEqual({
+      id: done.id,
+      name: 'Done',
+      color: 'green',
+    });
+    expect(notion.pages(dataSourceId)).toHaveLength(1);
+  });
+
+  it('a multi-select takes names without commas, of at most 100 characters, at most 100 of them; a refused write adds no option', async () => {
+    const { schema, create, update } = await personalDatabase();
+    const page = await create({ Name: { title: text('Task') }, Tags: { multi_select: [{ name: 'reddit' }] } });
+    const tags = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `tag ${i}` }));
+    const refused: [unknown, string | RegExp][] = [
+      [[{ name: 'fresh' }, { name: 'a,b' }], 'Invalid select option, commas not allowed: a,b'],
+      [[{ name: 'fresh' }, { name: 'c'.repeat(101) }], /multi_select\[1\]\.name\.length should be ≤ `100`, instead was `101`/],
+      [tags(101), /multi_select\.length should be ≤ `100`, instead was `101`/],
+      [[{ id: 'nope' }], /multi_select\[0\]\.id: no option with id/],
+      [[{ name: '' }], /multi_select\[0\]\.name should be a non-empty string/],
+      [{ name: 'reddit' }, /multi_select should be an array/],
+    ];
+    for (const [value, message] of refused) {
+      const answer = await outcome(update(page.id, { Tags: { multi_select: value } }));
+      expect(answer).toMatchObject({ status: 400, code: 'validation_error' });
+      expect(answer.message).toMatch(message);
+    }
+    const options = () => schema().then((s) => (s.Tags!.multi_select as { options: Option[] }).options);
+    expect((await options()).map((o) => o.name)).toEqual(['reddit']);
+
+    // The limits themselves are fine; an option named twice counts once; an id names an option.
+    const reddit = (await options())[0]!;
+    const written = await update(page.id, { Tags: { multi_select: [...tags(99), { name: 'd'.repeat(100) }] } });
+    expect(written.properties.Tags!.multi_select).toHaveLength(100);
+    const again = await update(page.id, { Tags: { multi_select: [{ id: reddit.id }, { name: 'reddit' }] } });
+    expect(again.properties.Tags!.multi_select).toEqual([{ id: reddit.id, name: 'reddit', color: 'orange' }]);
+  });
+
+  it('checkbox, email, phone number, people and files values are checked against their shapes', async () => {
+    const { create, update } = await personalDatabase();
+    const page = await create({ Name: { title: text('Task') } });
+    const refused: [Record<string, unknown>, RegExp][] = [
+      [{ Done: { checkbox: 'yes' } }, /body\.properties\.Done\.checkbox should be a boolean, instead was `"yes"`/],
+      [{ Done: { checkbox: null } }, /checkbox should be a boolean/],
+      [{ Email: { email: 42 } }, /body\.properties\.Email\.email should be a string or `null`, instead was `42`/],
+      [{ Email: { email: `${'e'.repeat(189)}@example.com` } }, /email\.length should be ≤ `200`, instead was `201`/],
+      [{ Email: { email: '' } }, /email\.length should be ≥ `1`/],
+      [{ Phone: { phone_number: '1'.repeat(201) } }, /phone_number\.length should be ≤ `200`, instead was `201`/],
+      [{ Phone: { phone_number: 447946 } }, /phone_number should be a string or `null`/],
+      [{ Owner: { people: [{ id: 'someone' }] } }, /people\[0\]\.id should be a valid uuid/],
+      [{ Owner: { people: { id: 'someone' } } }, /people should be an array/],
+      [{ Attachments: { files: [{ name: 'a.pdf', file_upload: { id: 'x' } }] } }, /files\[0\]\.file_upload: the local Notion has no file uploads/],
+      [{ Attachments: { files: [{ external: { url: 'https://example.com/a.pdf' } }] } }, /files\[0\]\.name should be a string/],
+      // A writable key of another type: the property's own is missing.
+      [{ Done: { rich_text: text('yes') } }, /body\.properties\.Done\.checkbox should be defined, instead was `undefined`/],
+    ];
+    for (const [properties, message] of refused) {
+      const answer = await outcome(update(page.id, properties));
+      expect(answer).toMatchObject({ status: 400, code: 'validation_error' });
+      expect(answer.message).toMatch(message);
+    }
+    const email = `${'e'.repeat(188)}@example.com`;
+    const person = '0b4e2f6c-4d8a-4c4b-9a1e-3f1d2c5b6a7e';
+    const ok = await update(page.id, {
+      Email: { email },
+      Phone: { phone_number: '1'.repeat(200) },
+      Owner: { people: [{ id: person.replace(/-/g, '') }] },
+      Attachments: { files: [{ name: 'a.pdf', type: 'external', external: { url: 'https://example.com/a.pdf' } }] },
+    });
+    expect(ok.properties.Email!.email).toBe(email);
+    expect(ok.properties.Owner!.people).toEqual([{ object: 'user', id: person }]);
+  });
+
+  it('exactly one title: none or two at creation, a second one added, or the title removed are 400s; the title can be renamed', async () => {
+    const notion = await start();
+    const client = clientOf(notion);
+    const createWith = (properties: NonNullable<CreateDatabaseParameters['initial_data_source']>['properties']) =>
+      outcome(
+        client.databases.create({
+          parent: { type: 'page_id', page_id: notion.parentPageId },
+          title: [{ type: 'text', text: { content: 'X' } }],
+          initial_data_source: { properties },
+        }),
+      );
+    const ONE_TITLE = 'body.initial_data_source.properties should have exactly one title property.';
+    expect(await createWith({ Notes: { type: 'rich_text', rich_text: {} } })).toMatchObject({ status: 400, message: `body failed validation: ${ONE_TITLE}` });
+    expect(await createWith({ Name: { type: 'title', title: {} }, Other: { type: 'title', title: {} } })).toMatchObject({ status: 400, code: 'validation_error' });
+    expect(notion.databaseIds()).toEqual([]);
+
+    const { create, update: updatePage, schema, client: c, dataSourceId } = await personalDatabase();
+    const page = await create({ Name: { title: text('Still here') } });
+    const patch = (properties: Record<string, unknown>) =>
+      outcome(c.dataSources.update({ data_source_id: dataSourceId, properties: properties as never }));
+    expect(await patch({ Headline: { type: 'title', title: {} } })).toMatchObject({
+      status: 400,
+      code: 'validation_error',
+      message: 'A data source can have only one title property.',
+    });
+    expect(await patch({ Notes: { title: {} } })).toMatchObject({ status: 400, message: 'A data source can have only one title property.' });
+    expect(await patch({ Name: { rich_text: {} } })).toMatchObject({ status: 400, message: 'The property type of the title cannot be changed.' });
+    expect(await patch({ Name: null })).toMatchObject({ status: 400, code: 'validation_error' });
+    expect((await schema()).Name).toMatchObject({ id: 'title', type: 'title' });
+
+    // The app renames a person's title to `Quote`: the same property, its values kept.
+    expect(await patch({ Name: { name: 'Quote' } })).toEqual({ status: 200 });
+    const after = await schema();
+    expect(after.Name).toBeUndefined();
+    expect(after.Quote).toMatchObject({ id: 'title', name: 'Quote', type: 'title' });
+    const renamed = await updatePage(page.id, {});
+    expect(renamed.properties.Quote).toMatchObject({ id: 'title', title: [{ plain_text: 'Still here' }] });
+    expect(renamed.properties).not.toHaveProperty('Name');
+  });
+
+  it('any property can be renamed and keeps its values; a type change is refused; added and removed properties show on pages', async () => {
+    const { notion, client, dataSourceId, schema, create, retrieve } = await personalDatabase();
+    const page = await create(everyValue(notion.botUserId));
+    const patch = (properties: Record<string, unknown>) =>
+      outcome(client.dataSources.update({ data_source_id: dataSourceId, properties: properties as never }));
+    const ids = Object.fromEntries(Object.entries(await schema()).map(([name, p]) => [name, p.id]));
+    expect(
+      await patch({
+        Tags: { name: 'Labels' },
+        Stage: { name: 'Phase' },
+        Formula: { name: 'Calc' },
+        Created: { name: 'Born' },
+        [ids.Done!]: { name: 'Finished' },
+      }),
+    ).toEqual({ status: 200 });
+    const renamed = (await retrieve(page.id)).properties;
+    expect(renamed.Labels).toMatchObject({ id: ids.Tags, multi_select: [{ name: 'reddit' }, { name: 'new tag' }] });
+    expect(renamed.Phase).toMatchObject({ id: ids.Stage, status: { name: 'In progress' } });
+    expect(renamed.Calc).toMatchObject({ id: ids.Formula, formula: { type: 'string', string: null } });
+    expect(renamed.Born).toMatchObject({ id: ids.Created, created_time: page.created_time });
+    expect(renamed.Finished).toMatchObject({ id: ids.Done, checkbox: true });
+
+    expect(await patch({ Score: { rich_text: {} } })).toMatchObject({ status: 400, message: 'Cannot change the type of property Score in this test server.' });
+    expect(await patch({ Labels: { name: 'Kind' } })).toMatchObject({ status: 400, message: 'body failed validation: body.properties.Labels.name: a property named Kind already exists.' });
+
+    expect(await patch({ Priority: { type: 'select', select: { options: [{ name: 'high', color: 'red' }] } }, Notes: null })).toEqual({ status: 200 });
+    const changed = (await retrieve(page.id)).properties;
+    expect(changed.Priority).toEqual({ id: expect.any(String), type: 'select', select: null });
+    expect(changed).not.toHaveProperty('Notes');
+    expect(((await schema()).Priority!.select as { options: Option[] }).options).toEqual([
+      { id: expect.any(String), name: 'high', color: 'red', description: null },
+    ]);
+  });
+
+  it('relations link pages of another data source, both ways when dual; rollups sum and count them', async () => {
+    const notion = await start();
+    const client = clientOf(notion);
+    const newDatabase = async (title: string, properties: NonNullable<CreateDatabaseParameters['initial_data_source']>['properties']) => {
+      const db = await client.databases.create({
+        parent: { type: 'page_id', page_id: notion.parentPageId },
+        title: [{ type: 'text', text: { content: title } }],
+        initial_data_source: { properties },
+      });
+      return (db as { data_sources: { id: string }[] }).data_sources[0]!.id;
+    };
+    const projects = await newDatabase('Projects', { Project: { type: 'title', title: {} }, Budget: { type: 'number', number: {} } });
+    const tasks = await newDatabase('Tasks', {
+      Name: { type: 'title', title: {} },
+      // A rollup may come before the relation it names.
+      Total: { type: 'rollup', rollup: { function: 'sum', relation_property_name: 'Project', rollup_property_name: 'Budget' } },
+      Project: { type: 'relation', relation: { data_source_id: projects, type: 'dual_property', dual_property: {} } },
+      Count: { type: 'rollup', rollup: { function: 'count', relation_property_name: 'Project', rollup_property_name: 'Project' } },
+    });
+    const newPage = async (dataSourceId: string, properties: Record<string, unknown>) =>
+      (await client.pages.create({ parent: { data_source_id: dataSourceId }, properties: properties as never })) as unknown as PageBody;
+    const p1 = await newPage(projects, { Project: { title: text('Alpha') }, Budget: { number: 3 } });
+    const p2 = await newPage(projects, { Project: { title: text('Beta') }, Budget: { number: 4 } });
+    const task = await newPage(tasks, { Name: { title: text('Plan') }, Project: { relation: [{ id: p1.id }, { id: p2.id.replace(/-/g, '') }] } });
+
+    expect(task.properties.Project!.relation).toEqual([{ id: p1.id }, { id: p2.id }]);
+    expect(task.properties.Total!.rollup).toEqual({ type: 'number', number: 7, function: 'sum' });
+    expect(task.properties.Count!.rollup).toEqual({ type: 'number', number: 2, function: 'count' });
+
+    const taskSchema = (await client.dataSources.retrieve({ data_source_id: tasks })).properties as unknown as Record<string, Schema>;
+    const projectSchema = (await client.dataSources.retrieve({ data_source_id: projects })).properties as unknown as Record<string, Schema>;
+    const mirror = projectSchema['Related to Tasks (Project)']!;
+    expect(taskSchema.Project!.relation).toEqual({
+      database_id: notion.databaseIds()[1],
+      data_source_id: projects,
+      type: 'dual_property',
+      dual_property: { synced_property_id: decodeURIComponent(mirror.id), synced_property_name: 'Related to Tasks (Project)' },
+    });
+    expect(taskSchema.Total!.rollup).toEqual({
+      function: 'sum',
+      relation_property_name: 'Project',
+      relation_property_id: decodeURIComponent(taskSchema.Project!.id),
+      rollup_property_name: 'Budget',
+      rollup_property_id: decodeURIComponent(projectSchema.Budget!.id),
+    });
+    // The other side of a dual relation lists the task, and stops when the task lets go.
+    const mirrored = async (pageId: string) =>
+      ((await client.pages.retrieve({ page_id: pageId })) as unknown as PageBody).properties['Related to Tasks (Project)']!.relation;
+    expect(await mirrored(p1.id)).toEqual([{ id: task.id }]);
+    await client.pages.update({ page_id: task.id, properties: { Project: { relation: [{ id: p2.id }] } } });
+    expect([await mirrored(p1.id), await mirrored(p2.id)]).toEqual([[], [{ id: task.id }]]);
+
+    // A page of another data source, or a rollup of a property that is not a relation, is refused.
+    const stray = await newPage(tasks, { Name: { title: text('Stray') } });
+    const wrong = await outcome(client.pages.update({ page_id: task.id, properties: { Project: { relation: [{ id: stray.id }] } } }));
+    expect(wrong).toMatchObject({ status: 400, code: 'validation_error', message: expect.stringContaining('is not a page of the data source relation Project links to') });
+    const badRollup = await outcome(
+      client.dataSources.update({
+        data_source_id: tasks,
+        properties: { Bad: { type: 'rollup', rollup: { function: 'sum', relation_property_name: 'Name', rollup_property_name: 'Budget' } } },
+      }),
+    );
+    expect(badRollup).toMatchObject({ status: 400, code: 'validation_error' });
   });
 });

@@ -12,8 +12,19 @@
  * model (a few requests a second on average, small bursts) is a token bucket. A query reaches at
  * most 10,000 results, and property ids are sent URL-encoded (`%7C7S%3F`), as Notion sends them.
  *
+ * Property schemas of every type the API reference lists, so a test can make the database a person
+ * made by hand (a title called `Name`, multi-selects, checkboxes, formulas, created times...)
+ * through `databases.create`: select, multi-select and status options get ids and colours (a status
+ * without options gets Notion's three, in their groups), relations and rollups name real properties,
+ * and a data source has exactly one title. A data source update adds, removes, renames and
+ * reconfigures properties, but changes no property's type.
+ *
  * Pages are created (`POST /v1/pages`) and updated (`PATCH /v1/pages/{id}`: only the properties
  * given change); `editedPageIds` lists the updates applied, so a test sees exactly which pages changed.
+ * Each writable value is validated as the reference gives its shape; a value for a property Notion
+ * computes (formula, rollup, created and last edited time and by, unique id, button, verification)
+ * is a 400. A page answers every property of its data source: empty values for those never set,
+ * computed ones filled in (its times, the bot user, a number counting up per data source).
  *
  * Fault injection, all drawn from one seeded random source: 409 conflicts, 5xx (some applied
  * anyway), 529, page writes applied but whose response is lost (the socket is destroyed) or never
@@ -122,14 +133,28 @@ export interface RecordedRequest {
   rateLimitReason?: string;
 }
 
-/** `id` is the decoded id (`|7S?`); responses carry it URL-encoded (`%7C7S%3F`). */
-type PropertySchema = { id: string; name: string; type: string; config: Record<string, unknown> };
+/**
+ * `id` is the decoded id (`|7S?`); responses carry it URL-encoded (`%7C7S%3F`). `config` is the
+ * type's configuration as stored: select, multi-select and status options with their ids, a
+ * relation's target, a rollup's property ids (names are looked up when answering, so renames show).
+ */
+type PropertySchema = { id: string; name: string; type: string; description: string | null; config: Record<string, unknown> };
+
+/** A select, multi-select or status option as a data source stores and answers it. */
+interface SelectOption {
+  id: string;
+  name: string;
+  color: string;
+  description: string | null;
+}
 
 interface DataSource {
   id: string;
   databaseId: string;
   properties: PropertySchema[];
   pages: Page[];
+  /** The number the next page gets: what a `unique_id` property shows, counting up per data source. */
+  nextNumber: number;
 }
 
 interface DatabaseRecord {
@@ -151,16 +176,30 @@ interface Page {
   /** As the request gave them (an emoji, an external file…), or null. */
   icon: unknown;
   cover: unknown;
-  /** Keyed by name, each with the decoded property id, type and value (encoded only in responses). */
-  properties: Record<string, Record<string, unknown>>;
+  /** Its `unique_id` number, given when it was added, whether the data source has such a property yet or not. */
+  number: number;
+  /**
+   * Values of writable properties keyed by decoded property id, so a rename leaves them alone and
+   * a property removed and added again starts empty. Select and status hold an option id,
+   * multi-select an array of them (answered as the options are now); the others their answer's shape.
+   */
+  values: Record<string, unknown>;
 }
 
-/** Notion's limits (developers.notion.com, "Request limits"). */
+/**
+ * Notion's limits (developers.notion.com, "Request limits"): emails and phone numbers 200
+ * characters, a multi-select 100 options, a relation 100 pages, people 100 users. The API
+ * reference adds 100 options in a select, multi-select or status schema and 280 characters in a
+ * property's description.
+ */
 export const LIMITS = {
   richTextContentChars: 2000,
   arrayItems: 100,
   urlChars: 2000,
   selectNameChars: 100,
+  emailChars: 200,
+  phoneNumberChars: 200,
+  propertyDescriptionChars: 280,
   bodyBytes: 500_000,
   pageSize: 100,
   queryResults: 10_000,
@@ -306,6 +345,8 @@ export class LocalNotion {
   readonly requests: RecordedRequest[] = [];
   readonly parentPageId: string;
   url = '';
+  /** The integration's bot user: created_by and last_edited_by of every page, in people values as a full user. */
+  readonly botUserId = randomUUID();
   private readonly server: LoopbackServer;
   private readonly random: () => number;
   /** Property ids come from a stream of their own, so that creating a schema leaves the fault draws as they were. */
@@ -325,6 +366,13 @@ export class LocalNotion {
   private readonly edits: string[] = [];
   private readonly injected = new Map<string, InjectedFault[]>();
   private readonly hanging = new Set<ServerResponse>();
+  /** The maps above, for the schema and value functions that look across data sources. */
+  private readonly workspace: Workspace = {
+    dataSources: this.dataSources,
+    databases: this.databases,
+    pagesById: this.pagesById,
+    botUserId: this.botUserId,
+  };
 
   constructor(private readonly options: LocalNotionOptions = {}) {
     this.token = options.token ?? 'ntn_local_test_token';
@@ -424,7 +472,8 @@ export class LocalNotion {
   propertyTexts(dataSourceId: string, name: string): string[] {
     const ds = this.dataSources.get(dataSourceId);
     if (!ds) throw new Error(`no data source ${dataSourceId}`);
-    return ds.pages.filter((p) => !p.inTrash).map((p) => plainText(p.properties[name]));
+    const schema = ds.properties.find((p) => p.name === name);
+    return ds.pages.filter((p) => !p.inTrash).map((p) => (schema ? plainText(readValue(this.workspace, ds, schema, p)) : ''));
   }
 
   /**
@@ -436,11 +485,10 @@ export class LocalNotion {
     const ds = this.dataSources.get(dataSourceId);
     if (!ds) throw new Error(`no data source ${dataSourceId}`);
     const createdTime = new Date().toISOString();
-    const built = pages.map((properties) => this.newPage(ds, properties as Record<string, Record<string, unknown>>, createdTime));
-    for (const page of built) {
-      ds.pages.push(page);
-      this.pagesById.set(page.id, page);
-    }
+    const pending = new Map<PropertySchema, SelectOption[]>();
+    const built = pages.map((properties) => this.newPage(ds, properties, createdTime, pending));
+    commitOptions(pending);
+    for (const page of built) this.addPage(ds, page);
   }
 
   /**
@@ -684,13 +732,14 @@ export class LocalNotion {
     }
     const pageId = normaliseId(parent.page_id);
     if (!this.sharedPages.has(pageId)) throw notFound('page', parent.page_id);
-    const initial = (body.initial_data_source as { properties?: Record<string, Record<string, unknown>> } | undefined)?.properties ?? {};
-    const properties: PropertySchema[] = [];
-    for (const [name, schema] of Object.entries(initial)) properties.push(toSchema(name, schema, this.propertyId(properties)));
+    const initial = (body.initial_data_source as { properties?: unknown } | undefined)?.properties ?? {};
+    if (!isObject(initial)) throw validation(`body.initial_data_source.properties should be an object, instead was \`${quoted(initial)}\`.`);
+    const properties = this.newSchemas('body.initial_data_source.properties', initial, []);
+    // "Each database must have exactly one database property schema object of type title" (Property schema object).
     if (properties.filter((p) => p.type === 'title').length !== 1) {
       throw validation('body.initial_data_source.properties should have exactly one title property.');
     }
-    const title = plainText({ title: body.title });
+    const title = plainText(body.title);
     const db: DatabaseRecord = {
       id: randomUUID(),
       title,
@@ -701,8 +750,52 @@ export class LocalNotion {
       readyAt: Date.now() + (this.faults.readyDelayMs ?? 0),
     };
     this.databases.set(db.id, db);
-    this.dataSources.set(db.dataSourceId, { id: db.dataSourceId, databaseId: db.id, properties, pages: [] });
+    const ds: DataSource = { id: db.dataSourceId, databaseId: db.id, properties, pages: [], nextNumber: 1 };
+    this.dataSources.set(ds.id, ds);
+    this.linkDualRelations(ds, properties);
     return this.databaseObject(db);
+  }
+
+  /**
+   * New property schemas from a body's `properties` (names to schemas), validated, ids drawn in the
+   * body's order. Rollups are made last: each names a relation of the same data source, which may
+   * come after it in the body. `existing`: the data source's properties, which a rollup may name too.
+   */
+  private newSchemas(path: string, schemas: Record<string, unknown>, existing: readonly PropertySchema[]): PropertySchema[] {
+    const taken = existing.map((p) => p.id);
+    const slots = Object.entries(schemas).map(([name, schema]) => {
+      const id = this.propertyId(taken);
+      taken.push(id);
+      return { name, schema, id };
+    });
+    const made = new Map<string, PropertySchema>();
+    for (const rollups of [false, true]) {
+      for (const slot of slots) {
+        if ((schemaType(slot.schema) === 'rollup') !== rollups) continue;
+        made.set(slot.name, toSchema(`${path}.${slot.name}`, slot.name, slot.schema, slot.id, this.workspace, [...existing, ...made.values()]));
+      }
+    }
+    return slots.map((slot) => made.get(slot.name)!);
+  }
+
+  /**
+   * For each new dual-property relation, its mirror in the other data source, named as asked or
+   * "Related to <database> (<property>)". Only once the request is valid: it changes another data source.
+   */
+  private linkDualRelations(ds: DataSource, added: readonly PropertySchema[]): void {
+    for (const p of added) {
+      const c = p.config as unknown as RelationConfig;
+      if (p.type !== 'relation' || c.type !== 'dual_property' || c.synced_property_id) continue;
+      const target = this.dataSources.get(c.data_source_id)!;
+      const base = c.synced_property_name ?? `Related to ${this.databases.get(ds.databaseId)!.title} (${p.name})`;
+      let name = base;
+      for (let n = 2; target.properties.some((q) => q.name === name); n++) name = `${base} ${n}`;
+      const mirror: RelationConfig = { data_source_id: ds.id, database_id: ds.databaseId, type: 'dual_property', synced_property_id: p.id };
+      const synced: PropertySchema = { id: this.propertyId(target.properties), name, type: 'relation', description: null, config: { ...mirror } };
+      target.properties.push(synced);
+      c.synced_property_id = synced.id;
+      delete c.synced_property_name;
+    }
   }
 
   private updateDatabase(id: string, body: Record<string, unknown>): unknown {
@@ -711,35 +804,70 @@ export class LocalNotion {
       if (body.in_trash) this.trashDatabase(id);
       else db.inTrash = false;
     }
-    if (Array.isArray(body.title)) db.title = plainText({ title: body.title });
+    if (Array.isArray(body.title)) db.title = plainText(body.title);
     return this.databaseObject(db);
   }
 
+  /**
+   * `PATCH /v1/data_sources/{id}` `properties`: null removes a property (not the title: a data
+   * source has exactly one), `{name}` renames one of any type, a schema of the same type
+   * reconfigures it (options left out of a select are removed, as the reference says; a status's
+   * options cannot be changed), a schema under a new name adds one (not a second title). Changing a
+   * type is refused. All or nothing: the changes are made on copies, kept only if all are valid.
+   */
   private updateDataSource(id: string, body: Record<string, unknown>): unknown {
     const ds = this.dataSource(id, true);
-    const changes = (body.properties ?? {}) as Record<string, Record<string, unknown> | null>;
+    const changes = body.properties ?? {};
+    if (!isObject(changes)) throw validation(`body.properties should be an object, instead was \`${quoted(changes)}\`.`);
+    const next = ds.properties.map((p) => ({ ...p, config: structuredClone(p.config) }));
+    const additions: Record<string, unknown> = {};
     for (const [key, change] of Object.entries(changes)) {
-      const existing = findProperty(ds, key);
+      const path = `body.properties.${key}`;
+      const existing = propertyIn(next, key);
       if (change === null) {
-        if (existing) ds.properties.splice(ds.properties.indexOf(existing), 1);
+        if (existing?.type === 'title') throw validation(`${path}: a data source has exactly one title property, which can't be removed.`);
+        if (existing) next.splice(next.indexOf(existing), 1);
         continue;
       }
-      const type = Object.keys(change).find((k) => k !== 'name' && k !== 'type' && k !== 'description') ?? (change.type as string | undefined);
-      if (existing && !type) {
-        if (typeof change.name === 'string') {
-          for (const page of ds.pages) {
-            const value = page.properties[existing.name];
-            delete page.properties[existing.name];
-            if (value) page.properties[change.name] = value;
-          }
-          existing.name = change.name;
-        }
+      if (!isObject(change)) throw validation(`${path} should be an object or \`null\`, instead was \`${quoted(change)}\`.`);
+      const name = change.name;
+      if (name !== undefined && (typeof name !== 'string' || name.trim() === '')) {
+        throw validation(`${path}.name should be a non-empty string, instead was \`${quoted(name)}\`.`);
+      }
+      const type = schemaType(change);
+      if (!existing) {
+        if (!type) throw validation(`Could not find property with name or id: ${key}`);
+        // "Each database must have exactly one database property schema object of type title."
+        if (type === 'title') throw validation('A data source can have only one title property.');
+        additions[name ?? key] = change;
         continue;
       }
-      if (existing) throw validation(`Cannot change the type of property ${key} in this test server.`);
-      if (type === 'title') throw validation('A data source can have only one title property.');
-      ds.properties.push(toSchema(typeof change.name === 'string' ? change.name : key, change, this.propertyId(ds.properties)));
+      if (type && type !== existing.type) {
+        // "Note that the property type of the title cannot be changed." (Update data source properties)
+        if (existing.type === 'title') throw validation('The property type of the title cannot be changed.');
+        if (type === 'title') throw validation('A data source can have only one title property.');
+        throw validation(`Cannot change the type of property ${key} in this test server.`);
+      }
+      if (type) {
+        const schema = Object.fromEntries(Object.entries(change).filter(([k]) => k !== 'name'));
+        const updated = toSchema(path, existing.name, schema, existing.id, this.workspace, next, existing);
+        existing.config = updated.config;
+        existing.description = updated.description;
+      } else if (change.description !== undefined) {
+        onlyKeys(path, change, ['name', 'description']);
+        existing.description = propertyDescription(path, change.description);
+      }
+      if (name !== undefined && name !== existing.name) {
+        if (next.some((p) => p !== existing && p.name === name)) throw validation(`${path}.name: a property named ${name} already exists.`);
+        existing.name = name;
+      }
     }
+    for (const name of Object.keys(additions)) {
+      if (next.some((p) => p.name === name)) throw validation(`body.properties.${name}: a property named ${name} already exists.`);
+    }
+    const added = this.newSchemas('body.properties', additions, next);
+    ds.properties = [...next, ...added];
+    this.linkDualRelations(ds, added);
     return this.dataSourceObject(ds);
   }
 
@@ -776,9 +904,7 @@ export class LocalNotion {
       database_parent: { type: 'page_id', page_id: db.parentPageId },
       in_trash: db.inTrash,
       archived: db.inTrash,
-      properties: Object.fromEntries(
-        ds.properties.map((p) => [p.name, { id: encodeURIComponent(p.id), name: p.name, type: p.type, [p.type]: p.config }]),
-      ),
+      properties: Object.fromEntries(ds.properties.map((p) => [p.name, schemaObject(this.workspace, ds, p)])),
       url: `https://www.notion.so/${ds.id.replace(/-/g, '')}`,
     };
   }
@@ -815,20 +941,18 @@ export class LocalNotion {
     if (parent?.data_source_id) ds = this.dataSource(normaliseId(parent.data_source_id), true);
     else if (parent?.database_id) ds = this.dataSource(this.database(normaliseId(parent.database_id), true).dataSourceId, true);
     else throw validation('body.parent.data_source_id should be defined, instead was `undefined`.');
-    const page = this.newPage(ds, (body.properties ?? {}) as Record<string, Record<string, unknown>>, new Date().toISOString());
+    const pending = new Map<PropertySchema, SelectOption[]>();
+    const page = this.newPage(ds, body.properties ?? {}, new Date().toISOString(), pending);
     page.icon = pageDecoration(body, 'icon') ?? null;
     page.cover = pageDecoration(body, 'cover') ?? null;
-    ds.pages.push(page);
-    this.pagesById.set(page.id, page);
+    commitOptions(pending);
+    this.addPage(ds, page);
     return this.pageObject(page);
   }
 
-  /** A validated page, not yet added. */
-  private newPage(ds: DataSource, input: Record<string, Record<string, unknown>>, createdTime: string): Page {
-    const properties = propertyValues(ds, input);
-    for (const schema of ds.properties) {
-      if (!properties[schema.name]) properties[schema.name] = { id: schema.id, type: schema.type, ...emptyValue(schema.type) };
-    }
+  /** A validated page, not yet added; the options its values would add wait in `pending`. */
+  private newPage(ds: DataSource, input: unknown, createdTime: string, pending: Map<PropertySchema, SelectOption[]>): Page {
+    if (!isObject(input)) throw validation(`body.properties should be an object, instead was \`${quoted(input)}\`.`);
     return {
       id: randomUUID(),
       dataSourceId: ds.id,
@@ -837,8 +961,39 @@ export class LocalNotion {
       inTrash: false,
       icon: null,
       cover: null,
-      properties,
+      number: 0,
+      values: propertyValues({ ws: this.workspace, ds, pendingOptions: pending }, input),
     };
+  }
+
+  /** Adds a validated page to its data source, numbered, its dual relations mirrored. */
+  private addPage(ds: DataSource, page: Page): void {
+    page.number = ds.nextNumber++;
+    ds.pages.push(page);
+    this.pagesById.set(page.id, page);
+    this.mirrorRelations(ds, page, Object.keys(page.values));
+  }
+
+  /**
+   * A dual-property relation is one link seen from both sides: after `page`'s relations among
+   * `changed` (property ids) are set, the mirror property of each page on the other side lists
+   * `page` exactly when `page` lists it.
+   */
+  private mirrorRelations(ds: DataSource, page: Page, changed: readonly string[]): void {
+    for (const p of ds.properties) {
+      const c = p.config as unknown as RelationConfig;
+      if (p.type !== 'relation' || c.type !== 'dual_property' || !changed.includes(p.id)) continue;
+      const target = this.dataSources.get(c.data_source_id);
+      const synced = target?.properties.find((q) => q.id === c.synced_property_id);
+      if (!target || !synced) continue;
+      const linked = new Set(((page.values[p.id] as { id: string }[] | undefined) ?? []).map((r) => r.id));
+      for (const other of target.pages) {
+        const back = (other.values[synced.id] as { id: string }[] | undefined) ?? [];
+        const has = back.some((r) => r.id === page.id);
+        if (linked.has(other.id) && !has) other.values[synced.id] = [...back, { id: page.id }];
+        else if (!linked.has(other.id) && has) other.values[synced.id] = back.filter((r) => r.id !== page.id);
+      }
+    }
   }
 
   /**
@@ -855,11 +1010,14 @@ export class LocalNotion {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       throw validation(`body.properties should be an object, instead was \`${JSON.stringify(input)}\`.`);
     }
-    const changes = propertyValues(ds, input as Record<string, Record<string, unknown>>);
+    const pending = new Map<PropertySchema, SelectOption[]>();
+    const changes = propertyValues({ ws: this.workspace, ds, pendingOptions: pending }, input as Record<string, unknown>);
     const icon = pageDecoration(body, 'icon');
     const cover = pageDecoration(body, 'cover');
     const only = this.onlyProperties(ds, filterProperties);
-    Object.assign(page.properties, changes);
+    commitOptions(pending);
+    Object.assign(page.values, changes);
+    this.mirrorRelations(ds, page, Object.keys(changes));
     if (inTrash !== undefined) page.inTrash = inTrash;
     if (icon !== undefined) page.icon = icon;
     if (cover !== undefined) page.cover = cover;
@@ -883,31 +1041,37 @@ export class LocalNotion {
     );
   }
 
-  /** A fresh decoded property id, unlike any in `taken`. */
-  private propertyId(taken: PropertySchema[]): string {
+  /** A fresh decoded property id, unlike any in `taken` (properties or ids). */
+  private propertyId(taken: readonly (PropertySchema | string)[]): string {
     for (;;) {
       let id = '';
       for (let i = 0; i < 4; i++) {
         const chars = this.idRandom() < PROPERTY_ID_CHARS.encodedShare ? PROPERTY_ID_CHARS.encoded : PROPERTY_ID_CHARS.plain;
         id += chars[Math.floor(this.idRandom() * chars.length)];
       }
-      if (!taken.some((p) => p.id === id)) return id;
+      if (!taken.some((p) => (typeof p === 'string' ? p : p.id) === id)) return id;
     }
   }
 
-  /** `only`: the names of the properties to include (from `filter_properties`). */
+  /**
+   * A page as Notion answers it: every property of its data source (`only`: just those named in
+   * `filter_properties`), each `{id, type, [type]: value}`, and who created and last edited it.
+   */
   private pageObject(page: Page, only?: Set<string>): Record<string, unknown> {
     const ds = this.dataSources.get(page.dataSourceId)!;
     const properties = Object.fromEntries(
-      Object.entries(page.properties)
-        .filter(([name]) => !only || only.has(name))
-        .map(([name, value]) => [name, { ...value, id: encodeURIComponent(String(value.id)) }]),
+      ds.properties
+        .filter((p) => !only || only.has(p.name))
+        .map((p) => [p.name, { id: encodeURIComponent(p.id), type: p.type, [p.type]: readValue(this.workspace, ds, p, page) }]),
     );
+    const bot = { object: 'user', id: this.botUserId };
     return {
       object: 'page',
       id: page.id,
       created_time: page.createdTime,
       last_edited_time: page.lastEditedTime,
+      created_by: bot,
+      last_edited_by: bot,
       in_trash: page.inTrash,
       archived: page.inTrash,
       is_locked: false,
@@ -928,7 +1092,7 @@ export class LocalNotion {
     }
     const filter = body.filter as Filter | undefined;
     if (filter) checkFilter(filter, 0);
-    const test = filter ? compileFilter(filter, ds) : undefined;
+    const test = filter ? compileFilter(filter, ds, this.workspace) : undefined;
     const only = this.onlyProperties(ds, filterProperties);
     // One result past the limit is enough to know the query is capped.
     const limit = this.options.queryResultLimit ?? LIMITS.queryResults;
@@ -959,6 +1123,455 @@ export class LocalNotion {
   }
 }
 
+// -- property schemas ------------------------------------------------------------------------
+
+/** What schema and value code looks up beyond one data source. */
+interface Workspace {
+  dataSources: Map<string, DataSource>;
+  databases: Map<string, DatabaseRecord>;
+  pagesById: Map<string, Page>;
+  /** The integration's bot user, who creates and edits every page here. */
+  botUserId: string;
+}
+
+/**
+ * Every type a property schema may have: the API reference's `propertyConfigurationRequest`
+ * (Notion-Version 2025-09-03), which lists more than the "Property object" page's enum (button,
+ * location, verification, last_visited_time, place).
+ */
+const PROPERTY_TYPES = new Set([
+  'number',
+  'formula',
+  'select',
+  'multi_select',
+  'status',
+  'relation',
+  'rollup',
+  'unique_id',
+  'title',
+  'rich_text',
+  'url',
+  'people',
+  'files',
+  'email',
+  'phone_number',
+  'date',
+  'checkbox',
+  'created_by',
+  'created_time',
+  'last_edited_by',
+  'last_edited_time',
+  'button',
+  'location',
+  'verification',
+  'last_visited_time',
+  'place',
+]);
+
+/** Types whose configuration is the reference's `emptyObject`: `{}`, no key allowed. */
+const EMPTY_CONFIG_TYPES = new Set([
+  'title',
+  'rich_text',
+  'url',
+  'people',
+  'files',
+  'email',
+  'phone_number',
+  'date',
+  'checkbox',
+  'created_by',
+  'created_time',
+  'last_edited_by',
+  'last_edited_time',
+  'button',
+  'location',
+  'verification',
+  'last_visited_time',
+  'place',
+]);
+
+/**
+ * The value keys a page body may hold, in the order of the reference's page `properties` (the
+ * same for create and update). Every other type is computed by Notion, so a page body cannot
+ * name it: formula, rollup, created_time, created_by, last_edited_time, last_edited_by (the page
+ * property values page: "can't be updated"), unique_id, button, verification, and location and
+ * last_visited_time, which have no documented value at all.
+ */
+const WRITABLE_TYPES = [
+  'title',
+  'rich_text',
+  'number',
+  'url',
+  'select',
+  'multi_select',
+  'people',
+  'email',
+  'phone_number',
+  'date',
+  'checkbox',
+  'relation',
+  'files',
+  'status',
+  'place',
+] as const;
+const WRITABLE = new Set<string>(WRITABLE_TYPES);
+
+/** The reference's `selectColor`. */
+const SELECT_COLORS = new Set(['default', 'gray', 'brown', 'orange', 'yellow', 'green', 'blue', 'purple', 'pink', 'red']);
+
+/** The reference's `rollupFunction`. */
+const ROLLUP_FUNCTIONS = new Set([
+  'count',
+  'count_values',
+  'empty',
+  'not_empty',
+  'unique',
+  'show_unique',
+  'percent_empty',
+  'percent_not_empty',
+  'sum',
+  'average',
+  'median',
+  'min',
+  'max',
+  'range',
+  'earliest_date',
+  'latest_date',
+  'date_range',
+  'checked',
+  'unchecked',
+  'percent_checked',
+  'percent_unchecked',
+  'count_per_group',
+  'percent_per_group',
+  'show_original',
+]);
+
+/**
+ * A status property made without options gets Notion's three, each in its group. The reference
+ * documents only the shape (`options` and `groups` with `option_ids`); these names and colours are
+ * those of status properties Notion made. Options given (newer API versions and the SDK's types
+ * allow them) all land in the To-do group: Notion was seen to ignore group assignments.
+ */
+const STATUS_DEFAULTS = {
+  options: [
+    ['Not started', 'default'],
+    ['In progress', 'blue'],
+    ['Done', 'green'],
+  ],
+  groups: [
+    ['To-do', 'gray'],
+    ['In progress', 'blue'],
+    ['Complete', 'green'],
+  ],
+} as const;
+
+/** Rollups of rollups are followed this deep, no further (Notion refuses formulas past a depth of 10). */
+const ROLLUP_DEPTH = 3;
+
+interface StatusGroup {
+  id: string;
+  name: string;
+  color: string;
+  option_ids: string[];
+}
+
+/** A relation's stored configuration: property ids, not names, so a rename of the synced property shows. */
+interface RelationConfig {
+  data_source_id: string;
+  database_id: string;
+  type: 'single_property' | 'dual_property';
+  /** For `dual_property`: the property of the other data source that mirrors this one, once made. */
+  synced_property_id?: string;
+  /** For `dual_property`: the name asked for the mirror, until it is made. */
+  synced_property_name?: string;
+}
+
+interface RollupConfig {
+  function: string;
+  relation_property_id: string;
+  rollup_property_id: string;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A value as Notion's validation messages quote it: JSON, cut at 50 characters. */
+function quoted(value: unknown): string {
+  const json = JSON.stringify(value) ?? 'undefined';
+  return json.length > 50 ? `${json.slice(0, 50)}...` : json;
+}
+
+/** A schema's type: its `type`, else its one key besides `name` and `description`. */
+function schemaType(schema: unknown): string | undefined {
+  if (!isObject(schema)) return undefined;
+  if (typeof schema.type === 'string') return schema.type;
+  return Object.keys(schema).find((k) => k !== 'name' && k !== 'description' && k !== 'type');
+}
+
+function optionsOf(schema: PropertySchema): SelectOption[] {
+  return (schema.config.options as SelectOption[] | undefined) ?? [];
+}
+
+/** A short option id (as select ids are here), unlike any in `taken`. */
+function optionId(taken: readonly SelectOption[]): string {
+  for (;;) {
+    const id = randomUUID().slice(0, 4);
+    if (!taken.some((o) => o.id === id)) return id;
+  }
+}
+
+/**
+ * An option's name: what Notion refuses in a select's (commas, over 100 characters), the same for
+ * multi-select (the reference gives both the same option shape).
+ */
+function checkOptionName(path: string, name: unknown): string {
+  if (typeof name !== 'string' || name === '') throw validation(`${path}.name should be a non-empty string, instead was \`${quoted(name)}\`.`);
+  if (name.includes(',')) throw validation(`Invalid select option, commas not allowed: ${name}`);
+  if (name.length > LIMITS.selectNameChars) {
+    throw validation(`${path}.name.length should be ≤ \`${LIMITS.selectNameChars}\`, instead was \`${name.length}\`.`);
+  }
+  return name;
+}
+
+function checkColor(path: string, color: unknown): string | undefined {
+  if (color === undefined) return undefined;
+  if (typeof color !== 'string' || !SELECT_COLORS.has(color)) {
+    throw validation(`${path}.color should be one of ${[...SELECT_COLORS].map((c) => `\`"${c}"\``).join(', ')}, instead was \`${quoted(color)}\`.`);
+  }
+  return color;
+}
+
+/**
+ * The options of a select, multi-select or status schema, with ids. An option named as one in
+ * `previous` keeps its id (and colour unless one is given); one given by `id` may rename it. As the
+ * reference says of updates, options left out are removed. A name given twice counts once.
+ */
+function schemaOptions(path: string, raw: unknown, previous: readonly SelectOption[] = []): SelectOption[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw validation(`${path} should be an array, instead was \`${quoted(raw)}\`.`);
+  if (raw.length > LIMITS.arrayItems) throw validation(`${path}.length should be ≤ \`${LIMITS.arrayItems}\`, instead was \`${raw.length}\`.`);
+  const options: SelectOption[] = [];
+  raw.forEach((item: unknown, i) => {
+    const at = `${path}[${i}]`;
+    if (!isObject(item)) throw validation(`${at} should be an object, instead was \`${quoted(item)}\`.`);
+    const before =
+      typeof item.id === 'string' ? previous.find((o) => o.id === item.id) : previous.find((o) => o.name === item.name);
+    if (typeof item.id === 'string' && !before) throw validation(`${at}.id: no option with id \`${item.id}\` exists.`);
+    const name = checkOptionName(at, item.name ?? before?.name);
+    if (options.some((o) => o.name === name)) return;
+    const description = item.description === undefined ? (before?.description ?? null) : item.description;
+    if (description !== null && typeof description !== 'string') {
+      throw validation(`${at}.description should be a string or \`null\`, instead was \`${quoted(description)}\`.`);
+    }
+    options.push({
+      id: before?.id ?? optionId([...previous, ...options]),
+      name,
+      color: checkColor(at, item.color) ?? before?.color ?? 'default',
+      description,
+    });
+  });
+  return options;
+}
+
+/** A property's description: null, or 1 to 280 characters (the reference's `propertyDescriptionRequest`). */
+function propertyDescription(path: string, description: unknown): string | null {
+  if (description === null) return null;
+  if (typeof description !== 'string' || description === '') {
+    throw validation(`${path}.description should be a non-empty string or \`null\`, instead was \`${quoted(description)}\`.`);
+  }
+  if (description.length > LIMITS.propertyDescriptionChars) {
+    throw validation(`${path}.description.length should be ≤ \`${LIMITS.propertyDescriptionChars}\`, instead was \`${description.length}\`.`);
+  }
+  return description;
+}
+
+/** No key but `allowed` in a schema's configuration: Notion fails unknown keys. */
+function onlyKeys(path: string, config: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const [key, value] of Object.entries(config)) {
+    if (!allowed.includes(key)) throw validation(`${path}.${key} should be not present, instead was \`${quoted(value)}\`.`);
+  }
+}
+
+/** A property in `properties` by its name, or by its id decoded or URL-encoded as responses carry it. */
+function propertyIn(properties: readonly PropertySchema[], key: unknown): PropertySchema | undefined {
+  if (typeof key !== 'string') return undefined;
+  return properties.find((p) => p.name === key) ?? properties.find((p) => p.id === key || encodeURIComponent(p.id) === key);
+}
+
+/**
+ * A property schema from a request (`initial_data_source.properties` of a new database, or a data
+ * source update), validated, its configuration as stored. `path`: where the body holds it.
+ * `id`: a fresh decoded id (a title's is always `title`). `own`: the data source's properties,
+ * where a rollup finds its relation. `previous`: the property this one reconfigures, whose option
+ * ids are kept.
+ */
+function toSchema(
+  path: string,
+  name: string,
+  body: unknown,
+  id: string,
+  ws: Workspace,
+  own: readonly PropertySchema[],
+  previous?: PropertySchema,
+): PropertySchema {
+  if (!isObject(body)) throw validation(`${path} should be an object, instead was \`${quoted(body)}\`.`);
+  const type = schemaType(body);
+  if (!type || !PROPERTY_TYPES.has(type)) throw validation(`${path} should be a valid property schema.`);
+  onlyKeys(path, body, ['type', 'name', 'description', type]);
+  const description = body.description === undefined ? (previous?.description ?? null) : propertyDescription(path, body.description);
+  const raw = body[type] ?? {};
+  const at = `${path}.${type}`;
+  if (!isObject(raw)) throw validation(`${at} should be an object, instead was \`${quoted(raw)}\`.`);
+  const schema = (config: Record<string, unknown>): PropertySchema => ({ id: type === 'title' ? 'title' : id, name, type, description, config });
+  const before = previous?.type === type ? previous : undefined;
+
+  if (EMPTY_CONFIG_TYPES.has(type)) {
+    onlyKeys(at, raw, []);
+    return schema({});
+  }
+  switch (type) {
+    case 'number': {
+      onlyKeys(at, raw, ['format']);
+      const format = raw.format ?? before?.config.format ?? 'number';
+      if (typeof format !== 'string' || format === '') throw validation(`${at}.format should be a string, instead was \`${quoted(format)}\`.`);
+      return schema({ format });
+    }
+    case 'formula': {
+      onlyKeys(at, raw, ['expression']);
+      const expression = raw.expression ?? before?.config.expression ?? '';
+      if (typeof expression !== 'string') throw validation(`${at}.expression should be a string, instead was \`${quoted(expression)}\`.`);
+      return schema({ expression });
+    }
+    case 'select':
+    case 'multi_select':
+      onlyKeys(at, raw, ['options']);
+      // Reconfigured without `options`, a select keeps its options; with them, those left out go.
+      if (before && raw.options === undefined) return schema({ options: optionsOf(before) });
+      return schema({ options: schemaOptions(`${at}.options`, raw.options, before ? optionsOf(before) : []) });
+    case 'status': {
+      onlyKeys(at, raw, ['options']);
+      if (before) {
+        // "It's not possible to update the name or options values of a status property via the API."
+        if (raw.options !== undefined) throw validation("It's not possible to update the name or options values of a status property via the API.");
+        return schema(before.config);
+      }
+      const given = schemaOptions(`${at}.options`, raw.options);
+      const options = given.length ? given : [];
+      if (!given.length) {
+        for (const [optionName, color] of STATUS_DEFAULTS.options) {
+          options.push({ id: optionId(options), name: optionName, color, description: null });
+        }
+      }
+      const groups: StatusGroup[] = STATUS_DEFAULTS.groups.map(([groupName, color], i) => ({
+        id: randomUUID(),
+        name: groupName,
+        color,
+        option_ids: given.length ? (i === 0 ? options.map((o) => o.id) : []) : [options[i]!.id],
+      }));
+      return schema({ options, groups });
+    }
+    case 'relation': {
+      onlyKeys(at, raw, ['data_source_id', 'database_id', 'type', 'single_property', 'dual_property']);
+      const target = typeof raw.data_source_id === 'string' ? ws.dataSources.get(normaliseId(raw.data_source_id)) : undefined;
+      if (typeof raw.data_source_id !== 'string') throw validation(`${at}.data_source_id should be defined, instead was \`undefined\`.`);
+      if (!target) throw validation(`${at}.data_source_id: Could not find data source with ID: ${raw.data_source_id}. ${NOT_SHARED}`);
+      const kind = raw.type ?? (raw.dual_property !== undefined ? 'dual_property' : 'single_property');
+      if (kind !== 'single_property' && kind !== 'dual_property') {
+        throw validation(`${at}.type should be \`"single_property"\` or \`"dual_property"\`, instead was \`${quoted(kind)}\`.`);
+      }
+      const detail = raw[kind] ?? {};
+      if (!isObject(detail)) throw validation(`${at}.${kind} should be an object, instead was \`${quoted(detail)}\`.`);
+      onlyKeys(`${at}.${kind}`, detail, kind === 'dual_property' ? ['synced_property_name', 'synced_property_id'] : []);
+      if (before) {
+        const was = before.config as unknown as RelationConfig;
+        if (was.data_source_id !== target.id || was.type !== kind) {
+          throw validation(`Cannot change the related data source or kind of relation ${name} in this test server.`);
+        }
+        return schema(before.config);
+      }
+      const config: RelationConfig = { data_source_id: target.id, database_id: target.databaseId, type: kind };
+      if (kind === 'dual_property' && detail.synced_property_name !== undefined) {
+        if (typeof detail.synced_property_name !== 'string' || detail.synced_property_name === '') {
+          throw validation(`${at}.dual_property.synced_property_name should be a non-empty string, instead was \`${quoted(detail.synced_property_name)}\`.`);
+        }
+        config.synced_property_name = detail.synced_property_name;
+      }
+      return schema({ ...config });
+    }
+    case 'rollup': {
+      onlyKeys(at, raw, ['function', 'relation_property_name', 'relation_property_id', 'rollup_property_name', 'rollup_property_id']);
+      if (typeof raw.function !== 'string' || !ROLLUP_FUNCTIONS.has(raw.function)) {
+        throw validation(`${at}.function should be a rollup function (\`"count"\`, \`"sum"\`, \`"show_original"\`...), instead was \`${quoted(raw.function)}\`.`);
+      }
+      const relationKey = raw.relation_property_id ?? raw.relation_property_name;
+      const relation = propertyIn(own, relationKey);
+      if (relationKey === undefined) throw validation(`${at}.relation_property_name should be defined, instead was \`undefined\`.`);
+      if (!relation || relation.type !== 'relation') throw validation(`${at}: no relation property ${String(relationKey)} in this data source.`);
+      const target = ws.dataSources.get((relation.config as unknown as RelationConfig).data_source_id);
+      const rolledKey = raw.rollup_property_id ?? raw.rollup_property_name;
+      if (rolledKey === undefined) throw validation(`${at}.rollup_property_name should be defined, instead was \`undefined\`.`);
+      const rolled = target && propertyIn(target.properties, rolledKey);
+      if (!rolled) throw validation(`${at}: no property ${String(rolledKey)} in the data source relation ${relation.name} links to.`);
+      const config: RollupConfig = { function: raw.function, relation_property_id: relation.id, rollup_property_id: rolled.id };
+      return schema({ ...config });
+    }
+    case 'unique_id': {
+      onlyKeys(at, raw, ['prefix']);
+      const prefix = raw.prefix === undefined ? (before?.config.prefix ?? null) : raw.prefix;
+      if (prefix !== null && typeof prefix !== 'string') throw validation(`${at}.prefix should be a string or \`null\`, instead was \`${quoted(prefix)}\`.`);
+      return schema({ prefix });
+    }
+    default:
+      throw validation(`${path} should be a valid property schema.`);
+  }
+}
+
+/**
+ * A property as a data source answers it (the reference's `databasePropertyConfigResponse`): the
+ * id URL-encoded, a description, and the type's configuration, names looked up from ids.
+ */
+function schemaObject(ws: Workspace, ds: DataSource, p: PropertySchema): Record<string, unknown> {
+  return { id: encodeURIComponent(p.id), name: p.name, description: p.description, type: p.type, [p.type]: schemaConfig(ws, ds, p) };
+}
+
+function schemaConfig(ws: Workspace, ds: DataSource, p: PropertySchema): Record<string, unknown> {
+  switch (p.type) {
+    case 'select':
+    case 'multi_select':
+      return { options: optionsOf(p).map((o) => ({ ...o })) };
+    case 'status':
+      return {
+        options: optionsOf(p).map((o) => ({ ...o })),
+        groups: (p.config.groups as StatusGroup[]).map((g) => ({ ...g, option_ids: [...g.option_ids] })),
+      };
+    case 'relation': {
+      const c = p.config as unknown as RelationConfig;
+      const common = { database_id: c.database_id, data_source_id: c.data_source_id };
+      if (c.type === 'single_property') return { ...common, type: 'single_property', single_property: {} };
+      const synced = ws.dataSources.get(c.data_source_id)?.properties.find((q) => q.id === c.synced_property_id);
+      // The reference gives the synced property's id without saying it is encoded; it is sent decoded, as stored.
+      return { ...common, type: 'dual_property', dual_property: { synced_property_id: c.synced_property_id ?? '', synced_property_name: synced?.name ?? '' } };
+    }
+    case 'rollup': {
+      const c = p.config as unknown as RollupConfig;
+      const relation = ds.properties.find((q) => q.id === c.relation_property_id);
+      const target = relation && ws.dataSources.get((relation.config as unknown as RelationConfig).data_source_id);
+      const rolled = target?.properties.find((q) => q.id === c.rollup_property_id);
+      return {
+        function: c.function,
+        relation_property_name: relation?.name ?? '',
+        relation_property_id: c.relation_property_id,
+        rollup_property_name: rolled?.name ?? '',
+        rollup_property_id: c.rollup_property_id,
+      };
+    }
+    default:
+      return { ...p.config };
+  }
+}
+
 // -- values ------------------------------------------------------------------------------------
 
 type Filter = Record<string, unknown> & { or?: Filter[]; and?: Filter[]; property?: string };
@@ -973,47 +1586,43 @@ function richTextItem(content: string): Record<string, unknown> {
   };
 }
 
-function plainText(value: unknown): string {
-  const v = value as { title?: { plain_text?: string; text?: { content?: string } }[]; rich_text?: { plain_text?: string }[] } | undefined;
-  const items = (v?.title ?? v?.rich_text ?? []) as { plain_text?: string; text?: { content?: string } }[];
-  return items.map((i) => i.plain_text ?? i.text?.content ?? '').join('');
-}
-
-/** `id`: the decoded id for a property that is not the title (whose id is always `title`). */
-function toSchema(name: string, schema: Record<string, unknown>, id: string): PropertySchema {
-  const type = (schema.type as string | undefined) ?? Object.keys(schema).find((k) => k !== 'name' && k !== 'description');
-  const known = ['title', 'rich_text', 'select', 'number', 'url', 'date', 'multi_select', 'checkbox'];
-  if (!type || !known.includes(type)) throw validation(`body.properties.${name} should be a valid property schema.`);
-  const config = { ...((schema[type] as Record<string, unknown> | undefined) ?? {}) };
-  if (type === 'select') {
-    const options = ((config.options as { name: string; color?: string }[] | undefined) ?? []).map((o) => ({
-      id: randomUUID().slice(0, 4),
-      name: o.name,
-      color: o.color ?? 'default',
-    }));
-    config.options = options;
-  }
-  return { id: type === 'title' ? 'title' : id, name, type, config };
+/** The text of an array of rich text items, as a request or a response holds them. */
+function plainText(items: unknown): string {
+  if (!Array.isArray(items)) return '';
+  return (items as { plain_text?: string; text?: { content?: string } }[]).map((i) => i.plain_text ?? i.text?.content ?? '').join('');
 }
 
 /** A property by its name, or by its id decoded or URL-encoded as responses carry it. */
 function findProperty(ds: DataSource, key: unknown): PropertySchema | undefined {
-  if (typeof key !== 'string') return undefined;
-  return ds.properties.find((p) => p.name === key) ?? ds.properties.find((p) => p.id === key || encodeURIComponent(p.id) === key);
+  return propertyIn(ds.properties, key);
 }
 
-/** A page body's values keyed by property name, validated; a key may be a name or an id, decoded or as sent. */
-function propertyValues(ds: DataSource, input: Record<string, Record<string, unknown>>): Page['properties'] {
-  const properties: Page['properties'] = {};
+/** What validating a page body needs besides its values. */
+interface ValueContext {
+  ws: Workspace;
+  ds: DataSource;
+  /** Options new names would add, by property: added once the whole body (every seeded page) is valid. */
+  pendingOptions: Map<PropertySchema, SelectOption[]>;
+}
+
+/** A page body's values keyed by decoded property id, validated; a key may be a name or an id, decoded or as sent. */
+function propertyValues(ctx: ValueContext, input: Record<string, unknown>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input)) {
-    const schema = findProperty(ds, key);
+    const schema = findProperty(ctx.ds, key);
     if (!schema) throw validation(`${key} is not a property that exists.`);
-    properties[schema.name] = { id: schema.id, type: schema.type, ...validateValue(schema, value, ds) };
+    values[schema.id] = validateValue(ctx, schema, value);
   }
-  return properties;
+  return values;
 }
 
-/** A page update's `in_trash` (or its older names `archived`, `is_archived`), when given. */
+/** The options a valid body named for the first time join their properties. */
+function commitOptions(pending: Map<PropertySchema, SelectOption[]>): void {
+  for (const [schema, options] of pending) schema.config.options = [...optionsOf(schema), ...options];
+  pending.clear();
+}
+
+/** A page body's trash flag (`in_trash`, or its older names `archived`, `is_archived`), when given. */
 function trashFlag(body: Record<string, unknown>): boolean | undefined {
   for (const key of ['in_trash', 'archived', 'is_archived']) {
     const value = body[key];
@@ -1034,93 +1643,333 @@ function pageDecoration(body: Record<string, unknown>, key: 'icon' | 'cover'): u
   return value;
 }
 
-function emptyValue(type: string): Record<string, unknown> {
-  switch (type) {
-    case 'title':
-    case 'rich_text':
-      return { [type]: [] };
-    case 'select':
-    case 'number':
-    case 'url':
-    case 'date':
-      return { [type]: null };
-    default:
-      return { [type]: null };
-  }
+/**
+ * A value with no key Notion can write (or one it cannot: `formula`, `created_time`...) fails the
+ * request's validation before any property is looked at; Notion lists every value key it accepts
+ * (seen in its answers; the reference's page `properties` gives the same keys in this order).
+ */
+function notAValue(path: string): ApiError {
+  const lines = WRITABLE_TYPES.map((type) => `${path}.${type} should be defined, instead was \`undefined\`.`);
+  return new ApiError(400, 'validation_error', `body failed validation. Fix one:\n${lines.join('\n')}`);
 }
 
-function validateValue(schema: PropertySchema, value: Record<string, unknown>, ds: DataSource): Record<string, unknown> {
-  const path = `body.properties.${schema.name}`;
-  if (!value || typeof value !== 'object') throw validation(`${path} should be an object, instead was \`${String(value)}\`.`);
-  const present = Object.keys(value).filter((k) => k !== 'type' && k !== 'id');
-  if (!present.includes(schema.type)) {
-    throw validation(`${path}.${schema.type} should be defined, instead was \`undefined\`.`);
+/** A writable value key given for a property Notion computes. Notion documents no wording for this. */
+function readOnly(schema: PropertySchema): ApiError {
+  return validation(`${schema.name} is a ${schema.type} property: Notion computes its value, which can't be set or updated.`);
+}
+
+/** An array of a page value, at most `max` items long. */
+function arrayValue(path: string, value: unknown, max: number = LIMITS.arrayItems): unknown[] {
+  if (!Array.isArray(value)) throw validation(`${path} should be an array, instead was \`${quoted(value)}\`.`);
+  if (value.length > max) throw validation(`${path}.length should be ≤ \`${max}\`, instead was \`${value.length}\`.`);
+  return value;
+}
+
+/** A user or page id: a UUID with or without dashes, normalised. */
+function uuidValue(path: string, value: unknown): string {
+  const id = typeof value === 'string' ? normaliseId(value) : '';
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) {
+    throw validation(`${path} should be a valid uuid, instead was \`${quoted(value)}\`.`);
   }
+  return id;
+}
+
+/** A string value that may be cleared with null (email, phone number): 1 to `max` characters. */
+function stringValue(path: string, value: unknown, max: number): string | null {
+  if (value === null) return null;
+  if (typeof value !== 'string') throw validation(`${path} should be a string or \`null\`, instead was \`${quoted(value)}\`.`);
+  if (value.length < 1) throw validation(`${path}.length should be ≥ \`1\`, instead was \`0\`.`);
+  if (value.length > max) throw validation(`${path}.length should be ≤ \`${max}\`, instead was \`${value.length}\`.`);
+  return value;
+}
+
+function botUser(ws: Workspace): Record<string, unknown> {
+  return { object: 'user', id: ws.botUserId, name: 'Local Notion integration', avatar_url: null, type: 'bot', bot: {} };
+}
+
+/**
+ * A select, multi-select or status option a page value names, by `id` (which must exist) or by
+ * `name`. An unknown name makes a select or multi-select option (default colour unless one is
+ * given), as Notion does; a status property's options are only those it has.
+ */
+function optionValue(ctx: ValueContext, schema: PropertySchema, path: string, value: unknown, orNull: boolean): SelectOption {
+  if (!isObject(value)) {
+    throw validation(`${path} should be an object${orNull ? ' or `null`' : ''}, instead was \`${quoted(value)}\`.`);
+  }
+  const known = [...optionsOf(schema), ...(ctx.pendingOptions.get(schema) ?? [])];
+  if (value.id !== undefined) {
+    const found = known.find((o) => o.id === value.id);
+    if (!found) throw validation(`${path}.id: no option with id \`${quoted(value.id)}\` exists in property ${schema.name}.`);
+    return found;
+  }
+  if (schema.type === 'status') {
+    const found = known.find((o) => o.name === value.name);
+    if (!found) {
+      throw validation(
+        `Invalid status option ${quoted(value.name)} for property ${schema.name}: a status value must be one of its options (${known.map((o) => o.name).join(', ')}); the API can't add one.`,
+      );
+    }
+    return found;
+  }
+  const name = checkOptionName(path, value.name);
+  const found = known.find((o) => o.name === name);
+  if (found) return found;
+  const option: SelectOption = { id: optionId(known), name, color: checkColor(path, value.color) ?? 'default', description: null };
+  ctx.pendingOptions.set(schema, [...(ctx.pendingOptions.get(schema) ?? []), option]);
+  return option;
+}
+
+/** A page value, validated, in the form a page stores it (see `Page.values`). */
+function validateValue(ctx: ValueContext, schema: PropertySchema, value: unknown): unknown {
+  const path = `body.properties.${schema.name}`;
+  if (!isObject(value)) throw validation(`${path} should be an object, instead was \`${String(value)}\`.`);
+  const keys = Object.keys(value).filter((k) => k !== 'type' && k !== 'id');
+  if (!keys.length || keys.some((k) => !WRITABLE.has(k))) throw notAValue(path);
+  if (!WRITABLE.has(schema.type)) throw readOnly(schema);
+  if (!keys.includes(schema.type)) throw validation(`${path}.${schema.type} should be defined, instead was \`undefined\`.`);
   const v = value[schema.type];
+  const at = `${path}.${schema.type}`;
   switch (schema.type) {
     case 'title':
-    case 'rich_text': {
-      if (!Array.isArray(v)) throw validation(`${path}.${schema.type} should be an array.`);
-      if (v.length > LIMITS.arrayItems) {
-        throw validation(`${path}.${schema.type}.length should be ≤ \`${LIMITS.arrayItems}\`, instead was \`${v.length}\`.`);
-      }
-      return {
-        [schema.type]: v.map((item: { text?: { content?: unknown } }, i: number) => {
-          const content = item?.text?.content;
-          if (typeof content !== 'string') throw validation(`${path}.${schema.type}[${i}].text.content should be a string.`);
-          if (content.length > LIMITS.richTextContentChars) {
-            throw validation(
-              `${path}.${schema.type}[${i}].text.content.length should be ≤ \`${LIMITS.richTextContentChars}\`, instead was \`${content.length}\`.`,
-            );
-          }
-          return richTextItem(content);
-        }),
-      };
-    }
-    case 'select': {
-      if (v === null) return { select: null };
-      const name = (v as { name?: unknown })?.name;
-      if (typeof name !== 'string' || name === '') throw validation(`${path}.select.name should be a non-empty string.`);
-      if (name.includes(',')) throw validation(`Invalid select option, commas not allowed: ${name}`);
-      if (name.length > LIMITS.selectNameChars) {
-        throw validation(`${path}.select.name.length should be ≤ \`${LIMITS.selectNameChars}\`, instead was \`${name.length}\`.`);
-      }
-      const options = (schema.config.options as { id: string; name: string; color: string }[]) ?? [];
-      let option = options.find((o) => o.name === name);
-      if (!option) {
-        option = { id: randomUUID().slice(0, 4), name, color: 'default' };
-        options.push(option);
-        schema.config.options = options;
-      }
-      void ds;
-      return { select: option };
+    case 'rich_text':
+      return arrayValue(at, v).map((item, i) => {
+        const content = (item as { text?: { content?: unknown } } | null)?.text?.content;
+        if (typeof content !== 'string') throw validation(`${at}[${i}].text.content should be a string.`);
+        if (content.length > LIMITS.richTextContentChars) {
+          throw validation(`${at}[${i}].text.content.length should be ≤ \`${LIMITS.richTextContentChars}\`, instead was \`${content.length}\`.`);
+        }
+        return richTextItem(content);
+      });
+    case 'select':
+      return v === null ? null : optionValue(ctx, schema, at, v, true).id;
+    case 'status':
+      return v === null ? null : optionValue(ctx, schema, at, v, true).id;
+    case 'multi_select': {
+      const ids = arrayValue(at, v).map((item, i) => optionValue(ctx, schema, `${at}[${i}]`, item, false).id);
+      return [...new Set(ids)];
     }
     case 'number':
       if (v !== null && (typeof v !== 'number' || !Number.isFinite(v))) {
-        throw validation(`${path}.number should be a number or \`null\`, instead was \`${JSON.stringify(v)}\`.`);
+        throw validation(`${at} should be a number or \`null\`, instead was \`${JSON.stringify(v)}\`.`);
       }
-      return { number: v };
+      return v;
+    case 'checkbox':
+      if (typeof v !== 'boolean') throw validation(`${at} should be a boolean, instead was \`${quoted(v)}\`.`);
+      return v;
     case 'url':
-      if (v !== null && typeof v !== 'string') throw validation(`${path}.url should be a string or \`null\`.`);
+      if (v !== null && typeof v !== 'string') throw validation(`${at} should be a string or \`null\`.`);
       if (typeof v === 'string' && v.length > LIMITS.urlChars) {
-        throw validation(`${path}.url.length should be ≤ \`${LIMITS.urlChars}\`, instead was \`${v.length}\`.`);
+        throw validation(`${at}.length should be ≤ \`${LIMITS.urlChars}\`, instead was \`${v.length}\`.`);
       }
-      return { url: v };
+      return v;
+    case 'email':
+      return stringValue(at, v, LIMITS.emailChars);
+    case 'phone_number':
+      return stringValue(at, v, LIMITS.phoneNumberChars);
     case 'date': {
-      if (v === null) return { date: null };
+      if (v === null) return null;
       const { start, end, time_zone } = (v ?? {}) as { start?: unknown; end?: unknown; time_zone?: unknown };
       const isDate = (date: unknown) => typeof date === 'string' && !Number.isNaN(Date.parse(date));
       const notADate = (key: string, date: unknown) =>
-        validation(`${path}.date.${key} should be a valid ISO 8601 date string, instead was \`${JSON.stringify(date)}\`.`);
+        validation(`${at}.${key} should be a valid ISO 8601 date string, instead was \`${JSON.stringify(date)}\`.`);
       if (!isDate(start)) throw notADate('start', start);
       if (end !== undefined && end !== null && !isDate(end)) throw notADate('end', end);
       if (time_zone !== undefined && time_zone !== null && typeof time_zone !== 'string') {
-        throw validation(`${path}.date.time_zone should be a string or \`null\`, instead was \`${JSON.stringify(time_zone)}\`.`);
+        throw validation(`${at}.time_zone should be a string or \`null\`, instead was \`${JSON.stringify(time_zone)}\`.`);
       }
-      return { date: { start, end: end ?? null, time_zone: time_zone ?? null } };
+      return { start, end: end ?? null, time_zone: time_zone ?? null };
+    }
+    case 'people':
+      // Users are not checked against the workspace (the local Notion knows only its bot); a group keeps its name.
+      return arrayValue(at, v).map((item, i) => {
+        if (!isObject(item)) throw validation(`${at}[${i}] should be an object, instead was \`${quoted(item)}\`.`);
+        const id = uuidValue(`${at}[${i}].id`, item.id);
+        if (item.object === 'group') return { id, object: 'group', name: typeof item.name === 'string' ? item.name : null };
+        return id === ctx.ws.botUserId ? botUser(ctx.ws) : { object: 'user', id };
+      });
+    case 'files':
+      return arrayValue(at, v).map((item, i) => {
+        const itemAt = `${at}[${i}]`;
+        if (!isObject(item)) throw validation(`${itemAt} should be an object, instead was \`${quoted(item)}\`.`);
+        if (item.file_upload !== undefined) {
+          throw validation(`${itemAt}.file_upload: the local Notion has no file uploads; give an external file ({ name, external: { url } }).`);
+        }
+        const name = stringValue(`${itemAt}.name`, item.name ?? undefined, LIMITS.selectNameChars);
+        if (name === null) throw validation(`${itemAt}.name should be a string, instead was \`null\`.`);
+        const source = isObject(item.external) ? 'external' : isObject(item.file) ? 'file' : undefined;
+        if (!source) throw validation(`${itemAt}.external should be defined, instead was \`undefined\`.`);
+        const file = item[source] as Record<string, unknown>;
+        const url = stringValue(`${itemAt}.${source}.url`, file.url ?? undefined, LIMITS.urlChars);
+        if (url === null) throw validation(`${itemAt}.${source}.url should be a string, instead was \`null\`.`);
+        if (source === 'external') return { name, type: 'external', external: { url } };
+        const expiry = typeof file.expiry_time === 'string' ? file.expiry_time : new Date(Date.now() + 3_600_000).toISOString();
+        return { name, type: 'file', file: { url, expiry_time: expiry } };
+      });
+    case 'relation': {
+      const target = (schema.config as unknown as RelationConfig).data_source_id;
+      const ids = arrayValue(at, v).map((item, i) => {
+        const id = uuidValue(`${at}[${i}].id`, (item as { id?: unknown } | null)?.id);
+        if (ctx.ws.pagesById.get(id)?.dataSourceId !== target) {
+          throw validation(`${at}[${i}].id: ${id} is not a page of the data source relation ${schema.name} links to.`);
+        }
+        return id;
+      });
+      return [...new Set(ids)].map((id) => ({ id }));
+    }
+    case 'place': {
+      if (v === null) return null;
+      if (!isObject(v)) throw validation(`${at} should be an object or \`null\`, instead was \`${quoted(v)}\`.`);
+      for (const key of ['lat', 'lon']) {
+        if (typeof v[key] !== 'number' || !Number.isFinite(v[key])) throw validation(`${at}.${key} should be a number, instead was \`${quoted(v[key])}\`.`);
+      }
+      const place: Record<string, unknown> = { lat: v.lat, lon: v.lon };
+      for (const key of ['name', 'address', 'aws_place_id', 'google_place_id']) {
+        const text = v[key] ?? null;
+        if (text !== null && typeof text !== 'string') throw validation(`${at}.${key} should be a string or \`null\`, instead was \`${quoted(text)}\`.`);
+        place[key] = text;
+      }
+      return place;
     }
     default:
-      return { [schema.type]: v };
+      throw readOnly(schema);
+  }
+}
+
+/** An option as a page value answers it (`partialSelectPropertyValueResponse`: no description). */
+function optionResponse(option: SelectOption): Record<string, unknown> {
+  return { id: option.id, name: option.name, color: option.color };
+}
+
+/**
+ * A page's value of a property as Notion answers it (the `[type]` of a page property value): what
+ * was written, empty when nothing was (`[]`, `false` or `null`), and the computed ones filled in:
+ * the page's times, the bot user, the page's number, a rollup of the related pages. A formula is
+ * not evaluated: always an empty string result, `{type: 'string', string: null}`.
+ */
+function readValue(ws: Workspace, ds: DataSource, schema: PropertySchema, page: Page, depth = 0): unknown {
+  const stored = page.values[schema.id];
+  switch (schema.type) {
+    case 'title':
+    case 'rich_text':
+    case 'people':
+    case 'files':
+    case 'relation':
+      return stored ?? [];
+    case 'checkbox':
+      return stored ?? false;
+    case 'select':
+    case 'status': {
+      const option = stored === undefined || stored === null ? undefined : optionsOf(schema).find((o) => o.id === stored);
+      return option ? optionResponse(option) : null;
+    }
+    case 'multi_select': {
+      const options = optionsOf(schema);
+      return ((stored as string[] | undefined) ?? []).flatMap((id) => options.filter((o) => o.id === id).map(optionResponse));
+    }
+    case 'created_time':
+      return page.createdTime;
+    case 'last_edited_time':
+      return page.lastEditedTime;
+    case 'created_by':
+    case 'last_edited_by':
+      return botUser(ws);
+    case 'unique_id':
+      return { prefix: schema.config.prefix ?? null, number: page.number };
+    case 'formula':
+      return { type: 'string', string: null };
+    case 'rollup':
+      return rollupValue(ws, ds, schema, page, depth);
+    case 'button':
+      return {};
+    case 'verification':
+      return { state: 'unverified', date: null, verified_by: null };
+    default:
+      // number, url, email, phone_number, date, place; location and last_visited_time have no documented value.
+      return stored ?? null;
+  }
+}
+
+/**
+ * A rollup's value (`partialRollupValueResponse`): the function applied to the rolled-up property
+ * of the pages the relation links to. Counts, percentages (as fractions), sums and the like are
+ * numbers, earliest and latest dates dates, show_original and show_unique arrays of values; the
+ * per-group functions, whose results the reference does not describe, a null number.
+ */
+function rollupValue(ws: Workspace, ds: DataSource, schema: PropertySchema, page: Page, depth: number): Record<string, unknown> {
+  const c = schema.config as unknown as RollupConfig;
+  const relation = ds.properties.find((p) => p.id === c.relation_property_id && p.type === 'relation');
+  const target = relation && ws.dataSources.get((relation.config as unknown as RelationConfig).data_source_id);
+  const rolled = target?.properties.find((p) => p.id === c.rollup_property_id);
+  const related = relation && target && rolled && depth < ROLLUP_DEPTH ? ((page.values[relation.id] as { id: string }[] | undefined) ?? []) : [];
+  const values = related.flatMap(({ id }) => {
+    const other = ws.pagesById.get(id);
+    return other && target && rolled ? [readValue(ws, target, rolled, other, depth + 1)] : [];
+  });
+  const isEmpty = (x: unknown) => x === null || x === undefined || x === false || x === '' || (Array.isArray(x) && x.length === 0);
+  const share = (n: number) => (values.length ? n / values.length : 0);
+  const numbers = values.filter((x): x is number => typeof x === 'number').sort((a, b) => a - b);
+  const dates = values.filter((x): x is { start: string } => isObject(x) && typeof x.start === 'string').map((d) => d.start).sort();
+  const number = (n: number | null) => ({ type: 'number', number: n, function: c.function });
+  const date = (start: string | undefined, end: string | null = null) => ({
+    type: 'date',
+    date: start === undefined ? null : { start, end, time_zone: null },
+    function: c.function,
+  });
+  const array = (list: unknown[]) => ({
+    type: 'array',
+    array: list.map((x) => ({ type: rolled?.type, [rolled?.type ?? 'number']: x })),
+    function: c.function,
+  });
+  const unique = () => [...new Map(values.filter((x) => !isEmpty(x)).map((x) => [JSON.stringify(x), x])).values()];
+  const sum = numbers.reduce((a, b) => a + b, 0);
+  const median = numbers.length ? (numbers[Math.floor((numbers.length - 1) / 2)]! + numbers[Math.ceil((numbers.length - 1) / 2)]!) / 2 : null;
+  switch (c.function) {
+    case 'count':
+      return number(values.length);
+    case 'count_values':
+      return number(values.reduce<number>((n, x) => n + (Array.isArray(x) ? x.length : isEmpty(x) ? 0 : 1), 0));
+    case 'empty':
+      return number(values.filter(isEmpty).length);
+    case 'not_empty':
+      return number(values.filter((x) => !isEmpty(x)).length);
+    case 'unique':
+      return number(unique().length);
+    case 'percent_empty':
+      return number(share(values.filter(isEmpty).length));
+    case 'percent_not_empty':
+      return number(share(values.filter((x) => !isEmpty(x)).length));
+    case 'sum':
+      return number(sum);
+    case 'average':
+      return number(numbers.length ? sum / numbers.length : null);
+    case 'median':
+      return number(median);
+    case 'min':
+      return number(numbers[0] ?? null);
+    case 'max':
+      return number(numbers.at(-1) ?? null);
+    case 'range':
+      return number(numbers.length ? numbers.at(-1)! - numbers[0]! : null);
+    case 'checked':
+      return number(values.filter((x) => x === true).length);
+    case 'unchecked':
+      return number(values.filter((x) => x === false).length);
+    case 'percent_checked':
+      return number(share(values.filter((x) => x === true).length));
+    case 'percent_unchecked':
+      return number(share(values.filter((x) => x === false).length));
+    case 'earliest_date':
+      return date(dates[0]);
+    case 'latest_date':
+      return date(dates.at(-1));
+    case 'date_range':
+      return date(dates[0], dates.at(-1) ?? null);
+    case 'show_original':
+      return array(values);
+    case 'show_unique':
+      return array(unique());
+    default:
+      return number(null);
   }
 }
 
@@ -1140,40 +1989,48 @@ function checkFilter(filter: Filter, depth: number): void {
 
 type PageTest = (page: Page) => boolean;
 
+/** The filter conditions the local Notion understands, by the key that holds them. */
+const FILTER_KEYS = ['rich_text', 'title', 'select', 'number', 'status', 'checkbox', 'multi_select', 'url', 'email', 'phone_number'];
+
 /**
  * The filter as a test of a page, its properties resolved once. An `or` of `equals` conditions on
  * one property (a lookup of ids) becomes a set lookup, so 100 conditions cost one read per page.
  */
-function compileFilter(filter: Filter, ds: DataSource): PageTest {
+function compileFilter(filter: Filter, ds: DataSource, ws: Workspace): PageTest {
   if (filter.and) {
-    const all = filter.and.map((f) => compileFilter(f, ds));
+    const all = filter.and.map((f) => compileFilter(f, ds, ws));
     return (page) => all.every((t) => t(page));
   }
   if (filter.or) {
     const lookups = new Map<PropertySchema, Set<unknown>>();
     const tests: PageTest[] = [];
     for (const f of filter.or) {
-      const condition = f.or || f.and ? undefined : compileCondition(f, ds);
-      if (!condition) tests.push(compileFilter(f, ds));
+      const condition = f.or || f.and ? undefined : compileCondition(f, ds, ws);
+      if (!condition) tests.push(compileFilter(f, ds, ws));
       else if (condition.equals) {
         const values = lookups.get(condition.schema) ?? new Set<unknown>();
         values.add(condition.equals.value);
         lookups.set(condition.schema, values);
       } else tests.push(condition.test);
     }
-    for (const [schema, values] of lookups) tests.push((page) => values.has(comparable(schema, page)));
+    for (const [schema, values] of lookups) tests.push((page) => values.has(comparable(ws, ds, schema, page)));
     return (page) => tests.some((t) => t(page));
   }
-  return compileCondition(filter, ds).test;
+  return compileCondition(filter, ds, ws).test;
 }
 
-function compileCondition(filter: Filter, ds: DataSource): { schema: PropertySchema; test: PageTest; equals?: { value: unknown } } {
+function compileCondition(
+  filter: Filter,
+  ds: DataSource,
+  ws: Workspace,
+): { schema: PropertySchema; test: PageTest; equals?: { value: unknown } } {
   const schema = findProperty(ds, filter.property);
   if (!schema) throw validation(`Could not find property with name or id: ${String(filter.property)}`);
-  const condition = (filter.rich_text ?? filter.title ?? filter.select ?? filter.number) as Record<string, unknown> | undefined;
+  const key = FILTER_KEYS.find((k) => filter[k] !== undefined);
+  const condition = key === undefined ? undefined : (filter[key] as Record<string, unknown>);
   if (!condition) throw validation('body.filter should define a condition for the property type.');
-  const read = (page: Page) => comparable(schema, page);
-  const empty = (actual: unknown) => actual === '' || actual === null || actual === undefined;
+  const read = (page: Page) => comparable(ws, ds, schema, page);
+  const empty = (actual: unknown) => actual === '' || actual === null || actual === undefined || (Array.isArray(actual) && actual.length === 0);
   if ('equals' in condition) {
     const value = condition.equals;
     return { schema, test: (page) => read(page) === value, equals: { value } };
@@ -1184,6 +2041,8 @@ function compileCondition(filter: Filter, ds: DataSource): { schema: PropertySch
       schema,
       test: (page) => {
         const actual = read(page);
+        // A multi-select contains an option by its name; text contains a part of itself.
+        if (Array.isArray(actual)) return actual.some((o) => (o as { name?: string }).name === part);
         return typeof actual === 'string' && actual.includes(part);
       },
     };
@@ -1193,12 +2052,12 @@ function compileCondition(filter: Filter, ds: DataSource): { schema: PropertySch
   throw validation('Unsupported filter condition.');
 }
 
-/** A page's value of a property as filters compare it: plain text, a select's name, else the raw value. */
-function comparable(schema: PropertySchema, page: Page): unknown {
-  const value = page.properties[schema.name];
+/** A page's value of a property as filters compare it: plain text, an option's name, else the value as answered. */
+function comparable(ws: Workspace, ds: DataSource, schema: PropertySchema, page: Page): unknown {
+  const value = readValue(ws, ds, schema, page);
   if (schema.type === 'title' || schema.type === 'rich_text') return plainText(value);
-  if (schema.type === 'select') return (value?.select as { name?: string } | null)?.name ?? '';
-  return value?.[schema.type];
+  if (schema.type === 'select' || schema.type === 'status') return (value as { name?: string } | null)?.name ?? '';
+  return value;
 }
 
 // -- errors ------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ export class QuoteCollector {
   private readonly inputWarnings: FieldWarning[] = [];
   private readonly rowWarnings: FieldWarning[] = [];
   private readonly firstRowById = new Map<string, number>();
+  private readonly ignored: string[] = [];
   private emptyMessage = 'has no quotes';
 
   /** What to say when the input holds no data rows at all (header only, empty list). */
@@ -59,7 +60,13 @@ export class QuoteCollector {
     this.rejected.push({ row, reason: `row ${row}: ${reason}`, raw });
   }
 
-  add(row: number, values: FieldValues, raw: () => RawRow): void {
+  /** Keys the input has that are not the quote's (the not-written CSV's own `reason` and `row`). */
+  ignore(keys: Iterable<string>): void {
+    for (const key of keys) if (!this.ignored.includes(key)) this.ignored.push(key);
+  }
+
+  /** `extra`: the row's other fields by name, cleaned (see extra-values.ts). */
+  add(row: number, values: FieldValues, raw: () => RawRow, extra?: Record<string, unknown>): void {
     const text = normaliseText(values.text);
     if (text.kind !== 'ok') {
       this.reject(row, text.kind === 'absent' ? 'the text is empty' : `the text ${text.problem}`, raw());
@@ -85,6 +92,7 @@ export class QuoteCollector {
     if (subreddit !== undefined) quote.subreddit = subreddit;
     if (postTitle !== undefined) quote.postTitle = postTitle;
     if (insertedAt !== undefined) quote.insertedAt = insertedAt;
+    if (extra && Object.keys(extra).length > 0) quote.extra = extra;
 
     const firstRow = this.firstRowById.get(quote.id);
     if (firstRow !== undefined) {
@@ -123,6 +131,7 @@ export class QuoteCollector {
       rejected: this.rejected,
       duplicates: this.duplicates,
       warnings: [...this.inputWarnings, ...this.rowWarnings],
+      ignored: this.ignored,
     };
   }
 }

@@ -7,6 +7,7 @@ import { InputError } from '../../errors.js';
 import { unescapeCell } from '../cells.js';
 import { TEXT_COLUMN_NAMES, fieldForKey, type QuoteField } from '../field-names.js';
 import type { FieldValues, QuoteCollector, RawRow } from './collector.js';
+import { ExtraFields, type RowExtras } from './extra-values.js';
 import { describeName, keyWarnings, listNames } from './input-warnings.js';
 
 /**
@@ -21,6 +22,8 @@ export function readCsv(text: string, name: string, tsv: boolean, collector: Quo
   let index = -1;
   let header: string[] | undefined;
   let columns: Array<[QuoteField, number]> = [];
+  let extraColumns: Array<[string, number]> = [];
+  const extras = new ExtraFields(collector);
   let unusable: InputError | undefined;
 
   const readRow = (cells: string[], errors: Papa.ParseError[]): void => {
@@ -38,7 +41,14 @@ export function readCsv(text: string, name: string, tsv: boolean, collector: Quo
     } else {
       const values: FieldValues = {};
       for (const [field, column] of columns) values[field] = unescapeCell(cells[column] ?? '');
-      collector.add(row, values, () => rawCsvRow(head, cells));
+      let extra: RowExtras | undefined;
+      for (const [key, column] of extraColumns) {
+        const cell = cells[column];
+        if (cell === undefined || cell === '') continue;
+        extra ??= extras.forRow(row);
+        extra.add(key, unescapeCell(cell));
+      }
+      collector.add(row, values, () => rawCsvRow(head, cells), extra?.values);
     }
   };
 
@@ -58,7 +68,7 @@ export function readCsv(text: string, name: string, tsv: boolean, collector: Quo
       if (header !== undefined) return readRow(cells, errors);
       if (isBlankRow(cells)) return;
       header = cells.map((cell) => cell.trim());
-      columns = mapColumns(header, name, collector);
+      ({ columns, extraColumns } = mapColumns(header, name, collector));
       if (!columns.some(([field]) => field === 'text')) {
         const found = header.map((h, i) => (h ? describeName(h) : `(blank column ${i + 1})`));
         unusable = new InputError(
@@ -117,18 +127,31 @@ function rawCsvRow(header: readonly string[], cells: readonly string[]): RawRow 
 }
 
 /**
- * The field each column holds. Unknown columns are ignored with one warning; when two columns
- * hold the same field (`text` and `Quote`) the first is used, with a warning.
+ * The field each column holds. Other columns are fields of their own, by their header (a blank
+ * one is "column N"); when two columns hold the same known field (`text` and `Quote`) the first
+ * is used, with a warning. The not-written CSV's own `reason` and `row` are read, not written.
  */
-function mapColumns(names: readonly string[], name: string, collector: QuoteCollector): Array<[QuoteField, number]> {
+function mapColumns(
+  names: readonly string[],
+  name: string,
+  collector: QuoteCollector,
+): { columns: Array<[QuoteField, number]>; extraColumns: Array<[string, number]> } {
   const columns: Array<[QuoteField, number]> = [];
-  const unknown: string[] = [];
+  const extraColumns: Array<[string, number]> = [];
   const namesByField = new Map<QuoteField, string[]>();
+  const keys = new Set<string>();
+  const ignored: string[] = [];
   names.forEach((columnName, index) => {
     const field = fieldForKey(columnName);
-    if (field === 'ignored') return;
+    if (field === 'ignored') {
+      ignored.push(columnName);
+      return;
+    }
     if (field === undefined) {
-      if (columnName !== '') unknown.push(describeName(columnName));
+      let key = columnName === '' ? `column ${index + 1}` : columnName;
+      if (keys.has(key)) key = `${key} (column ${index + 1})`;
+      keys.add(key);
+      extraColumns.push([key, index]);
       return;
     }
     const seen = namesByField.get(field);
@@ -139,6 +162,7 @@ function mapColumns(names: readonly string[], name: string, collector: QuoteColl
     namesByField.set(field, [columnName]);
     columns.push([field, index]);
   });
-  for (const warning of keyWarnings(name, 'column', { unknown, keysByField: namesByField })) collector.warnInput(warning);
-  return columns;
+  for (const warning of keyWarnings(name, 'column', { keysByField: namesByField })) collector.warnInput(warning);
+  collector.ignore(ignored);
+  return { columns, extraColumns };
 }

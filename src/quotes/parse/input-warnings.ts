@@ -11,8 +11,6 @@ import { cutToLength } from '../field-values.js';
 export type KeyNoun = 'column' | 'field';
 
 export interface KeysFound {
-  /** Keys that hold no field, as the message should show them, in input order. */
-  unknown: Iterable<string>;
   /** The keys that hold each field, in input order; the first is the one that was read. */
   keysByField: Iterable<readonly [QuoteField, Iterable<string>]>;
 }
@@ -24,17 +22,13 @@ const REASONS_IN_SUMMARY = 3;
 /** Names longer than this are cut in messages: a broken header can be a whole line of text. */
 const NAME_CHARS = 40;
 
-/** One warning for all unknown keys, then one per field that more than one key holds. */
+/** One warning per field that more than one key holds (other keys are fields of their own, not warnings). */
 export function keyWarnings(name: string, noun: KeyNoun, found: KeysFound): string[] {
   const warnings: string[] = [];
-  const unknown = [...found.unknown];
-  if (unknown.length > 0) {
-    warnings.push(`${name} has ${noun}s Quote Sync does not use, which were ignored: ${listNames(unknown)}.`);
-  }
   for (const [field, keys] of found.keysByField) {
     const names = [...keys];
     if (names.length > 1) {
-      warnings.push(`${name} has more than one ${noun} for ${FIELD_LABELS[field]} (${listNames(names)}); the first, ${names[0]}, was used.`);
+      warnings.push(`${name} has more than one ${noun} for ${FIELD_LABELS[field]} (${listNames(names)}); the first, ${names[0]}, was used and the other${names.length > 2 ? 's were' : ' was'} not written.`);
     }
   }
   return warnings;

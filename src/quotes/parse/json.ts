@@ -6,6 +6,7 @@ import { InputError } from '../../errors.js';
 import { TEXT_COLUMN_NAMES, fieldForKey, normaliseKey, postFieldForKey, type QuoteField } from '../field-names.js';
 import { describeValue, kindOf } from '../field-values.js';
 import type { FieldValues, QuoteCollector } from './collector.js';
+import { ExtraFields, type RowExtras } from './extra-values.js';
 import { keyWarnings, listNames } from './input-warnings.js';
 import { jsonSyntaxMessage } from './json-error.js';
 
@@ -31,9 +32,10 @@ export function readJson(text: string, name: string, collector: QuoteCollector):
     if (!fieldByKey.has(key)) fieldByKey.set(key, normaliseKey(key) === POST_KEY ? POST_KEY : fieldForKey(key));
     return fieldByKey.get(key);
   };
-  const unknownKeys = new Set<string>();
+  const extras = new ExtraFields(collector);
   const repeatedFields = new Map<QuoteField, Set<string>>();
   const seenKeys = new Set<string>();
+  const ignored = new Set<string>();
   let hasTextKey = false;
 
   records.forEach((record, index) => {
@@ -44,12 +46,19 @@ export function readJson(text: string, name: string, collector: QuoteCollector):
     }
     const values: FieldValues = {};
     const keyOf: Partial<Record<QuoteField, string>> = {};
+    const extra = extras.forRow(row);
     let post: unknown;
     for (const key of Object.keys(record)) {
       seenKeys.add(key);
       const field = lookup(key);
-      if (field === undefined) unknownKeys.add(key);
-      if (field === undefined || field === 'ignored') continue;
+      if (field === 'ignored') {
+        ignored.add(key);
+        continue;
+      }
+      if (field === undefined) {
+        extra.addNested(key, record[key]);
+        continue;
+      }
       if (field === POST_KEY) {
         post ??= record[key];
         continue;
@@ -65,11 +74,12 @@ export function readJson(text: string, name: string, collector: QuoteCollector):
       values[field] = record[key];
     }
     if (isPlainObject(post)) {
-      mergePost(row, post, values, keyOf, unknownKeys, collector);
+      mergePost(row, post, values, keyOf, extra, collector);
     } else if (post !== undefined && post !== null) {
-      collector.warnRow(row, `post ${describeValue(post)} is not an object, so it was left out.`);
+      // Not the usual nested post: a field of its own, as read.
+      extra.add(POST_KEY, post);
     }
-    collector.add(row, values, () => record);
+    collector.add(row, values, () => record, extra.values);
   });
 
   if (!hasTextKey && records.some(isPlainObject)) {
@@ -77,26 +87,26 @@ export function readJson(text: string, name: string, collector: QuoteCollector):
       `${name} has no text field (${TEXT_COLUMN_NAMES.join(' or ')}) in ${records.length === 1 ? 'its one record' : `any of its ${records.length} records`}; the fields found are: ${listNames([...seenKeys])}.`,
     );
   }
-  for (const warning of keyWarnings(name, 'field', { unknown: unknownKeys, keysByField: repeatedFields })) collector.warnInput(warning);
+  for (const warning of keyWarnings(name, 'field', { keysByField: repeatedFields })) collector.warnInput(warning);
+  collector.ignore(ignored);
 }
 
-/** Fills fields from the nested post where the record has no flat value for them. */
+/** Fills fields from the nested post where the record has no flat value for them; its other keys are extra fields. */
 function mergePost(
   row: number,
   post: Record<string, unknown>,
   values: FieldValues,
   keyOf: Partial<Record<QuoteField, string>>,
-  unknownKeys: Set<string>,
+  extra: RowExtras,
   collector: QuoteCollector,
 ): void {
   const taken = new Set<QuoteField>();
   for (const key of Object.keys(post)) {
     const field = postFieldForKey(key);
-    if (field === undefined) {
-      unknownKeys.add(`${POST_KEY}.${key}`);
+    if (field === undefined || taken.has(field)) {
+      extra.add(`${POST_KEY}.${key}`, post[key]);
       continue;
     }
-    if (taken.has(field)) continue;
     taken.add(field);
     const nested = post[key];
     if (isBlank(nested)) continue;
@@ -106,8 +116,9 @@ function mergePost(
     } else if (String(flat).trim() !== String(nested).trim()) {
       collector.warnRow(
         row,
-        `${keyOf[field]} ${describeValue(flat)} and ${POST_KEY}.${key} ${describeValue(nested)} differ; ${keyOf[field]} was used.`,
+        `${keyOf[field]} ${describeValue(flat)} and ${POST_KEY}.${key} ${describeValue(nested)} differ; ${keyOf[field]} was used and ${POST_KEY}.${key} was written as a field of its own.`,
       );
+      extra.add(`${POST_KEY}.${key}`, nested);
     }
   }
 }
