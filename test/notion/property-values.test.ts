@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { canHold, propertyValue, type ValueTarget } from '../../src/notion/property-values.js';
+import { canHold, propertyValue, type ValueResult, type ValueTarget } from '../../src/notion/property-values.js';
+
+/** The result's value and note, failing the test when it is not `ok`. */
+const ok = (r: ValueResult): { value: Record<string, unknown>; note?: string } => {
+  if (r.kind !== 'ok') throw new Error(`expected an ok value, got ${JSON.stringify(r)}`);
+  return r;
+};
 
 const into = (type: ValueTarget['type'], options?: string[]): ValueTarget => ({ type, property: 'P', ...(options ? { options } : {}) });
 
@@ -8,7 +14,7 @@ describe('propertyValue', () => {
     const text = 'ä'.repeat(4500);
     const r = propertyValue(into('rich_text'), text);
     expect(r.kind).toBe('ok');
-    const items = (r as { value: { rich_text: { text: { content: string } }[] } }).value.rich_text;
+    const items = ok(r).value.rich_text as { text: { content: string } }[];
     expect(items.map((i) => i.text.content.length)).toEqual([2000, 2000, 500]);
     expect(items.map((i) => i.text.content).join('')).toBe(text);
   });
@@ -41,8 +47,8 @@ describe('propertyValue', () => {
   it('keeps multi-select options within Notion limits and says what changed', () => {
     const r = propertyValue(into('multi_select'), ['exports', 'csv, excel', 'exports', 'x'.repeat(120)]);
     expect(r.kind).toBe('ok');
-    const { value, note } = r as { value: { multi_select: { name: string }[] }; note: string };
-    expect(value.multi_select.map((o) => o.name)).toEqual(['exports', 'csv excel', 'x'.repeat(100)]);
+    const { value, note } = ok(r);
+    expect((value.multi_select as { name: string }[]).map((o) => o.name)).toEqual(['exports', 'csv excel', 'x'.repeat(100)]);
     expect(note).toContain('"csv, excel" has commas');
     expect(note).toContain('is longer than 100 characters');
   });
@@ -54,8 +60,8 @@ describe('propertyValue', () => {
 
   it('keeps at most 100 options and says which were left out', () => {
     const r = propertyValue(into('multi_select'), Array.from({ length: 102 }, (_, i) => `t${i}`));
-    expect((r as { value: { multi_select: unknown[] } }).value.multi_select).toHaveLength(100);
-    expect((r as { note: string }).note).toContain('"t100, t101" were left out');
+    expect(ok(r).value.multi_select).toHaveLength(100);
+    expect(ok(r).note).toContain('"t100, t101" were left out');
   });
 
   it('sets only a status option the property has', () => {
