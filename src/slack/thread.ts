@@ -83,7 +83,9 @@ export class SlackThreadReporter implements JobReporter {
       this.messageTs = res.ts;
     });
     // Said once per thread: a resumed job's thread has it already.
-    if (!info.resumed && (info.fields?.length || info.warnings?.length)) this.fieldsReply(info.fields ?? [], info.warnings ?? []);
+    // Only fields of our own schema, each in its own property, and no warning: nothing worth a reply.
+    const worthSaying = (info.fields ?? []).some((f) => f.by !== 'schema' || f.added || f.note) || (info.warnings?.length ?? 0) > 0;
+    if (!info.resumed && worthSaying) this.fieldsReply(info.fields ?? [], info.warnings ?? []);
     await this.chain;
   }
 

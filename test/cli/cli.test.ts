@@ -39,6 +39,7 @@ describe('quote-sync command line', () => {
         'durationMs',
         'failed',
         'fallbackCsv',
+        'fields',
         'jobId',
         'pending',
         'rejected',
@@ -48,6 +49,7 @@ describe('quote-sync command line', () => {
         'total',
         'unchanged',
         'updated',
+        'warnings',
         'written',
       ].sort(),
     );

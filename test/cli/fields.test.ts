@@ -186,6 +186,60 @@ describe('every field lands in Notion', () => {
   });
 });
 
+describe('the not-written CSV', () => {
+  it('carries every field under its input name, and uploading it again writes the quotes whole', async () => {
+    notion = await startNotionServer({ seed: 87, faults: { workspaceFull: true } });
+    const env = fastEnv(notion, tempDbPath(), { QUOTE_SYNC_DATA_DIR: dir() });
+    const failed = await cli(['sync', GUMLOOP, '--json'], env);
+    expect(failed.code).toBe(3);
+    const report = JSON.parse(failed.stdout);
+    const csv = readFileSync(report.fallbackCsv as string, 'utf8');
+    const header = csv.split('\n')[0]!.split(',');
+    expect(header).toEqual([
+      'id', 'text', 'category', 'sentiment', 'relevance_score', 'relevance_justification', 'reddit_url', 'subreddit', 'post_title', 'inserted_at',
+      'comment_url', 'author', 'upvotes', 'tags', 'persona', 'pain_point', 'is_op', '🔥 heat', 'post.author', 'post.score', 'post.num_comments',
+      'reason', 'row',
+    ]);
+
+    notion.setFaults({});
+    const retried = await cli(['sync', report.fallbackCsv as string, '--json'], env);
+    expect(retried.code, retried.stderr).toBe(0);
+    const again = JSON.parse(retried.stdout);
+    expect(again).toMatchObject({ written: 3, failed: [] });
+    // The same properties as the first run added: none new, each field where it went before.
+    expect(again.fields.filter((f: { added?: boolean }) => f.added)).toEqual([]);
+    const [p1, p2] = pagesOf(notion, again.databases[0].dataSourceId) as [Props, Props];
+    const input = JSON.parse(readFileSync(GUMLOOP, 'utf8')) as Record<string, unknown>[];
+    expect(plain(p1['Pain Point'])).toBe(input[0]!.pain_point);
+    expect(names(p1.Tags)).toEqual(['exports', 'csv excel', 'data quality']);
+    expect(p1.Upvotes).toMatchObject({ number: 57 });
+    expect(p1['Post Num Comments']).toMatchObject({ number: 87 });
+    expect(p1['Is Op']).toMatchObject({ checkbox: false });
+    expect(p2['Is Op']).toMatchObject({ checkbox: true });
+    expect(plain(p1['Post Author'])).toBe('u_founder');
+    expect(p1['Date Added']).toMatchObject({ date: { start: '2026-11-30T09:15:00.000Z' } });
+  });
+});
+
+describe('update mode', () => {
+  it('compares and updates the extra fields too, and changes nothing else', async () => {
+    notion = await startNotionServer({ seed: 88 });
+    const env = fastEnv(notion, tempDbPath());
+    const input = JSON.parse(readFileSync(GUMLOOP, 'utf8')) as Record<string, unknown>[];
+    expect((await cli(['sync', GUMLOOP], env)).code).toBe(0);
+    const changed = input.map((q, i) => (i === 1 ? { ...q, upvotes: 99, tags: ['notion', 'sync'] } : q));
+    const result = await cli(['sync', file('day2.json', JSON.stringify(changed)), '--update', '--json'], env);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ written: 0, updated: 1, unchanged: 2 });
+    const edits = notion.requests.filter((r) => r.route === 'PATCH /v1/pages/:id');
+    expect(edits).toHaveLength(1);
+    const p2 = pagesOf(notion, report.databases[0].dataSourceId)[1]!;
+    expect(p2.Upvotes).toMatchObject({ number: 99 });
+    expect(names(p2.Tags)).toEqual(['notion', 'sync']);
+  });
+});
+
 describe('a person\'s own database', () => {
   /** Made as a person makes one in Notion: their own title, their own properties, a formula and a created time. */
   async function personsDatabase(n: LocalNotion): Promise<{ databaseId: string; dataSourceId: string }> {

@@ -13,6 +13,8 @@ const report = (parts: Partial<SyncReport>): SyncReport => ({
   duplicates: 0,
   pending: 0,
   rejected: [],
+  fields: [],
+  warnings: [],
   failed: [],
   databases: [],
   requests: 0,

@@ -7,7 +7,8 @@ import { InputError } from '../../errors.js';
 import { unescapeCell } from '../cells.js';
 import { TEXT_COLUMN_NAMES, fieldForKey, type QuoteField } from '../field-names.js';
 import type { FieldValues, QuoteCollector, RawRow } from './collector.js';
-import { ExtraFields, type RowExtras } from './extra-values.js';
+import { cleanExtraValue } from './extra-values.js';
+import { matchKey } from '../extra-fields.js';
 import { describeName, keyWarnings, listNames } from './input-warnings.js';
 
 /**
@@ -23,7 +24,6 @@ export function readCsv(text: string, name: string, tsv: boolean, collector: Quo
   let header: string[] | undefined;
   let columns: Array<[QuoteField, number]> = [];
   let extraColumns: Array<[string, number]> = [];
-  const extras = new ExtraFields(collector);
   let unusable: InputError | undefined;
 
   const readRow = (cells: string[], errors: Papa.ParseError[]): void => {
@@ -41,14 +41,14 @@ export function readCsv(text: string, name: string, tsv: boolean, collector: Quo
     } else {
       const values: FieldValues = {};
       for (const [field, column] of columns) values[field] = unescapeCell(cells[column] ?? '');
-      let extra: RowExtras | undefined;
+      let extra: Record<string, unknown> | undefined;
       for (const [key, column] of extraColumns) {
         const cell = cells[column];
         if (cell === undefined || cell === '') continue;
-        extra ??= extras.forRow(row);
-        extra.add(key, unescapeCell(cell));
+        const value = cleanExtraValue(unescapeCell(cell));
+        if (value !== undefined) (extra ??= {})[key] = value;
       }
-      collector.add(row, values, () => rawCsvRow(head, cells), extra?.values);
+      collector.add(row, values, () => rawCsvRow(head, cells), extra);
     }
   };
 
@@ -128,7 +128,7 @@ function rawCsvRow(header: readonly string[], cells: readonly string[]): RawRow 
 
 /**
  * The field each column holds. Other columns are fields of their own, by their header (a blank
- * one is "column N"); when two columns hold the same known field (`text` and `Quote`) the first
+ * one is "column N", one spelled like an earlier one "Name (column N)"); when two columns hold the same known field (`text` and `Quote`) the first
  * is used, with a warning. The not-written CSV's own `reason` and `row` are read, not written.
  */
 function mapColumns(
@@ -148,9 +148,10 @@ function mapColumns(
       return;
     }
     if (field === undefined) {
+      // Two columns spelled alike (`Note`, `note`) are two fields: the second is named by its place.
       let key = columnName === '' ? `column ${index + 1}` : columnName;
-      if (keys.has(key)) key = `${key} (column ${index + 1})`;
-      keys.add(key);
+      if (keys.has(matchKey(key))) key = `${key} (column ${index + 1})`;
+      keys.add(matchKey(key));
       extraColumns.push([key, index]);
       return;
     }

@@ -57,6 +57,8 @@ export class ExtraFields {
 /** One row's extra fields. */
 export class RowExtras {
   readonly values: Record<string, unknown> = {};
+  /** The key each field was read from, to name it if another key of the row names the same field. */
+  private readonly keyOf = new Map<string, string>();
 
   constructor(
     private readonly fields: ExtraFields,
@@ -69,10 +71,13 @@ export class RowExtras {
     const clean = cleanExtraValue(value);
     if (clean === undefined) return;
     const field = this.fields.canonical(key);
-    if (Object.hasOwn(this.values, field)) {
-      this.collector.warnRow(this.row, `${field} and ${key} name the same field; the first was used and ${key} ${describeValue(clean)} was not written.`);
+    const first = this.keyOf.get(field);
+    if (first !== undefined) {
+      const same = first === key ? `${key} is given twice` : `${first} and ${key} name the same field`;
+      this.collector.warnRow(this.row, `${same}; ${first} ${describeValue(this.values[field])} was used and ${key} ${describeValue(clean)} was not written.`);
       return;
     }
+    this.keyOf.set(field, key);
     this.values[field] = clean;
   }
 

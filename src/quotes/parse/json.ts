@@ -4,7 +4,8 @@
  */
 import { InputError } from '../../errors.js';
 import { TEXT_COLUMN_NAMES, fieldForKey, normaliseKey, postFieldForKey, type QuoteField } from '../field-names.js';
-import { describeValue, kindOf } from '../field-values.js';
+import { describeValue, kindOf, normaliseSubreddit } from '../field-values.js';
+import { normaliseUrlForId } from '../id.js';
 import type { FieldValues, QuoteCollector } from './collector.js';
 import { ExtraFields, type RowExtras } from './extra-values.js';
 import { keyWarnings, listNames } from './input-warnings.js';
@@ -113,7 +114,7 @@ function mergePost(
     const flat = values[field];
     if (isBlank(flat)) {
       values[field] = nested;
-    } else if (String(flat).trim() !== String(nested).trim()) {
+    } else if (!sameFieldValue(field, flat, nested)) {
       collector.warnRow(
         row,
         `${keyOf[field]} ${describeValue(flat)} and ${POST_KEY}.${key} ${describeValue(nested)} differ; ${keyOf[field]} was used and ${POST_KEY}.${key} was written as a field of its own.`,
@@ -121,6 +122,16 @@ function mergePost(
       extra.add(`${POST_KEY}.${key}`, nested);
     }
   }
+}
+
+/** Whether a flat and a nested value say the same, as the field reads them (`r/SaaS` is `SaaS`; a URL's query aside). */
+function sameFieldValue(field: QuoteField, a: unknown, b: unknown): boolean {
+  if (field === 'redditUrl') return normaliseUrlForId(String(a).trim()) === normaliseUrlForId(String(b).trim());
+  if (field === 'subreddit') {
+    const [x, y] = [normaliseSubreddit(a), normaliseSubreddit(b)];
+    if (x.kind === 'ok' && y.kind === 'ok') return x.value.toLowerCase() === y.value.toLowerCase();
+  }
+  return String(a).trim() === String(b).trim();
 }
 
 function isBlank(value: unknown): boolean {

@@ -233,7 +233,7 @@ describe('CSV fields that cannot be used', () => {
 });
 
 describe('CSV headers and encodings', () => {
-  it('matches headers loosely, ignores reason/row and warns once about unknown columns', () => {
+  it('matches headers loosely, reads reason/row without writing them and keeps unknown columns as extra fields', () => {
     const parsed = parseFixture('loose-headers.csv');
     expect(parsed.quotes).toEqual([
       {
@@ -249,20 +249,52 @@ describe('CSV headers and encodings', () => {
           subreddit: 'SaaS',
           postTitle: 'Why we left',
           insertedAt: '2025-01-06T13:45:00.000Z',
+          extra: { Upvotes: '17' },
         },
       },
     ]);
+    expect(parsed.warnings).toEqual([]);
+    expect(parsed.ignored).toEqual(['Reason', 'Row']);
+  });
+
+  it('uses the first of two columns for one field, with a warning, and does not write the other', () => {
+    const parsed = parseFixture('two-text-columns.csv');
+    expect(texts(parsed)).toEqual(['from text']);
+    expect(parsed.quotes[0]!.quote).not.toHaveProperty('extra');
     expect(parsed.warnings).toEqual([
-      { row: INPUT_WARNING_ROW, message: 'loose-headers.csv has columns Quote Sync does not use, which were ignored: Upvotes.' },
+      {
+        row: INPUT_WARNING_ROW,
+        message: 'two-text-columns.csv has more than one column for text (text, quote); the first, text, was used and the other was not written.',
+      },
     ]);
   });
 
-  it('uses the first of two columns for one field, with a warning', () => {
-    const parsed = parseFixture('two-text-columns.csv');
-    expect(texts(parsed)).toEqual(['from text']);
+  it('says "the others" when three columns hold one field', () => {
+    const parsed = parseQuotes('text,quote,Text\nfirst,second,third\n', { filename: 'three.csv' });
+    expect(texts(parsed)).toEqual(['first']);
+    expect(parsed.quotes[0]!.quote).not.toHaveProperty('extra');
     expect(parsed.warnings).toEqual([
-      { row: 0, message: 'two-text-columns.csv has more than one column for text (text, quote); the first, text, was used.' },
+      { row: 0, message: 'three.csv has more than one column for text (text, quote, Text); the first, text, was used and the others were not written.' },
     ]);
+  });
+
+  it('keeps every other column by its header: a blank one as "column N", a repeated one with its column; blank cells left out, cells trimmed', () => {
+    const parsed = parseQuotes(
+      'text,Upvotes,,Note,Note,comment url\nfirst, 17 ,no header,a,b,\nsecond,,,,  ,https://example.com/c\nthird,,,,,\n',
+      { filename: 'extra.csv' },
+    );
+    expect(parsed.quotes.map((q) => [q.row, q.quote])).toEqual([
+      [2, { id: expect.stringMatching(/^q_/), text: 'first', extra: { Upvotes: '17', 'column 3': 'no header', Note: 'a', 'Note (column 5)': 'b' } }],
+      [3, { id: expect.stringMatching(/^q_/), text: 'second', extra: { 'comment url': 'https://example.com/c' } }],
+      [4, { id: expect.stringMatching(/^q_/), text: 'third' }],
+    ]);
+    expect(parsed.warnings).toEqual([]);
+    expect(parsed.ignored).toEqual([]);
+  });
+
+  it('undoes formula escaping in extra columns as in known ones', () => {
+    const parsed = parseQuotes("text,Formula\nx,'=SUM(1)\n", { format: 'csv' });
+    expect(parsed.quotes[0]!.quote.extra).toEqual({ Formula: '=SUM(1)' });
   });
 
   it('strips a UTF-8 BOM and reads CRLF, also inside quoted cells', () => {

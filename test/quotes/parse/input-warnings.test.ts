@@ -5,46 +5,33 @@ const names = (n: number): string[] => Array.from({ length: n }, (_, i) => `k${i
 
 describe('keyWarnings', () => {
   it('says nothing when every key holds a field of its own', () => {
-    expect(keyWarnings('q.csv', 'column', { unknown: [], keysByField: [['text', ['text']], ['category', ['Category']]] })).toEqual([]);
+    expect(keyWarnings('q.csv', 'column', { keysByField: [['text', ['text']], ['category', ['Category']]] })).toEqual([]);
+    expect(keyWarnings('q.csv', 'column', { keysByField: [] })).toEqual([]);
   });
 
-  it('names every unknown column in one warning, in input order', () => {
-    expect(keyWarnings('q.csv', 'column', { unknown: ['Upvotes', 'Author'], keysByField: [] })).toEqual([
-      'q.csv has columns Quote Sync does not use, which were ignored: Upvotes, Author.',
+  it('warns once per field held by more than one key, naming the first as the one used and the others as not written', () => {
+    const keysByField = new Map([
+      ['text', ['text', 'quote']],
+      ['category', ['category']],
+      ['redditUrl', ['url', 'post_url', 'Reddit URL']],
+    ] as const);
+    expect(keyWarnings('q.csv', 'column', { keysByField })).toEqual([
+      'q.csv has more than one column for text (text, quote); the first, text, was used and the other was not written.',
+      'q.csv has more than one column for reddit_url (url, post_url, Reddit URL); the first, url, was used and the others were not written.',
     ]);
   });
 
   it('speaks of fields for JSON', () => {
-    expect(keyWarnings('q.json', 'field', { unknown: ['post.author'], keysByField: [] })).toEqual([
-      'q.json has fields Quote Sync does not use, which were ignored: post.author.',
+    expect(keyWarnings('q.json', 'field', { keysByField: [['relevanceScore', ['score', 'relevance']]] })).toEqual([
+      'q.json has more than one field for relevance_score (score, relevance); the first, score, was used and the other was not written.',
     ]);
-  });
-
-  it('warns once per field held by more than one key, naming the first as the one used', () => {
-    const keysByField = new Map([
-      ['text', ['text', 'quote']],
-      ['redditUrl', ['url', 'post_url', 'Reddit URL']],
-    ] as const);
-    expect(keyWarnings('q.csv', 'column', { unknown: [], keysByField })).toEqual([
-      'q.csv has more than one column for text (text, quote); the first, text, was used.',
-      'q.csv has more than one column for reddit_url (url, post_url, Reddit URL); the first, url, was used.',
-    ]);
-  });
-
-  it('puts the unknown keys before the fields held twice', () => {
-    const warnings = keyWarnings('q.csv', 'column', { unknown: ['Upvotes'], keysByField: [['text', ['text', 'quote']]] });
-    expect(warnings).toHaveLength(2);
-    expect(warnings[0]).toMatch(/^q\.csv has columns Quote Sync does not use/);
-    expect(warnings[1]).toMatch(/^q\.csv has more than one column for text/);
   });
 
   it('reads keys gathered in sets as well as in lists', () => {
-    const fromSets = keyWarnings('q.json', 'field', {
-      unknown: new Set(['tone']),
-      keysByField: new Map([['text', new Set(['Quote', 'text'])]]),
-    });
-    const fromLists = keyWarnings('q.json', 'field', { unknown: ['tone'], keysByField: [['text', ['Quote', 'text']]] });
+    const fromSets = keyWarnings('q.json', 'field', { keysByField: new Map([['text', new Set(['Quote', 'text'])]]) });
+    const fromLists = keyWarnings('q.json', 'field', { keysByField: [['text', ['Quote', 'text']]] });
     expect(fromSets).toEqual(fromLists);
+    expect(fromSets).toEqual(['q.json has more than one field for text (Quote, text); the first, Quote, was used and the other was not written.']);
   });
 });
 

@@ -71,50 +71,68 @@ describe('JSON shapes', () => {
       subreddit: 'SaaS',
       postTitle: 'Nested title',
       insertedAt: '2025-01-06T10:00:00.000Z',
+      extra: { 'post.author': 'u/someone', 'post.score': 412 },
     });
   });
 
-  it('flat fields win over the nested post, with a warning when they differ', () => {
+  it('flat fields win over the nested post, with a warning when they differ, and the nested values are kept as fields of their own', () => {
     const parsed = parseFixture('gumloop.json');
     expect(parsed.quotes[1]!.quote).toMatchObject({
       redditUrl: 'https://www.reddit.com/r/startups/comments/g2/flat/',
       postTitle: 'Flat title',
       subreddit: 'startups',
     });
+    // post.subreddit is the same as the subreddit used, so it is not a field of its own.
+    expect(parsed.quotes[1]!.quote.extra).toEqual({
+      'post.url': 'https://www.reddit.com/r/startups/comments/g2/nested/',
+      'post.title': 'Nested title',
+    });
     expect(parsed.warnings.filter((w) => w.row === 2)).toEqual([
       {
         row: 2,
         message:
-          'row 2: reddit_url "https://www.reddit.com/r/startups/comments/g2/flat/" and post.url "https://www.reddit.com/r/startups/comments/g2/nested/" differ; reddit_url was used.',
+          'row 2: reddit_url "https://www.reddit.com/r/startups/comments/g2/flat/" and post.url "https://www.reddit.com/r/startups/comments/g2/nested/" differ; reddit_url was used and post.url was written as a field of its own.',
       },
-      { row: 2, message: 'row 2: post_title "Flat title" and post.title "Nested title" differ; post_title was used.' },
+      {
+        row: 2,
+        message: 'row 2: post_title "Flat title" and post.title "Nested title" differ; post_title was used and post.title was written as a field of its own.',
+      },
     ]);
   });
 
-  it('derives the subreddit from the URL, warns about a post that is not an object, reads epoch milliseconds', () => {
+  it('derives the subreddit from the URL, keeps a post that is not an object as a field of its own, reads epoch milliseconds', () => {
     const parsed = parseFixture('gumloop.json');
     expect(parsed.quotes[2]!.quote.subreddit).toBe('smallbusiness');
-    expect(parsed.quotes[3]!.quote).not.toHaveProperty('redditUrl');
-    expect(parsed.warnings).toContainEqual({
-      row: 4,
-      message: 'row 4: post "https://www.reddit.com/r/SaaS/comments/g4/x/" is not an object, so it was left out.',
+    expect(parsed.quotes[2]!.quote).not.toHaveProperty('extra');
+    expect(parsed.quotes[3]!.quote).toEqual({
+      id: expect.stringMatching(/^q_/),
+      text: 'A post that is not an object',
+      extra: { post: 'https://www.reddit.com/r/SaaS/comments/g4/x/' },
     });
+    expect(parsed.warnings.filter((w) => w.row === 4)).toEqual([]);
     expect(parsed.quotes[4]!.quote).toMatchObject({ sentiment: 'negative', relevanceScore: 0.4, insertedAt: '2025-01-06T10:00:00.000Z' });
   });
 
-  it('warns once about fields it does not use, nested ones included', () => {
+  it('does not warn about fields it does not know by name: they are kept, nested ones included', () => {
     const parsed = parseFixture('gumloop.json');
-    expect(parsed.warnings[0]).toEqual({
-      row: 0,
-      message: 'gumloop.json has fields Quote Sync does not use, which were ignored: post.author, post.score.',
-    });
+    expect(parsed.warnings.map((w) => w.row)).toEqual([2, 2]);
+    expect(parsed.quotes.map((q) => q.quote.extra)).toEqual([
+      { 'post.author': 'u/someone', 'post.score': 412 },
+      { 'post.url': 'https://www.reddit.com/r/startups/comments/g2/nested/', 'post.title': 'Nested title' },
+      undefined,
+      { post: 'https://www.reddit.com/r/SaaS/comments/g4/x/' },
+      undefined,
+    ]);
+    expect(parsed.ignored).toEqual([]);
   });
 
   it('{ "quotes": [...] } gives the same quotes as the bare list', () => {
     const wrapped = parseFixture('wrapped.json');
     const bare = parseFixture('gumloop.json');
     expect(wrapped.quotes).toEqual(bare.quotes.slice(0, 2));
-    expect(wrapped.warnings[0]!.message).toMatch(/ignored: post\.author, post\.score\.$/);
+    // The wrapper's own run_id is not a quote's field; the warnings are those of the same two records.
+    expect(wrapped.warnings).toEqual(bare.warnings.filter((w) => w.row <= 2));
+    expect(wrapped.warnings).toHaveLength(2);
   });
 
   it('a single quote object', () => {
@@ -153,9 +171,10 @@ describe('JSON values', () => {
   });
 
   it('null and blank values are absent without a warning', () => {
-    const parsed = parseQuotes(JSON.stringify([{ text: 'x', category: null, sentiment: '', relevance_score: null, post: null }]), {
-      format: 'json',
-    });
+    const parsed = parseQuotes(
+      JSON.stringify([{ text: 'x', category: null, sentiment: '', relevance_score: null, post: null, note: '  ', tags: [], meta: {}, gone: null, nested: { a: '', b: [] } }]),
+      { format: 'json' },
+    );
     expect(parsed.quotes[0]!.quote).toEqual({ id: expect.any(String), text: 'x' });
     expect(parsed.warnings).toEqual([]);
   });
@@ -163,7 +182,41 @@ describe('JSON values', () => {
   it('matches keys loosely and uses the first of two keys for one field', () => {
     const parsed = parseQuotes(JSON.stringify([{ Quote: 'first', text: 'second', 'Relevance Score': '85%' }]), { filename: 'k.json' });
     expect(parsed.quotes[0]!.quote).toMatchObject({ text: 'first', relevanceScore: 0.85 });
-    expect(parsed.warnings).toEqual([{ row: 0, message: 'k.json has more than one field for text (Quote, text); the first, Quote, was used.' }]);
+    expect(parsed.quotes[0]!.quote).not.toHaveProperty('extra');
+    expect(parsed.warnings).toEqual([
+      { row: 0, message: 'k.json has more than one field for text (Quote, text); the first, Quote, was used and the other was not written.' },
+    ]);
+  });
+
+  it('keeps fields it does not know by their own name: an object one level down, text trimmed, one spelling per batch', () => {
+    const parsed = parseQuotes(
+      JSON.stringify([
+        { text: 'a', comment_url: ' https://example.com/c1 ', meta: { model: 'gpt', run: { id: 1 }, empty: '' }, upvotes: 3, is_op: false, reason: 'r', row: 2 },
+        { text: 'b', 'Comment URL': 'https://example.com/c2', Upvotes: 0, post: ['not', 'an object'] },
+      ]),
+      { filename: 'x.json' },
+    );
+    expect(parsed.quotes.map((q) => q.quote.extra)).toEqual([
+      { comment_url: 'https://example.com/c1', 'meta.model': 'gpt', 'meta.run': { id: 1 }, upvotes: 3, is_op: false },
+      { comment_url: 'https://example.com/c2', upvotes: 0, post: ['not', 'an object'] },
+    ]);
+    expect(parsed.warnings).toEqual([]);
+    expect(parsed.ignored).toEqual(['reason', 'row']);
+  });
+
+  it('keeps a nested post key that fills no field, and a second key for a field it already has', () => {
+    const parsed = parseQuotes(
+      JSON.stringify([
+        {
+          text: 'a',
+          post: { url: 'https://www.reddit.com/r/SaaS/comments/p1/x/', permalink: 'https://www.reddit.com/r/SaaS/comments/p1/y/', id: 'p1', num_comments: 4 },
+        },
+      ]),
+      { format: 'json' },
+    );
+    expect(parsed.quotes[0]!.quote).toMatchObject({ redditUrl: 'https://www.reddit.com/r/SaaS/comments/p1/x/', subreddit: 'SaaS' });
+    expect(parsed.quotes[0]!.quote.extra).toEqual({ 'post.permalink': 'https://www.reddit.com/r/SaaS/comments/p1/y/', 'post.id': 'p1', 'post.num_comments': 4 });
+    expect(parsed.warnings).toEqual([]);
   });
 
   it('drops a NaN-like score or a bad date from JSON with a warning', () => {
