@@ -3,7 +3,9 @@
  * signed requests as Slack sends them, the real WebClient talking to the local Slack, the real
  * Notion SDK talking to the local Notion.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
@@ -107,6 +109,24 @@ describe('file uploads', () => {
     // day3 differs from day2 in 5 quotes: the four re-scored back, and one new score.
     expect(await h.app.context.jobs.finished(third.id)).toMatchObject({ state: 'done', written: 0, updated: 5, unchanged: 5 });
     expect(pageIds(h)).toHaveLength(10);
+  });
+
+  it('an upload with fields beyond ours: each lands in its own property, and the thread says where each went and every warning', async () => {
+    h = await startSlackApp();
+    const content = readFileSync(fileURLToPath(new URL('../fixtures/quotes/gumloop-extra-fields.json', import.meta.url)), 'utf8');
+    const upload = h.slack.userUpload({ channel: CHANNEL, user: USER, name: 'gumloop.json', content });
+    const submitted = h.nextJob();
+    await h.driver.event(upload.message);
+    const report = await h.app.context.jobs.finished((await submitted).id);
+    expect(report).toMatchObject({ state: 'done', written: 3 });
+    const thread = uploadThread(h, upload.message.ts).map((m) => m.text);
+    const fields = thread.find((t) => t.startsWith('*Fields:*'))!;
+    expect(fields).toContain('*Fields:* 21 field(s) of the input go to Notion; new properties: "Comment URL", "Author", "Upvotes", "Tags"');
+    expect(fields).toContain('• post.author → Post Author (text, added)');
+    expect(fields).toContain('*Warnings (2):*\n• row 1: tags item "csv, excel" has commas');
+    const [databaseId] = h.notion.databaseIds();
+    const page = h.notion.pages(h.notion.dataSourceOf(databaseId!))[0]!.properties as Record<string, Record<string, unknown>>;
+    expect(page['Post Author']).toMatchObject({ rich_text: [{ plain_text: 'u_founder' }] });
   });
 
   it('one upload delivered as message + file_shared, and redelivered, starts exactly one job in the file thread', async () => {

@@ -119,3 +119,26 @@ describe('the job thread in Slack', () => {
     expect(slack.calls.every((c) => c.error === 'channel_not_found')).toBe(true);
   });
 });
+
+describe('what the input held, in the thread', () => {
+  it('lists every warning: in the reply while they fit, and all of them in an attached file when they do not', async () => {
+    harness = await startHarness();
+    slack = await startSlackServer();
+    const reporter = new SlackThreadReporter({ client: client(slack), channel: CHANNEL, source: 'quotes.json', logger: silentLogger, updateIntervalMs: 10 });
+    // 80 quotes whose score is not a number: 80 warnings, more than one reply holds.
+    const records = Array.from({ length: 80 }, (_, i) => ({ text: `quote ${i}`, relevance_score: `high ${i}`, persona: 'PM' }));
+    const { job } = await harness.engine.prepare(json(records), harness.engine.targetFor());
+    await harness.engine.run(job.id, { reporter });
+    const thread = slack.thread(CHANNEL, reporter.threadTs!);
+    const reply = thread.find((m) => m.text.startsWith('*Fields:*'))!;
+    expect(reply.text).toContain('• persona → Persona (text, added)');
+    expect(reply.text).toContain('*Warnings (80):*\n• row 1: relevance_score "high 0" is not a number, so it was left out.');
+    expect(reply.text.length).toBeLessThanOrEqual(4000);
+    const more = /…and (\d+) more, in the attached file\.$/.exec(reply.text);
+    expect(more).not.toBeNull();
+    const attached = thread.find((m) => m.files.some((f) => f.name.endsWith('-warnings.txt')))!;
+    const lines = attached.files[0]!.content.trimEnd().split('\n');
+    expect(lines).toHaveLength(80);
+    expect(lines[79]).toBe('row 80: relevance_score "high 79" is not a number, so it was left out.');
+  });
+});
