@@ -61,6 +61,8 @@ export interface JobOptions {
   csv?: boolean;
   /** Mappings given for this job (`--map FIELD=PROPERTY`), over those kept for its database. */
   map?: Record<string, string>;
+  /** Keys of the input read and not written: the not-written CSV's own `reason` and `row`. */
+  ignored?: string[];
 }
 
 export interface SyncJob {

@@ -201,6 +201,7 @@ export class SyncEngine {
         ...(options.update ? { update: true } : {}),
         ...(csv ? { csv: true } : {}),
         ...(map ? { map } : {}),
+        ...(parsed.ignored?.length ? { ignored: parsed.ignored } : {}),
       },
       ...(chunkSize ? { chunkOf: (position: number) => Math.floor(position / chunkSize) } : {}),
       lease: { owner: this.owner, ttlMs: this.leaseTtlMs },

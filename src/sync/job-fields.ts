@@ -79,14 +79,17 @@ export async function placeFields(job: SyncJob, database: ResolvedDatabase, toWr
     deps.onNote?.(`Added the propert${names.length === 1 ? 'y' : 'ies'} ${names.join(', ')} to the database "${database.title}".`);
   }
   if (job.options.map) await store.fields.rememberMaps(database.databaseId, job.options.map);
-  await store.fields.setPlan(job.id, fieldReports(plan));
+  await store.fields.setPlan(job.id, fieldReports(plan, job.options.ignored));
   await store.fields.addWarnings(job.id, valueWarnings(toWrite, placed));
   return placed;
 }
 
-/** The report's `fields`: where each field went, and why when it is not where a person would look first. */
-export function fieldReports(plan: FieldPlan): FieldReport[] {
-  return plan.entries.map((e) => ({
+/** Why the not-written CSV's own columns are read and not written. */
+const IGNORED_NOTE = "Quote Sync's not-written CSV says there why a quote was not written; not a field of the quote";
+
+/** The report's `fields`: where each field went, and why when it is not where a person would look first; then the keys not written. */
+export function fieldReports(plan: FieldPlan, ignored: readonly string[] = []): FieldReport[] {
+  const placed = plan.entries.map((e): FieldReport => ({
     field: e.field,
     property: e.property,
     type: e.type,
@@ -95,6 +98,7 @@ export function fieldReports(plan: FieldPlan): FieldReport[] {
     quotes: e.quotes,
     ...(e.note ? { note: `not written to ${e.note}` } : {}),
   }));
+  return [...placed, ...ignored.map((field): FieldReport => ({ field, quotes: 0, note: IGNORED_NOTE }))];
 }
 
 /** One warning per value that was changed to fit its property or left out. */

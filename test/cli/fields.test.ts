@@ -208,6 +208,12 @@ describe('the not-written CSV', () => {
     expect(again).toMatchObject({ written: 3, failed: [] });
     // The same properties as the first run added: none new, each field where it went before.
     expect(again.fields.filter((f: { added?: boolean }) => f.added)).toEqual([]);
+    // The CSV's own columns are read, and said not to be written.
+    expect(again.fields.slice(-2)).toEqual([
+      { field: 'reason', quotes: 0, note: "Quote Sync's not-written CSV says there why a quote was not written; not a field of the quote" },
+      { field: 'row', quotes: 0, note: "Quote Sync's not-written CSV says there why a quote was not written; not a field of the quote" },
+    ]);
+    expect(retried.stderr).toContain("  reason: not written (Quote Sync's not-written CSV says there why");
     const [p1, p2] = pagesOf(notion, again.databases[0].dataSourceId) as [Props, Props];
     const input = JSON.parse(readFileSync(GUMLOOP, 'utf8')) as Record<string, unknown>[];
     expect(plain(p1['Pain Point'])).toBe(input[0]!.pain_point);
@@ -218,6 +224,19 @@ describe('the not-written CSV', () => {
     expect(p2['Is Op']).toMatchObject({ checkbox: true });
     expect(plain(p1['Post Author'])).toBe('u_founder');
     expect(p1['Date Added']).toMatchObject({ date: { start: '2026-11-30T09:15:00.000Z' } });
+  });
+});
+
+describe('chunks', () => {
+  it('gives each chunk\'s database the properties of the extra fields', async () => {
+    notion = await startNotionServer({ seed: 89 });
+    const env = fastEnv(notion, tempDbPath());
+    const result = await cli(['sync', GUMLOOP, '--chunk-size', '2', '--json'], env);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.databases).toHaveLength(2);
+    const authors = report.databases.flatMap((d: { dataSourceId: string }) => pagesOf(notion!, d.dataSourceId).map((p) => plain(p['Post Author'])));
+    expect(authors).toEqual(['u_founder', 'u_np', 'u_k']);
   });
 });
 
