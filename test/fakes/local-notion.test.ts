@@ -983,7 +983,8 @@ describe('property types (a database a person made by hand)', () => {
     const projectSchema = (await client.dataSources.retrieve({ data_source_id: projects })).properties as unknown as Record<string, Schema>;
     const mirror = projectSchema['Related to Tasks (Project)']!;
     expect(taskSchema.Project!.relation).toEqual({
-      database_id: notion.databaseIds()[1],
+      // The related data source's database: Projects, made first.
+      database_id: notion.databaseIds()[0],
       data_source_id: projects,
       type: 'dual_property',
       dual_property: { synced_property_id: decodeURIComponent(mirror.id), synced_property_name: 'Related to Tasks (Project)' },
