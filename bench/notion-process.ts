@@ -9,7 +9,7 @@ import { startNotionServer, type LocalNotion, type LocalNotionOptions, type Reco
 
 type Call = {
   id: number;
-  method: 'requests' | 'propertyTexts' | 'seedPages' | 'addToken' | 'rateLimited' | 'databaseIds' | 'dataSourceOf' | 'stats' | 'close';
+  method: 'requests' | 'pages' | 'propertyTexts' | 'seedPages' | 'addToken' | 'rateLimited' | 'databaseIds' | 'dataSourceOf' | 'stats' | 'close';
   args: unknown[];
 };
 
@@ -18,6 +18,8 @@ export interface RemoteNotion {
   token: string;
   parentPageId: string;
   requests(): Promise<RecordedRequest[]>;
+  /** LocalNotion.pages: the pages of a data source (not in the trash), in creation order, as the API returns them. */
+  pages(dataSourceId: string): Promise<Record<string, unknown>[]>;
   propertyTexts(dataSourceId: string, name: string): Promise<string[]>;
   /** LocalNotion.seedPages: each item is a page's `properties` body; rejects with the validation message. */
   seedPages(dataSourceId: string, pages: Record<string, unknown>[]): Promise<void>;
@@ -40,6 +42,7 @@ if (process.send && process.argv[2] === '--serve') {
     const reply: Reply = { id: call.id };
     try {
       if (call.method === 'requests') reply.result = notion.requests;
+      else if (call.method === 'pages') reply.result = notion.pages(call.args[0] as string);
       else if (call.method === 'propertyTexts') reply.result = notion.propertyTexts(call.args[0] as string, call.args[1] as string);
       else if (call.method === 'seedPages') notion.seedPages(call.args[0] as string, call.args[1] as Record<string, unknown>[]);
       else if (call.method === 'addToken') reply.result = notion.addToken();
@@ -86,6 +89,7 @@ export async function remoteNotion(options: LocalNotionOptions): Promise<RemoteN
   return {
     ...ready,
     requests: () => call<RecordedRequest[]>('requests'),
+    pages: (ds) => call<Record<string, unknown>[]>('pages', ds),
     propertyTexts: (ds, name) => call<string[]>('propertyTexts', ds, name),
     seedPages: (ds, pages) => call<void>('seedPages', ds, pages),
     addToken: () => call<string>('addToken'),
