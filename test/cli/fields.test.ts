@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@notionhq/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
-import { cli, exited, spawnCli } from '../support/cli.js';
+import { cli, runProcess } from '../support/cli.js';
 import { fastEnv, multiplicity, tempDbPath } from '../support/harness.js';
 
 let notion: LocalNotion | undefined;
@@ -29,15 +29,7 @@ function file(name: string, content: string): string {
   return path;
 }
 
-async function run(argv: string[], env: Record<string, string>) {
-  const child = spawnCli(argv, env);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const { code } = await exited(child);
-  return { code, stdout, stderr };
-}
+const run = runProcess;
 
 type Props = Record<string, Record<string, unknown>>;
 const plain = (v: Record<string, unknown> | undefined) => ((v?.rich_text ?? v?.title ?? []) as { plain_text: string }[]).map((t) => t.plain_text).join('');

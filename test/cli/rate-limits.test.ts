@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config.js';
 import { JobStore } from '../../src/store/index.js';
 import { integrationKey } from '../../src/sync/integration-pacer.js';
 import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
-import { exited, spawnCli } from '../support/cli.js';
+import { runProcess } from '../support/cli.js';
 import { fastEnv, multiplicity, tempDbPath } from '../support/harness.js';
 import { quotesFile } from '../support/quote-factory.js';
 
@@ -20,15 +20,7 @@ afterEach(async () => {
   notion = undefined;
 });
 
-async function run(argv: string[], env: Record<string, string>) {
-  const child = spawnCli(argv, env);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const { code } = await exited(child);
-  return { code, stdout, stderr };
-}
+const run = runProcess;
 
 
 /**

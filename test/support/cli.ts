@@ -36,3 +36,14 @@ export async function until(condition: () => boolean, timeoutMs = 20_000): Promi
     await new Promise((r) => setTimeout(r, 2));
   }
 }
+
+/** `quote-sync …` as a child process, to its exit: its code and everything it printed. */
+export async function runProcess(argv: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawnCli(argv, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const { code } = await exited(child);
+  return { code, stdout, stderr };
+}
