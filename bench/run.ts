@@ -6,19 +6,19 @@
  * burst of one real second's worth, and every delay (Retry-After, back-off, the naive plan's
  * pauses) is divided by SCALE. Ratios carry over; seconds are scaled seconds.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runCli } from '../src/cli/run.js';
 import { quoteToPage } from '../src/notion/page.js';
 import { parseQuotes } from '../src/quotes/parse/index.js';
 import type { SyncReport } from '../src/sync/report.js';
 import type { LocalNotionOptions, RecordedRequest } from '../test/fakes/local-notion.js';
-import { makeQuoteRecords, recordsToCsv } from '../test/support/quote-factory.js';
+import { makeQuoteRecords } from '../test/support/quote-factory.js';
 import { PostgresUnavailableError, startPostgres, type PostgresServer } from '../test/support/postgres-server.js';
 import { runBaseline } from './baseline.js';
+import { checkExtraValues, EXTRA_COLUMNS, extraValues, withExtraFields } from './extra-fields.js';
+import { measureParse, parseSentence, writeParseFiles } from './parse-runs.js';
 import { measureReplicas, type ReplicaFigures } from './replicas.js';
 import { measureAcks, percentile } from './slack-ack.js';
 import { remoteNotion, type RemoteNotion } from './notion-process.js';
@@ -38,6 +38,9 @@ const GROWTH_OVERLAP = 200;
 /** Replicas: quotes per upload (two uploads), and slot reservations timed in the rate ledger. */
 const REPLICA_QUOTES = Math.floor(QUOTES / 2);
 const RESERVATIONS = 2000;
+/** Extra fields: the seed of the benchmark's quotes' extra values; parses of each 100,000-row file. */
+const EXTRA_SEED = 2027;
+const PARSE_RUNS = Number(process.env.BENCH_PARSE_RUNS ?? 3);
 const dir = mkdtempSync(join(tmpdir(), 'quote-sync-bench-'));
 const quiet = { write: () => undefined };
 
@@ -104,13 +107,24 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 log(`scale ×${SCALE}: local Notion budget ${BUDGET} requests/s (Notion's ${NOTION_RPS} × ${SCALE}), burst ${BUDGET / SCALE}, Retry-After ${RETRY_AFTER_S} s; ${QUOTES} quotes`);
 
 // BENCH_ONLY=limits runs the rate-limit and growth rows alone (a minute), printing them;
-// BENCH_ONLY=replicas the replica and rate-ledger rows alone (two minutes), printing them.
+// BENCH_ONLY=replicas the replica and rate-ledger rows alone (two minutes), printing them;
+// BENCH_ONLY=fields the extra-field rows alone (the sync with extra fields and the two parses, under
+// a minute), printing them; its no-fault reference is a run at 10× the budget, for its request count.
 const ONLY_LIMITS = process.env.BENCH_ONLY === 'limits';
 const ONLY_REPLICAS = process.env.BENCH_ONLY === 'replicas';
-const ALL = !ONLY_LIMITS && !ONLY_REPLICAS;
+const ONLY_FIELDS = process.env.BENCH_ONLY === 'fields';
+const ALL = !ONLY_LIMITS && !ONLY_REPLICAS && !ONLY_FIELDS;
+
+/** Requests per route other than page creates: the set-up and wrap-up of a job. */
+function setUpRequests(requests: RecordedRequest[]): string {
+  const byRoute = new Map<string, number>();
+  for (const r of requests) if (r.route !== 'POST /v1/pages') byRoute.set(r.route, (byRoute.get(r.route) ?? 0) + 1);
+  return [...byRoute].map(([route, n]) => `${n} ${route}`).join(', ');
+}
 
 // 1. No faults; then 4. the same file again, against the same store and database.
 let rerunRequests = 0;
+let noFaults: { requests: number; written: number } | undefined;
 if (ALL) {
   const notion = await server();
   const e = env(notion);
@@ -130,12 +144,81 @@ if (ALL) {
     String(once.missing),
     `write phase alone: ${pct(phase / BUDGET)} of the budget; the rest is ${s(ms - ((report.written - 1) / phase) * 1000)} of start-up and wrap-up work (parse, store, database creation), which time scaling does not shrink`,
   ]);
-  log(`no faults: ${s(ms)}, ${rate.toFixed(1)} writes/s`);
+  log(`no faults: ${s(ms)}, ${rate.toFixed(1)} writes/s; besides creates: ${setUpRequests(log1)}`);
+  noFaults = { requests, written: report.written };
 
   const again = await sync(file, e);
   if (again.report.written !== 0) throw new Error('the re-run wrote pages');
   rerunRequests = (await notion.requests()).length - requests;
   await notion.close();
+}
+
+// 1b. No faults, each quote carrying EXTRA_COLUMNS.length extra fields (JSON, `post.num_comments`
+// nested): they become properties of their own, added by one data source update; every page is
+// then read back and each extra value checked. Requests per quote against the no-faults row.
+if (ALL || ONLY_FIELDS) {
+  if (!noFaults) {
+    // BENCH_ONLY=fields: the no-faults request count of the same file, at 10× the budget (time aside).
+    const notion = await server({}, BUDGET * 10);
+    const { report } = await sync(file, env(notion, { NOTION_REQUESTS_PER_SECOND: String(BUDGET * 10) }));
+    const requests = await notion.requests();
+    noFaults = { requests: requests.length, written: report.written };
+    log(`no-fault reference (10× budget): ${requests.length} requests for ${report.written} quotes; besides creates: ${setUpRequests(requests)}`);
+    await notion.close();
+  }
+  const extraFile = join(dir, 'quotes-extra.json');
+  writeFileSync(extraFile, JSON.stringify(withExtraFields(records, EXTRA_SEED)));
+  const notion = await server();
+  const { report, ms } = await sync(extraFile, env(notion));
+  const logX = await notion.requests();
+  const dataSourceId = report.databases[0]!.dataSourceId;
+  const once = await exactlyOnce(notion, dataSourceId, ids);
+  const added = report.fields.filter((f) => f.added);
+  const properties = new Map(report.fields.flatMap((f) => (f.property ? [[f.field, f.property] as const] : [])));
+  const values = extraValues(records, EXTRA_SEED);
+  if (values.length !== ids.length) throw new Error('the benchmark quotes and their ids differ in number');
+  const checked = checkExtraValues(await notion.pages(dataSourceId), new Map(ids.map((id, i) => [id, values[i]!])), properties);
+  const updates = logX.filter((r) => r.route === 'PATCH /v1/data_sources/:id').length;
+  if (added.length !== EXTRA_COLUMNS.length) throw new Error(`${added.length} properties added, expected ${EXTRA_COLUMNS.length}: ${JSON.stringify(report.fields)}`);
+  const perQuote = logX.length / report.written;
+  const refPerQuote = noFaults.requests / noFaults.written;
+  rows.push([
+    `no faults, ${EXTRA_COLUMNS.length} extra fields per quote`,
+    s(ms),
+    pct(report.written / (ms / 1000) / BUDGET),
+    perQuote.toFixed(3),
+    String(count(logX, 429)),
+    String(once.duplicates),
+    String(once.missing),
+    `${added.length} properties added (${added.map((f) => `${f.property} ${f.type}`).join(', ')}) by ${updates} data source update; ` +
+      `requests per quote ${Math.abs(logX.length - noFaults.requests) <= 5 ? 'unchanged' : 'changed'} against no faults (${refPerQuote.toFixed(3)}${ALL ? '' : ', a run at 10× the budget'}; ` +
+      `${logX.length - noFaults.requests >= 0 ? '+' : ''}${logX.length - noFaults.requests} request${Math.abs(logX.length - noFaults.requests) === 1 ? '' : 's'} in all); ` +
+      `every page read back: ${checked.values} extra values (${checked.pages} pages × ${EXTRA_COLUMNS.length}) as in the input`,
+  ]);
+  log(`extra fields: ${s(ms)}, ${logX.length} requests; besides creates: ${setUpRequests(logX)}; ${checked.values} values checked`);
+  await notion.close();
+}
+
+/** 6. Parsing and validating 100,000 rows, without and with extra columns, each in a child process. */
+function parseFigures(): string {
+  log(`parse: two ${(100_000).toLocaleString('en')}-row CSV files, ${PARSE_RUNS} child processes each`);
+  const files = writeParseFiles(dir);
+  const result = measureParse(files, PARSE_RUNS);
+  const plain = result('plain');
+  const extra = result('extra');
+  if (extra.runs[0]!.quotes !== plain.runs[0]!.quotes || extra.runs[0]!.extraFields !== EXTRA_COLUMNS.length) {
+    throw new Error(`the file with extra columns parsed to ${extra.runs[0]!.quotes} quotes with ${extra.runs[0]!.extraFields} extra fields`);
+  }
+  return parseSentence(plain, extra, PARSE_RUNS);
+}
+
+if (ONLY_FIELDS) {
+  const parseLine = parseFigures();
+  process.stdout.write(
+    `| ${QUOTES} quotes | wall time | writes/s ÷ budget | requests per quote | 429s | duplicates | missing | notes |\n|---|---|---|---|---|---|---|---|\n` +
+      `${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n\n${parseLine}\n`,
+  );
+  process.exit(0);
 }
 
 // 2. Faults: 10% conflicts, 2% lost responses, 1% 529.
@@ -361,12 +444,8 @@ for (const [label, faults] of [
   await notion.close();
 }
 
-// 6. Parsing and validating 100,000 rows.
-const big = join(dir, 'quotes-100k.csv');
-writeFileSync(big, recordsToCsv(makeQuoteRecords(100_000, 99)));
-const parse = JSON.parse(
-  execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./parse-100k.ts', import.meta.url)), big], { encoding: 'utf8' }),
-) as { ms: number; quotes: number; peakRssMb: number };
+// 6. Parsing and validating 100,000 rows, without and with extra columns.
+const parseLine = parseFigures();
 
 // 7. Slack: how fast the app acks while a job writes.
 log('slack: acks while a job writes');
@@ -402,7 +481,7 @@ const lines = [
   '',
   `Our time / naive time: no faults ${(parseFloat(ourNoFault[1]!) / parseFloat(baselineRows[0]![1]!)).toFixed(2)}, with faults ${(faultMs / 1000 / parseFloat(baselineRows[1]![1]!)).toFixed(2)} (breaker trips in our faulty run: ${faultReport?.breakerTrips ?? 0}).`,
   '',
-  `Parsing and validating a 100,000-row CSV (${parse.quotes} quotes): ${(parse.ms / 1000).toFixed(2)} s, peak RSS ${Math.round(parse.peakRssMb)} MB (whole process, Node included).`,
+  parseLine,
   '',
   `Slack acks while a ${acks.quotes}-quote job wrote at ${acks.rate} requests/s (the real Bolt app over HTTP, signed requests; Slack allows 3000 ms):`,
   `${ackLine('slash commands', acks.commands)}; ${ackLine('event deliveries', acks.events)}. ` +
