@@ -9,9 +9,9 @@
  * a number for text) is passed over with a line saying so. Pure: no I/O.
  */
 import { FIELD_ALIASES_BY_FIELD } from '../quotes/field-names.js';
-import { matchKey, propertyNameFor, type FieldSummary, type ValueKind } from '../quotes/extra-fields.js';
+import { matchKey, propertyNameFor, type FieldSummary } from '../quotes/extra-fields.js';
 import type { QuoteField } from '../quotes/field-names.js';
-import { canHold, isWritableType, typeForKind, typeWord, whyNotWritable, type WritableType } from './property-values.js';
+import { canHold, isWritableType, typeWord, whyNotWritable, type WritableType } from './property-values.js';
 import { QUOTE_PROPERTY, quoteDatabaseProperties } from './schema.js';
 
 /** A property of the database as the plan needs it. */
@@ -95,7 +95,8 @@ function describe(p: SchemaProperty): string {
 /** The type of the property a field gets when it has none. */
 function newType(summary: FieldSummary): WritableType {
   if (summary.known) return (quoteDatabaseProperties() as Record<string, { type: WritableType }>)[OUR_PROPERTY[summary.known]]!.type;
-  return typeForKind(summary.kind as ValueKind);
+  // Each kind of value is the name of the property type that holds it.
+  return summary.kind;
 }
 
 /**

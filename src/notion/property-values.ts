@@ -66,11 +66,6 @@ export function canHold(type: string, kind: ValueKind): boolean {
   return isWritableType(type) && HOLDS[type].has(kind);
 }
 
-/** The type a new property gets for a field of this kind. */
-export function typeForKind(kind: ValueKind): WritableType {
-  return kind;
-}
-
 /** A property a value is written to: its type, and the options a status property has. */
 export interface ValueTarget {
   type: WritableType;
