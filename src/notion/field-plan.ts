@@ -45,10 +45,25 @@ export interface FieldPlan {
   /** The title property (holds the quote text) and the `Quote ID` property. */
   titleProperty: string;
   entries: PlannedField[];
+  /** Fields a mapping says not to write (MAP_SKIP), with their quotes. */
+  skipped?: { field: string; quotes: number }[];
   /** What to send to `dataSources.update` (`properties`), when anything is to be added. */
   add?: Record<string, unknown>;
   /** Mappings that cannot be followed: nothing may be written until they change. */
   problems: string[];
+}
+
+/**
+ * Two mappings that name no property: the field is not written, or it gets a property of its own
+ * even where one of a matching name exists. Chosen in Slack's target form; the control character
+ * keeps them from ever meaning a property a person named.
+ */
+export const MAP_SKIP = '\u0001skip';
+export const MAP_NEW = '\u0001new';
+
+/** A mapping as a person reads it. */
+export function mappingWord(property: string): string {
+  return property === MAP_SKIP ? "don't write" : property === MAP_NEW ? 'a property of its own' : `"${property}"`;
 }
 
 /** Our own schema's property of each known field. */
@@ -107,6 +122,7 @@ function newType(summary: FieldSummary): WritableType {
 export function planFields(properties: readonly SchemaProperty[], fields: readonly FieldSummary[], maps: Readonly<Record<string, string>> = {}): FieldPlan {
   const problems: string[] = [];
   const entries: PlannedField[] = [];
+  const skips: { field: string; quotes: number }[] = [];
   const add: Record<string, unknown> = {};
   const byName = new Map(properties.map((p) => [p.name, p]));
   const taken = new Set<string>();
@@ -126,6 +142,8 @@ export function planFields(properties: readonly SchemaProperty[], fields: readon
 
   // Explicit mappings first: they take their properties before any name is matched.
   const mapped = new Map<string, PlannedField>();
+  const skipped = new Set<string>();
+  const ownProperty = new Set<string>();
   for (const summary of fields) {
     const wanted = mapFor(summary);
     if (wanted === undefined) continue;
@@ -134,6 +152,10 @@ export function planFields(properties: readonly SchemaProperty[], fields: readon
       if (wanted.property !== (summary.known === 'text' ? titleName : QUOTE_PROPERTY.id)) {
         problems.push(`${at}: ${summary.known === 'text' ? `the quote text always goes to the title property, "${titleName}"` : `the quote id always goes to "${QUOTE_PROPERTY.id}"`}.`);
       }
+      continue;
+    }
+    if (wanted.property === MAP_SKIP || wanted.property === MAP_NEW) {
+      (wanted.property === MAP_SKIP ? skipped : ownProperty).add(summary.field);
       continue;
     }
     const p = byName.get(wanted.property) ?? properties.find((q) => q.name.toLowerCase() === wanted.property.toLowerCase());
@@ -169,9 +191,13 @@ export function planFields(properties: readonly SchemaProperty[], fields: readon
       continue;
     }
     if (summary.quotes === 0) continue;
+    if (skipped.has(summary.field)) {
+      skips.push({ field: summary.field, quotes: summary.quotes });
+      continue;
+    }
     let passedOver: SchemaProperty | undefined;
     let found: PlannedField | undefined;
-    for (const candidate of candidateNames(summary)) {
+    for (const candidate of ownProperty.has(summary.field) ? [] : candidateNames(summary)) {
       const key = matchKey(candidate);
       for (const p of properties) {
         if (taken.has(p.name) || matchKey(p.name) !== key) continue;
@@ -189,7 +215,8 @@ export function planFields(properties: readonly SchemaProperty[], fields: readon
       let name = natural;
       for (let n = 1; byName.has(name) || taken.has(name) || name in add; n++) {
         const existing = byName.get(name);
-        if (existing && !taken.has(name) && existing.type === type) break; // our own earlier property of it
+        // Our own earlier property of it; for a field given a property of its own, never the natural name's (a person's).
+        if (existing && !taken.has(name) && existing.type === type && !(name === natural && ownProperty.has(summary.field))) break;
         name = `${natural}${OWN_PROPERTY_SUFFIX}${n > 1 ? ` ${n}` : ''}`;
       }
       const existing = byName.get(name);
@@ -200,13 +227,13 @@ export function planFields(properties: readonly SchemaProperty[], fields: readon
       }
       passedOver ??= natural !== name ? byName.get(natural) : undefined;
     }
-    if (passedOver && passedOver.name !== found.property) {
+    if (passedOver && passedOver.name !== found.property && !ownProperty.has(summary.field)) {
       found.note = `${describe(passedOver)}, ${isWritableType(passedOver.type) ? `which cannot hold its ${kindWord(summary)}` : whyNotWritable(passedOver.type)}`;
     }
     taken.add(found.property);
     entries.push(found);
   }
-  return { titleProperty: titleName, entries, ...(Object.keys(add).length ? { add } : {}), problems };
+  return { titleProperty: titleName, entries, ...(skips.length ? { skipped: skips } : {}), ...(Object.keys(add).length ? { add } : {}), problems };
 }
 
 function entry(summary: FieldSummary, p: SchemaProperty, by: FoundBy): PlannedField {

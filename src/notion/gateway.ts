@@ -70,6 +70,24 @@ export interface QueryInput {
   pageSize?: number;
 }
 
+/** One result of `search`: a data source (with its database) or a page, as a picker shows it. */
+export interface SearchHit {
+  object: 'data_source' | 'page';
+  id: string;
+  /** A data source's database: what a job's target names. */
+  databaseId?: string;
+  title: string;
+  url: string;
+  /** What the object sits in: a page of a data source is a database row, not a place for a new database. */
+  parentType: string | undefined;
+  lastEditedTime: string | undefined;
+}
+
+export interface SearchPage {
+  hits: SearchHit[];
+  nextCursor: string | undefined;
+}
+
 /** The pause in force on the integration's queue: what the retry paths tell people about. */
 export interface PacedGateway {
   readonly pacer: { readonly pause: PauseInfo | undefined };
@@ -189,6 +207,42 @@ export class NotionGateway implements NotionPages {
       nextCursor: result.has_more ? (result.next_cursor ?? undefined) : undefined,
       incomplete: result.request_status?.type === 'incomplete',
     };
+  }
+
+  /**
+   * `search` (POST /v1/search): the data sources or pages shared with the integration whose title
+   * matches `query`, last edited first. Notion answers at most 100 per page.
+   */
+  async search(input: { query: string; object: 'data_source' | 'page'; pageSize?: number; startCursor?: string }): Promise<SearchPage> {
+    const result = await this.send((c) =>
+      c.search({
+        query: input.query,
+        filter: { property: 'object', value: input.object },
+        sort: { timestamp: 'last_edited_time', direction: 'descending' },
+        page_size: Math.min(100, input.pageSize ?? 100),
+        ...(input.startCursor ? { start_cursor: input.startCursor } : {}),
+      }),
+    );
+    const hits: SearchHit[] = [];
+    for (const item of result.results as Record<string, unknown>[]) {
+      const object = item.object;
+      if (object !== 'data_source' && object !== 'page') continue;
+      const parent = item.parent as { type?: string; database_id?: string } | undefined;
+      const title =
+        object === 'data_source'
+          ? plainTitle(item.title)
+          : plainTitle(Object.values((item.properties ?? {}) as Record<string, { type?: string; title?: unknown }>).find((p) => p.type === 'title')?.title);
+      hits.push({
+        object,
+        id: String(item.id),
+        ...(object === 'data_source' && parent?.database_id ? { databaseId: parent.database_id } : {}),
+        title,
+        url: typeof item.url === 'string' ? item.url : '',
+        parentType: parent?.type,
+        lastEditedTime: typeof item.last_edited_time === 'string' ? item.last_edited_time : undefined,
+      });
+    }
+    return { hits, nextCursor: result.has_more ? (result.next_cursor ?? undefined) : undefined };
   }
 
   /** `pages.update`: sets just these properties of the page; safe to repeat. */

@@ -6,13 +6,14 @@
  * It lives in a SQLite file (one host, nothing to install) or on a PostgreSQL server that app
  * replicas share (`QUOTE_SYNC_DB=postgres://…`): one set of statements (db.ts), two drivers.
  * One namespace per table or concern: `store.jobs`, `store.quotes`, `store.leases`,
- * `store.databases`, `store.triggers`, `store.events`, `store.fields`, `store.digest`, `store.rateBudgets`,
+ * `store.databases`, `store.triggers`, `store.events`, `store.fields`, `store.channels`, `store.digest`, `store.rateBudgets`,
  * `store.rateLedgers`.
  */
 import { StoreUnavailableError } from '../errors.js';
 import { isPostgresLocation, redactLocation, type Db } from './db.js';
 import { PostgresDb } from './postgres-db.js';
 import { SqliteDb } from './sqlite-db.js';
+import { ChannelTargets } from './channels.js';
 import { TargetDatabases } from './databases.js';
 import { DigestQueries } from './digest.js';
 import { JobFields } from './fields.js';
@@ -25,6 +26,7 @@ import { RateLedgers } from './rate-ledgers.js';
 import { applySchema } from './schema.js';
 import { Triggers } from './triggers.js';
 
+export type { ChannelTarget } from './channels.js';
 export type { CreatedDatabase } from './databases.js';
 export type { JobEventCounts, JobEventKind } from './events.js';
 export type { NewJob } from './jobs.js';
@@ -52,6 +54,7 @@ export class JobStore {
   readonly triggers: Triggers;
   readonly events: JobEvents;
   readonly fields: JobFields;
+  readonly channels: ChannelTargets;
   readonly digest: DigestQueries;
   readonly rateBudgets: RateBudgets;
   readonly rateLedgers: RateLedgers;
@@ -86,6 +89,7 @@ export class JobStore {
     this.triggers = new Triggers(this.db, stamp);
     this.events = new JobEvents(this.db, stamp);
     this.fields = new JobFields(this.db, stamp);
+    this.channels = new ChannelTargets(this.db, stamp);
     this.digest = new DigestQueries(this.db);
     this.rateBudgets = new RateBudgets(this.db, stamp);
     this.rateLedgers = new RateLedgers(this.db);

@@ -143,10 +143,23 @@ CREATE TABLE IF NOT EXISTS field_maps (
 );
 `;
 
+/** Added with a target per channel (store/channels.ts): where each Slack channel's quotes go. */
+const CHANNELS = `
+CREATE TABLE IF NOT EXISTS channel_targets (
+  channel TEXT PRIMARY KEY,
+  target TEXT NOT NULL,
+  target_key TEXT NOT NULL,
+  title TEXT NOT NULL,
+  url TEXT NOT NULL,
+  set_by TEXT,
+  set_at TEXT NOT NULL
+);
+`;
+
 /** The PostgreSQL spelling of the schema. */
 function postgresSchema(): string {
   return (
-    (SCHEMA + SHARED_PACING + FIELDS)
+    (SCHEMA + SHARED_PACING + FIELDS + CHANNELS)
       .replace('id INTEGER PRIMARY KEY AUTOINCREMENT', 'id BIGSERIAL PRIMARY KEY')
       .replaceAll(' INTEGER', ' BIGINT')
       .replaceAll(' REAL', ' DOUBLE PRECISION') + '\nALTER TABLE jobs ADD COLUMN IF NOT EXISTS seq BIGSERIAL;\n'
@@ -159,7 +172,7 @@ const SCHEMA_LOCK = 7_301_443_581;
 /** Creates whatever tables and indexes the store lacks. */
 export async function applySchema(db: Db): Promise<void> {
   if (db.dialect === 'sqlite') {
-    await db.exec(SCHEMA + SHARED_PACING + FIELDS);
+    await db.exec(SCHEMA + SHARED_PACING + FIELDS + CHANNELS);
     return;
   }
   // CREATE ... IF NOT EXISTS is not safe against itself in PostgreSQL (two at once can both

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ourSchemaProperties, planFields, type SchemaProperty } from '../../src/notion/field-plan.js';
+import { MAP_NEW, MAP_SKIP, ourSchemaProperties, planFields, type SchemaProperty } from '../../src/notion/field-plan.js';
 import type { FieldSummary } from '../../src/quotes/extra-fields.js';
 
 const known = (field: string, k: FieldSummary['known'], kind: FieldSummary['kind'] = 'rich_text'): FieldSummary => ({ field, known: k, kind, quotes: 2 });
@@ -115,5 +115,26 @@ describe('planFields', () => {
   it('leaves out known fields the batch has no value for', () => {
     const plan = planFields(person, [...base, { ...known('category', 'category'), quotes: 0 }]);
     expect(plan.entries.map((e) => e.field)).toEqual(['text', 'id']);
+  });
+
+  it('leaves out a field mapped to "don\'t write", and gives one mapped to "a property of its own" a new property even where a name matches', () => {
+    const plan = planFields(person, [...base, extra('notes', 'rich_text'), extra('link', 'url'), extra('tags', 'multi_select')], {
+      notes: MAP_SKIP,
+      link: MAP_NEW,
+    });
+    expect(where(plan)).toEqual({
+      text: 'Name (title, name)',
+      id: 'Quote ID (rich_text, new, added)',
+      link: 'Link (input) (url, new, added)',
+      tags: 'Tags (multi_select, name)',
+    });
+    expect(plan.skipped).toEqual([{ field: 'notes', quotes: 2 }]);
+    expect(plan.entries.find((e) => e.field === 'link')?.note).toBeUndefined();
+    expect(plan.problems).toEqual([]);
+  });
+
+  it('refuses to leave out the text or the id', () => {
+    const plan = planFields(person, base, { text: MAP_SKIP, id: MAP_NEW });
+    expect(plan.problems).toHaveLength(2);
   });
 });
