@@ -6,7 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GumloopError, InputError } from '../src/errors.js';
+import { ConfigError, GumloopError, InputError, slackErrorCode } from '../src/errors.js';
 import { GumloopClient, type GumloopRun } from '../src/gumloop/client.js';
 import { quotesFromOutputs } from '../src/gumloop/outputs.js';
 import type { AppContext, AppRoute } from '../src/slack/app.js';
@@ -89,10 +89,15 @@ export const gumloopWebhook: AppRoute = {
   async handle(req, res, context) {
     const { config, jobs, logger } = context;
     const secret = config.gumloop.webhookSecret;
-    if (!secret || !config.gumloop.channelId) return answer(res, 404, { ok: false, error: 'The Gumloop webhook is not enabled (GUMLOOP_WEBHOOK_SECRET).' });
+    if (!secret) return answer(res, 404, { ok: false, error: 'The Gumloop webhook is not enabled (GUMLOOP_WEBHOOK_SECRET).' });
     if (!bearerMatches(req.headers.authorization, secret)) {
       return answer(res, 401, { ok: false, error: 'Missing or wrong bearer secret.' }, { 'www-authenticate': 'Bearer' });
     }
+    // The channel the job's thread goes in, whose target it uses: `?channel=`, else GUMLOOP_CHANNEL_ID.
+    const asked = new URL(req.url ?? '/', 'http://localhost').searchParams.get('channel')?.trim() || undefined;
+    const channel = asked ?? config.gumloop.channelId;
+    if (!channel) return answer(res, 400, { ok: false, error: 'Name the Slack channel for the job: add ?channel=C… to the URL, or set GUMLOOP_CHANNEL_ID.' });
+    if (!SLACK_CHANNEL_ID.test(channel)) return answer(res, 400, { ok: false, error: `"${channel.slice(0, 40)}" is not a Slack channel id (C… or G…, from the channel's details).` });
     const body = await readBody(req, config.access.maxFileBytes);
     if (body === 'too_large') return answer(res, 413, { ok: false, error: `The body is over MAX_FILE_BYTES (${config.access.maxFileBytes} bytes).` });
     const type = String(req.headers['content-type'] ?? '');
@@ -101,7 +106,16 @@ export const gumloopWebhook: AppRoute = {
     const source: SyncSource = { name: runId ? `gumloop run ${runId}` : 'Gumloop push', content: body, format };
     let message: JobMessage | undefined;
     try {
-      message = await jobs.openMessage(config.gumloop.channelId, `Gumloop pushed quotes${runId ? ` from run ${runId}` : ''}. Reading them…`);
+      try {
+        message = await jobs.openMessage(channel, `Gumloop pushed quotes${runId ? ` from run ${runId}` : ''}. Reading them…`);
+      } catch (error) {
+        // The bot can only start a job in a channel it is in: Slack says so as it refuses the post.
+        const code = slackErrorCode(error);
+        if (code === 'not_in_channel' || code === 'channel_not_found' || code === 'is_archived') {
+          return answer(res, 400, { ok: false, error: `Quote Sync is not in the channel ${channel} (${code}): invite it with /invite @Quote Sync, or name another channel.` });
+        }
+        throw error;
+      }
       const submitted = await jobs.submit(source, message, { trigger: 'webhook' }, { update: wantsUpdate(req.url) });
       const counts = await context.store.quotes.counts(submitted.job.id);
       return answer(res, 202, {
@@ -113,7 +127,7 @@ export const gumloopWebhook: AppRoute = {
         resumed: submitted.resumed,
       });
     } catch (error) {
-      if (error instanceof InputError || error instanceof GumloopError) {
+      if (error instanceof InputError || error instanceof GumloopError || error instanceof ConfigError) {
         if (message) await jobs.say(message, `:x: Gumloop pushed quotes I could not use: ${error.message}`);
         return answer(res, 400, { ok: false, error: error.message });
       }
@@ -123,6 +137,9 @@ export const gumloopWebhook: AppRoute = {
     }
   },
 };
+
+/** A Slack conversation id of a public (C…) or private (G…) channel. */
+const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{8,}$/;
 
 /** `?update=true` (or `1`, `yes`): update mode for the pushed quotes. */
 function wantsUpdate(url: string | undefined): boolean {

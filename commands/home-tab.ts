@@ -9,31 +9,49 @@ import type { AllMiddlewareArgs, App } from '@slack/bolt';
 import { slackErrorCode, slackFailure } from '../src/errors.js';
 import { nextDigestRun } from '../src/digest/next-run.js';
 import type { AppContext } from '../src/slack/app.js';
-import { HOME_JOBS, homeView, type HomeJob } from '../src/slack/home-view.js';
+import { targetWords } from '../src/slack/channel-targets.js';
+import { HOME_JOBS, HOME_TARGETS, homeView, type HomeJob, type HomeTarget } from '../src/slack/home-view.js';
 import { slackOrigin } from '../src/slack/jobs.js';
 import { integrationKey } from '../src/sync/integration-pacer.js';
-import { NotionAccessCheck } from '../src/sync/setup-health.js';
+import { NotionAccessCheck, TargetAccessChecks } from '../src/sync/setup-health.js';
 
 type Client = AllMiddlewareArgs['client'];
 
 export function register(app: App, context: AppContext): void {
   const notion = new NotionAccessCheck({ config: context.config, pacer: context.engine.pacer });
+  const targets = new TargetAccessChecks({ config: context.config, pacer: context.engine.pacer });
   const permalinks = new Map<string, Promise<string | undefined>>();
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
-    await publishHome(event.user, client, context, { notion, permalinks });
+    await publishHome(event.user, client, context, { notion, targets, permalinks });
   });
+}
+
+/** Each channel's target with its health: can Notion open it, and when a quote was last written there. */
+async function channelTargets(context: AppContext, checks: TargetAccessChecks): Promise<HomeTarget[]> {
+  const { store } = context;
+  const listed = (await store.channels.list()).slice(0, HOME_TARGETS + 1);
+  return Promise.all(
+    listed.map(async (t): Promise<HomeTarget> => {
+      const databaseId = t.target.kind === 'database' ? t.target.databaseId : (await store.databases.createdUnder(t.target.parentPageId, t.target.title))?.databaseId;
+      const [access, lastWritten] = await Promise.all([
+        checks.check(t.target, t.target.kind === 'database' ? 'database' : 'parent page'),
+        databaseId ? store.channels.lastWritten(databaseId) : Promise.resolve(undefined),
+      ]);
+      return { channel: t.channel, words: targetWords(t), setBy: t.setBy, access, lastWritten };
+    }),
+  );
 }
 
 async function publishHome(
   user: string,
   client: Client,
   context: AppContext,
-  cache: { notion: NotionAccessCheck; permalinks: Map<string, Promise<string | undefined>> },
+  cache: { notion: NotionAccessCheck; targets: TargetAccessChecks; permalinks: Map<string, Promise<string | undefined>> },
 ): Promise<void> {
   const { config, store, logger } = context;
   const listed = await store.jobs.list(HOME_JOBS + 1);
-  const [jobs, notion] = await Promise.all([
+  const [jobs, notion, targets] = await Promise.all([
     Promise.all(
       listed.slice(0, HOME_JOBS).map(async (job): Promise<HomeJob> => {
         const origin = slackOrigin(job.origin);
@@ -54,6 +72,7 @@ async function publishHome(
       }),
     ),
     cache.notion.current(),
+    channelTargets(context, cache.targets),
   ]);
   const view = homeView({
     jobs,
@@ -61,6 +80,7 @@ async function publishHome(
     digest: { ...config.digest, nextRun: config.digest.channelId ? nextDigestRun(config.digest.cron, config.digest.timezone) : undefined },
     notion,
     rate: { learned: await store.rateBudgets.get(integrationKey(config)), requestsPerSecond: config.notion.requestsPerSecond },
+    targets,
   });
   try {
     await client.views.publish({ user_id: user, view });

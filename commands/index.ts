@@ -7,6 +7,7 @@ import { gumloopSubcommands, gumloopWebhook } from './gumloop.js';
 import { register as registerHomeTab } from './home-tab.js';
 import { register as registerJobButtons } from './job-buttons.js';
 import { register as registerSyncQuotes } from './sync-quotes.js';
+import { register as registerTarget } from './target.js';
 
 export function register(app: App, context: AppContext): void {
   registerSyncQuotes(app, context, { ...gumloopSubcommands(context), ...digestSubcommand(app, context) });
@@ -14,6 +15,7 @@ export function register(app: App, context: AppContext): void {
   registerDigest(app, context);
   registerHomeTab(app, context);
   registerJobButtons(app, context);
+  registerTarget(app, context);
 }
 
 export const routes: AppRoute[] = [gumloopWebhook];

@@ -3,12 +3,13 @@
  * digest subcommands). Slack wants an answer within 3 seconds: each branch acks first (with the
  * reply when it is quick to make) and does the slow part after.
  */
-import type { App, RespondFn, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { AllMiddlewareArgs, App, RespondFn, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { AppContext } from '../src/slack/app.js';
 import { refusal } from '../src/slack/access.js';
 import { HELP_TEXT, parseCommandText, type SyncCommand } from '../src/slack/command-text.js';
 import { fetchQuotesFile } from '../src/sources/url.js';
 import { openThread, problem, type CommandPlace } from './command-place.js';
+import { handleTargetCommand } from './target.js';
 
 export const COMMAND = '/sync-quotes';
 
@@ -24,7 +25,7 @@ export function register(app: App, context: AppContext, extra: ExtraSubcommands 
 }
 
 export async function handleSyncQuotes(
-  { command, ack, respond }: Pick<SlackCommandMiddlewareArgs, 'command' | 'ack' | 'respond'>,
+  { command, ack, respond, client }: Pick<SlackCommandMiddlewareArgs, 'command' | 'ack' | 'respond'> & { client: AllMiddlewareArgs['client'] },
   context: AppContext,
   extra: ExtraSubcommands = {},
 ): Promise<void> {
@@ -34,6 +35,9 @@ export async function handleSyncQuotes(
   const where: CommandPlace = { channel: command.channel_id, user: command.user_id, respond: ephemeral(respond, context.logger) };
   if (request.kind === 'help') return privately(request.problem ? `${request.problem}\n\n${HELP_TEXT}` : HELP_TEXT);
   if (request.kind === 'status') return privately(await jobs.status(request.jobId));
+  if (request.kind === 'target') {
+    return handleTargetCommand(request, { ...where, triggerId: command.trigger_id, client }, (text) => (text === undefined ? ack() : privately(text)), context);
+  }
   const refused = refusal(config.access, { userId: command.user_id, channelId: command.channel_id });
   if (refused) return privately(refused);
   switch (request.kind) {

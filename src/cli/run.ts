@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, parseNotionId, type Config } from '../config.js';
 import { ConfigError, InputError, JobNotFoundError, QuoteSyncError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { JobStore, storeOpenProblem } from '../store/index.js';
+import { JobStore, storeOpenProblem, type JobTarget } from '../store/index.js';
 import { SyncEngine, type JobReporter } from '../sync/engine.js';
 import { isComplete, type SyncReport } from '../sync/report.js';
 import { summaryText, terminalReporter, type TerminalOutput } from './progress.js';
@@ -196,7 +196,8 @@ async function resumeCommand(engine: SyncEngine, args: string[], json: boolean |
 async function jobsCommand(store: JobStore, json: boolean | undefined, limit: number, io: CliIo): Promise<number> {
   const jobs = [];
   for (const job of await store.jobs.list(Number.isFinite(limit) && limit > 0 ? limit : 20)) {
-    jobs.push({ id: job.id, state: job.state, source: job.source, createdAt: job.createdAt, ...(await store.quotes.counts(job.id)) });
+    const databases = (await store.databases.forJob(job.id)).map((d) => ({ title: d.title, url: d.url }));
+    jobs.push({ id: job.id, state: job.state, source: job.source, createdAt: job.createdAt, target: job.target, databases, ...(await store.quotes.counts(job.id)) });
   }
   if (json) {
     io.stdout.write(`${JSON.stringify(jobs, null, 2)}\n`);
@@ -206,10 +207,17 @@ async function jobsCommand(store: JobStore, json: boolean | undefined, limit: nu
   for (const j of jobs) {
     io.stdout.write(
       `${j.id}  ${j.state.padEnd(11)} ${j.createdAt}  ${j.written} written, ${j.alreadyPresent} present, ` +
-        `${j.failed} failed, ${j.pending} to write  ${j.source}\n`,
+        `${j.failed} failed, ${j.pending} to write  ${j.source}  → ${targetLine(j.target, j.databases)}\n`,
     );
   }
   return EXIT.ok;
+}
+
+/** Where a job writes: the database it opened ("Acme quotes https://…"), else what its target names. */
+function targetLine(target: JobTarget, databases: { title: string; url: string }[]): string {
+  const [first, ...more] = databases;
+  if (first) return `"${first.title}" ${first.url}${more.length ? ` (+${more.length} more)` : ''}`;
+  return target.kind === 'database' ? `database ${target.databaseId}` : `a new database "${target.title}" under page ${target.parentPageId}`;
 }
 
 function runOptions(io: CliIo, resumed: boolean) {

@@ -103,6 +103,11 @@ function holds(type: string, summary: FieldSummary): boolean {
   return canHold(type, summary.kind) || (summary.kinds ?? []).some((kind) => canHold(type, kind));
 }
 
+/** Whether a field can be mapped to this property: writable, able to hold its values, and neither the title nor `Quote ID`. */
+export function canMapTo(p: SchemaProperty, summary: FieldSummary): boolean {
+  return p.type !== 'title' && p.name !== QUOTE_PROPERTY.id && isWritableType(p.type) && holds(p.type, summary);
+}
+
 function describe(p: SchemaProperty): string {
   return `"${p.name}" is a ${typeWord(p.type)} property`;
 }

@@ -149,10 +149,11 @@ export class NotionGateway implements NotionPages {
   }
 
   /** `pages.retrieve`: a page's id, url and whether it is in the trash (the set-up check of a parent page). */
-  async retrievePage(pageId: string): Promise<{ id: string; url: string; inTrash: boolean }> {
+  async retrievePage(pageId: string): Promise<{ id: string; url: string; title: string; inTrash: boolean; parentType: string | undefined }> {
     const page = await this.send((c) => c.pages.retrieve({ page_id: pageId }));
-    const p = page as { id: string; url?: string; in_trash?: boolean; archived?: boolean };
-    return { id: p.id, url: p.url ?? '', inTrash: Boolean(p.in_trash ?? p.archived) };
+    const p = page as { id: string; url?: string; in_trash?: boolean; archived?: boolean; parent?: { type?: string }; properties?: Record<string, { type?: string; title?: unknown }> };
+    const title = plainTitle(Object.values(p.properties ?? {}).find((q) => q.type === 'title')?.title);
+    return { id: p.id, url: p.url ?? '', title, inTrash: Boolean(p.in_trash ?? p.archived), parentType: p.parent?.type };
   }
 
   async createDatabase(input: {

@@ -174,3 +174,8 @@ export function summariseFields(quotes: Iterable<Quote>, csv: boolean): FieldSum
   }
   return summaries;
 }
+
+/** Every known field a person may map (not the text or the id, which always go to the title and `Quote ID`), as if each had a value. */
+export function mappableKnownFields(): FieldSummary[] {
+  return KNOWN_FIELD_ORDER.filter((f) => f !== 'text' && f !== 'id').map((f) => ({ field: FIELD_LABELS[f], known: f, kind: KNOWN_KINDS[f], quotes: 1 }));
+}

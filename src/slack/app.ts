@@ -11,7 +11,9 @@ import { ConfigError, slackErrorCode, slackFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { JobStore, storeOpenProblem } from '../store/index.js';
 import { SyncEngine } from '../sync/engine.js';
-import { checkNotionSettings } from '../sync/notion-settings.js';
+import { NotionDirectory, type DirectoryOptions } from '../sync/notion-directory.js';
+import { requireNotionToken } from '../sync/notion-settings.js';
+import { ChannelTargetService } from './channel-targets.js';
 import { SlackJobs } from './jobs.js';
 
 /** What the listeners in `commands/` get. */
@@ -36,6 +38,10 @@ export interface AppContext {
   store: JobStore;
   engine: SyncEngine;
   jobs: SlackJobs;
+  /** Each channel's Notion target: chosen in Slack, kept in the store. */
+  targets: ChannelTargetService;
+  /** What the integration can see in Notion (search, links), through the integration's pacer. */
+  directory: NotionDirectory;
   /** Runs `stop` when the app stops, before the jobs are (schedules, waits on Gumloop runs). */
   onStop(stop: () => void | Promise<void>): void;
   /**
@@ -62,6 +68,8 @@ export interface AppOptions {
   /** See AppContext.uploads; each unset one is DEFAULT_UPLOAD_SETTINGS'. */
   uploads?: Partial<UploadSettings>;
   random?: () => number;
+  /** The Notion search's debounce, cache and answer deadline (see sync/notion-directory.ts). */
+  directory?: Pick<DirectoryOptions, 'cacheMs' | 'debounceMs' | 'answerWithinMs'>;
 }
 
 export interface AppRoute {
@@ -90,14 +98,11 @@ export function checkAppConfig(config: Config): void {
   } else if (!config.slack.appToken.startsWith('xapp-')) {
     throw new ConfigError('SLACK_APP_TOKEN must be an app-level token (xapp-…) with the connections:write scope.', 'SLACK_APP_TOKEN');
   }
-  if (config.gumloop.webhookSecret && !config.gumloop.channelId) {
-    throw new ConfigError('GUMLOOP_CHANNEL_ID is not set: the Gumloop webhook needs a channel to post its job threads in.', 'GUMLOOP_CHANNEL_ID');
-  }
   if (config.gumloop.webhookSecret && config.gumloop.webhookSecret.length < 16) {
     throw new ConfigError('GUMLOOP_WEBHOOK_SECRET is too short: use at least 16 random characters (e.g. `openssl rand -hex 32`).', 'GUMLOOP_WEBHOOK_SECRET');
   }
-  // The same checks, in the same words, as the command line makes for each job.
-  checkNotionSettings(config);
+  // The same words as the command line's. A target is not needed here: each channel may choose its own in Slack.
+  requireNotionToken(config);
 }
 
 /** Builds and starts the app, then resumes the jobs a previous run left unfinished. */
@@ -143,10 +148,13 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const app = config.slack.appToken
     ? new App({ ...common, appToken: config.slack.appToken, socketMode: true, installerOptions: { port: config.slack.port, clientOptions } })
     : new App({ ...common, signingSecret: config.slack.signingSecret!, port: config.slack.port });
+  const directory = new NotionDirectory({ config, pacer: engine.pacer, ...options.directory });
+  const targets = new ChannelTargetService({ config, store, directory, client: app.client, logger });
   const jobs = new SlackJobs({
     engine,
     client: app.client,
     logger,
+    targetFor: (channel) => targets.targetFor(channel),
     ...(options.updateIntervalMs !== undefined ? { updateIntervalMs: options.updateIntervalMs } : {}),
   });
   const stoppers: (() => void | Promise<void>)[] = [];
@@ -156,6 +164,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     store,
     engine,
     jobs,
+    targets,
+    directory,
     onStop: (stop) => void stoppers.push(stop),
     fileSharedGraceMs: options.fileSharedGraceMs ?? DEFAULT_FILE_SHARED_GRACE_MS,
     uploads: { ...DEFAULT_UPLOAD_SETTINGS, ...options.uploads },

@@ -12,7 +12,9 @@ export type SyncCommand =
   | { kind: 'cancel'; jobId: string }
   | { kind: 'run'; savedItemId: string; inputs: { input_name: string; value: string }[]; update?: true }
   | { kind: 'gumloop'; runId: string; update?: true }
-  | { kind: 'digest' };
+  | { kind: 'digest' }
+  | { kind: 'target'; action: 'choose' | 'show' | 'clear' }
+  | { kind: 'target'; action: 'set'; link: string };
 
 export const HELP_TEXT = [
   '*/sync-quotes* moves quotes into Notion, each exactly once.',
@@ -24,6 +26,7 @@ export const HELP_TEXT = [
   '• `/sync-quotes run <flow id> [input=value …]`: run a Gumloop flow, then sync its quotes',
   '• `/sync-quotes gumloop <run id>`: sync the quotes of a finished Gumloop run',
   '• `/sync-quotes digest`: post the daily digest now',
+  '• `/sync-quotes target`: choose the Notion database for this channel (`target <notion link>` sets it, `target show` tells it, `target clear` goes back to the default)',
 ].join('\n');
 
 const JOB_ID = /^[0-9a-f]{10}$/;
@@ -75,6 +78,13 @@ export function parseCommandText(raw: string): SyncCommand {
       return rest[0] ? { kind: 'gumloop', runId: rest[0] } : { kind: 'help', problem: 'Which run? Usage: `/sync-quotes gumloop <run id>`.' };
     case 'digest':
       return { kind: 'digest' };
+    case 'target': {
+      const what = rest.join(' ').trim();
+      if (what === '') return { kind: 'target', action: 'choose' };
+      if (/^(show|clear)$/i.test(what)) return { kind: 'target', action: what.toLowerCase() as 'show' | 'clear' };
+      if (rest.length === 1) return { kind: 'target', action: 'set', link: rest[0]! };
+      return { kind: 'help', problem: '`target` takes a Notion link, `show` or `clear`: `/sync-quotes target <notion link>`.' };
+    }
     default:
       return { kind: 'help', problem: `I don't know "${truncate(text)}".` };
   }

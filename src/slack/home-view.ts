@@ -1,7 +1,8 @@
 /**
  * The app's Home tab: the recent jobs (state, counts, a link to each job's thread and Notion
- * database), the daily digest's channel and next run, and the health of the set-up (Notion's
- * answer to the token and target, the rate budget learned), each problem with what to do.
+ * database), where each channel's quotes go (with a Change button and whether Notion opens it),
+ * the daily digest's channel and next run, and the health of the set-up (Notion's answer to the
+ * token and default target, the rate budget learned), each problem with what to do.
  * A pure function of what the listener gathered (commands/home-tab.ts).
  *
  * Slack's limits (Block Kit reference, docs.slack.dev): a Home view holds at most 100 blocks; a
@@ -10,6 +11,7 @@
  */
 import type { HomeView, KnownBlock } from '@slack/web-api';
 import { JOB_ACTIONS } from './job-message.js';
+import { TARGET_CHANGE_ACTION } from './target-modal.js';
 import { capBlocks, context, escapeMrkdwn, header, section, slackDate, SLACK_MAX_SECTION_CHARS, truncate } from './blocks.js';
 import type { LearnedWindow } from '../notion/window-budget.js';
 import type { JobCounts, JobState } from '../store/index.js';
@@ -33,6 +35,20 @@ export interface HomeJob {
   databases: { url: string; title: string }[];
 }
 
+/** One channel's target, as the Home tab lists it. */
+export interface HomeTarget {
+  channel: string;
+  /** "<link|Acme quotes>", or for a page "a database "Quotes" under <link|Research>". */
+  words: string;
+  setBy: string | undefined;
+  access: NotionAccess;
+  /** When a quote was last written into it (ISO), if ever. */
+  lastWritten: string | undefined;
+}
+
+/** Channel targets listed; the rest are counted (each is a block, and the view holds 100). */
+export const HOME_TARGETS = 25;
+
 export interface HomeInput {
   /** The latest jobs first; at most HOME_JOBS are shown. */
   jobs: HomeJob[];
@@ -41,6 +57,8 @@ export interface HomeInput {
   digest: { channelId: string | undefined; cron: string; timezone: string; nextRun: Date | undefined };
   notion: NotionAccess;
   rate: { learned: LearnedWindow | undefined; requestsPerSecond: number };
+  /** Every channel with a target of its own. */
+  targets?: HomeTarget[];
 }
 
 const STATE_WORDS: Record<JobState, string> = {
@@ -58,6 +76,8 @@ export function homeView(input: HomeInput): HomeView {
     context('Quotes into Notion, exactly once. `/sync-quotes help` lists what you can ask for.'),
     header('Set-up'),
     ...healthBlocks(input),
+    header('Where quotes go'),
+    ...targetBlocks(input.targets ?? []),
     header('Daily digest'),
     section(digestText(input.digest)),
     header('Recent jobs'),
@@ -80,6 +100,24 @@ function healthBlocks(input: HomeInput): KnownBlock[] {
     ? `:large_green_circle: *Notion*: the token works and the ${notion.target.kind === 'database' ? 'database' : 'parent page'} is shared with the integration${notion.url ? ` (<${notion.url}|open it>)` : ''}.`
     : `:red_circle: *Notion*: ${notion.message}\n*What to do:* ${notion.action}`;
   return [section(notionText), context(checked), section(rateText(rate))];
+}
+
+function targetBlocks(targets: readonly HomeTarget[]): KnownBlock[] {
+  const help = 'Each channel can have its own Notion database: `/sync-quotes target` in the channel chooses it; channels without one use the default above.';
+  if (targets.length === 0) return [section(`No channel has its own target yet. ${help}`)];
+  const blocks: KnownBlock[] = targets.slice(0, HOME_TARGETS).map((t) => ({
+    ...section(targetText(t)),
+    accessory: { type: 'button', action_id: TARGET_CHANGE_ACTION, value: t.channel, text: { type: 'plain_text', text: 'Change' } },
+  }));
+  if (targets.length > HOME_TARGETS) blocks.push(context(`And ${targets.length - HOME_TARGETS} more channel(s): \`/sync-quotes target show\` in a channel tells its target.`));
+  blocks.push(context(help));
+  return blocks;
+}
+
+function targetText(t: HomeTarget): string {
+  const health = t.access.ok ? ':large_green_circle: can be opened' : `:red_circle: ${t.access.message} *What to do:* ${t.access.action}`;
+  const written = t.lastWritten ? `last written ${slackDate(new Date(t.lastWritten))}` : 'nothing written yet';
+  return `<#${t.channel}> → ${t.words}${t.setBy ? ` (set by <@${t.setBy}>)` : ''}\n${health} · ${written}`;
 }
 
 function rateText(rate: HomeInput['rate']): string {

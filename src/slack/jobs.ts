@@ -13,42 +13,17 @@ import PQueue from 'p-queue';
 import type { WebClient } from '@slack/web-api';
 import { JobBusyError, LeaseLostError, QuoteSyncError, slackFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { SyncJob } from '../store/index.js';
+import type { JobTarget, SyncJob } from '../store/index.js';
 import type { JobReporter, SyncEngine, SyncSource } from '../sync/engine.js';
 import type { HeldLease } from '../sync/lease.js';
 import type { SyncReport } from '../sync/report.js';
 import { JobSlots, type JobOutcome } from './job-slots.js';
 import { jobMessage, type JobAction } from './job-message.js';
 import { jobLine, statusText } from './messages.js';
+import { slackOrigin, type JobMessage, type SlackOrigin, type TriggerKind } from './origin.js';
 import { SlackThreadReporter } from './thread.js';
 
-export type TriggerKind = 'command' | 'upload' | 'gumloop' | 'webhook';
-
-/** Where a job started in Slack, stored with the job so a restart can resume it in the same thread. */
-export interface SlackOrigin {
-  kind: 'slack';
-  channel: string;
-  /** The thread the job talks in. */
-  threadTs: string;
-  /** The job's own message, edited with its progress. */
-  messageTs: string;
-  user?: string;
-  trigger: TriggerKind;
-}
-
-/** A message posted for a job about to start; the job takes it over. */
-export interface JobMessage {
-  channel: string;
-  ts: string;
-  threadTs: string;
-}
-
-export function slackOrigin(value: unknown): SlackOrigin | undefined {
-  const o = value as Partial<SlackOrigin> | undefined;
-  return o?.kind === 'slack' && typeof o.channel === 'string' && typeof o.threadTs === 'string' && typeof o.messageTs === 'string'
-    ? (o as SlackOrigin)
-    : undefined;
-}
+export { slackOrigin, type JobMessage, type SlackOrigin, type TriggerKind } from './origin.js';
 
 export interface SlackJobsDeps {
   engine: SyncEngine;
@@ -58,6 +33,8 @@ export interface SlackJobsDeps {
   updateIntervalMs?: number;
   /** How often to look for jobs another replica left behind. Default: a third of the job lease. */
   orphanScanMs?: number;
+  /** Where a job started in a channel goes (the channel's target, else the default); throws ConfigError when nowhere. */
+  targetFor?: (channel: string) => Promise<JobTarget>;
 }
 
 export interface Submitted {
@@ -127,7 +104,9 @@ export class SlackJobs {
       trigger: who.trigger,
       ...(who.user ? { user: who.user } : {}),
     };
-    const { job, resumed } = await engine.prepare(source, engine.targetFor(), { origin, ...(options.update ? { update: true } : {}) });
+    // The target is fixed here, with the job: a channel changing target later does not move it.
+    const target = this.deps.targetFor ? await this.deps.targetFor(message.channel) : engine.targetFor();
+    const { job, resumed } = await engine.prepare(source, target, { origin, ...(options.update ? { update: true } : {}) });
     if (this.slots.isActive(job.id)) return { job, resumed, alreadyRunning: true };
     // Another replica runs the job: its thread shows the progress.
     if (!(await this.hold(job.id))) return { job, resumed, alreadyRunning: true };

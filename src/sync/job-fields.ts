@@ -84,6 +84,9 @@ export async function placeFields(job: SyncJob, database: ResolvedDatabase, toWr
   return placed;
 }
 
+/** Why a field mapped to "don't write" is not written. */
+const SKIPPED_NOTE = 'its mapping for this database says not to write it';
+
 /** Why the not-written CSV's own columns are read and not written. */
 const IGNORED_NOTE = "Quote Sync's not-written CSV says there why a quote was not written; not a field of the quote";
 
@@ -98,7 +101,8 @@ export function fieldReports(plan: FieldPlan, ignored: readonly string[] = []): 
     quotes: e.quotes,
     ...(e.note ? { note: `not written to ${e.note}` } : {}),
   }));
-  return [...placed, ...ignored.map((field): FieldReport => ({ field, quotes: 0, note: IGNORED_NOTE }))];
+  const skipped = (plan.skipped ?? []).map((s): FieldReport => ({ field: s.field, quotes: s.quotes, note: SKIPPED_NOTE }));
+  return [...placed, ...skipped, ...ignored.map((field): FieldReport => ({ field, quotes: 0, note: IGNORED_NOTE }))];
 }
 
 /** One warning per value that was changed to fit its property or left out. */

@@ -1,6 +1,6 @@
 /**
- * The Notion settings a job needs, checked in one place for the app (at start) and the command
- * line (per job), in the same words: a token, a target, and chunking only under a parent page.
+ * The Notion settings a job needs, checked in one place for the app and the command line, in the
+ * same words: a token, a target, and chunking only under a parent page.
  */
 import type { Config } from '../config.js';
 import { ConfigError } from '../errors.js';
@@ -45,10 +45,4 @@ export function checkChunking(chunkSize: number | undefined, target: JobTarget):
       'NOTION_PARENT_PAGE_ID',
     );
   }
-}
-
-/** Everything a job needs from Notion's settings, checked at once (the app does this at start). */
-export function checkNotionSettings(config: Config): void {
-  requireNotionToken(config);
-  chooseTarget(config);
 }

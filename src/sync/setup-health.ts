@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import { classifyNotionError, type NotionFailure } from '../notion/failure.js';
 import { NotionGateway } from '../notion/gateway.js';
 import type { RequestPacer } from '../notion/pacer.js';
-import type { JobTarget } from '../store/index.js';
+import { targetKey, type JobTarget } from '../store/index.js';
 import { chooseTarget } from './notion-settings.js';
 
 /** How long a check's answer is reused. */
@@ -44,9 +44,18 @@ export async function checkNotionAccess(config: Config, probe: NotionAccessProbe
   try {
     target = chooseTarget(config);
   } catch {
-    return fail('target_missing', 'No Notion target is set.', 'Set NOTION_PARENT_PAGE_ID to a page shared with the integration (or NOTION_DATABASE_ID to a database), then restart the app.');
+    return fail(
+      'target_missing',
+      'No default Notion target is set: only channels with a target of their own can sync.',
+      'Type `/sync-quotes target` in each channel that syncs, or set NOTION_PARENT_PAGE_ID (or NOTION_DATABASE_ID) as the default and restart the app.',
+    );
   }
-  const what = target.kind === 'database' ? 'database (NOTION_DATABASE_ID)' : 'parent page (NOTION_PARENT_PAGE_ID)';
+  return checkTargetAccess(target, probe, now, target.kind === 'database' ? 'database (NOTION_DATABASE_ID)' : 'parent page (NOTION_PARENT_PAGE_ID)');
+}
+
+/** Asks Notion once whether the integration can open this target; `what` names it in the sentence. Never throws for a Notion failure. */
+export async function checkTargetAccess(target: JobTarget, probe: NotionAccessProbe, now: number, what: string): Promise<NotionAccess> {
+  const fail = (problem: NotionAccessProblem, message: string, action: string): NotionAccess => ({ ok: false, problem, message, action, checkedAt: now });
   try {
     const found = target.kind === 'database' ? await probe.retrieveDatabase(target.databaseId) : await probe.retrievePage(target.parentPageId);
     if (found.inTrash) {
@@ -125,5 +134,36 @@ export class NotionAccessCheck {
       this.last = undefined;
     });
     return this.last;
+  }
+}
+
+/** The same check for any target (each channel's), each answer kept for `cacheMs` by target. */
+export class TargetAccessChecks {
+  private readonly kept = new Map<string, { at: number; answer: Promise<NotionAccess> }>();
+  private readonly now: () => number;
+  private readonly probe: NotionAccessProbe | undefined;
+
+  constructor(private readonly options: NotionAccessCheckOptions) {
+    this.now = options.now ?? Date.now;
+    const { config } = options;
+    this.probe =
+      options.probe ??
+      (config.notion.token
+        ? new NotionGateway({ token: config.notion.token, apiUrl: config.notion.apiUrl, timeoutMs: config.notion.timeoutMs, pacer: options.pacer })
+        : undefined);
+  }
+
+  check(target: JobTarget, what: string): Promise<NotionAccess> {
+    const now = this.now();
+    const pause = this.options.pacer.pause;
+    if (pause) return Promise.resolve(accessProblem({ kind: 'rate_limited', status: 429, retryAfterMs: pause.ms, limit: 'connection', message: '' }, what, now));
+    if (!this.probe) return checkNotionAccess(this.options.config, undefined, now);
+    const key = targetKey(target);
+    const entry = this.kept.get(key);
+    if (entry && now - entry.at < (this.options.cacheMs ?? NOTION_ACCESS_CACHE_MS)) return entry.answer;
+    const answer = checkTargetAccess(target, this.probe, now, what);
+    this.kept.set(key, { at: now, answer });
+    answer.catch(() => this.kept.delete(key));
+    return answer;
   }
 }

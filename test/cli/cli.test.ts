@@ -59,7 +59,15 @@ describe('quote-sync command line', () => {
     expect(report.databases[0]).toMatchObject({ title: 'Quotes', url: expect.stringContaining('notion.so') });
 
     const jobs = await cli(['jobs', '--json'], env);
-    expect(JSON.parse(jobs.stdout)[0]).toMatchObject({ id: jobId, state: 'done', written: 25 });
+    expect(JSON.parse(jobs.stdout)[0]).toMatchObject({
+      id: jobId,
+      state: 'done',
+      written: 25,
+      target: { kind: 'parent', parentPageId: notion.parentPageId, title: 'Quotes' },
+      databases: [{ title: 'Quotes', url: report.databases[0].url }],
+    });
+    // Each job's line says where it wrote.
+    expect((await cli(['jobs'], env)).stdout).toContain(`→ "Quotes" ${report.databases[0].url}`);
   });
 
   it('exits 2 with a clear message and writes nothing for unusable input or configuration', async () => {

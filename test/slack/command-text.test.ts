@@ -30,6 +30,10 @@ describe('/sync-quotes text', () => {
     ],
     ['gumloop run_abc', { kind: 'gumloop', runId: 'run_abc' }],
     ['digest', { kind: 'digest' }],
+    ['target', { kind: 'target', action: 'choose' }],
+    ['target show', { kind: 'target', action: 'show' }],
+    ['TARGET Clear', { kind: 'target', action: 'clear' }],
+    ['target <https://www.notion.so/acme/Acme-0123456789abcdef0123456789abcdef?v=1|Acme>', { kind: 'target', action: 'set', link: '<https://www.notion.so/acme/Acme-0123456789abcdef0123456789abcdef?v=1|Acme>' }],
   ])('%j', (text, expected) => expect(parseCommandText(text)).toEqual(expected));
 
   it.each([
@@ -37,6 +41,7 @@ describe('/sync-quotes text', () => {
     ['cancel nope', /"nope" is not a job id/],
     ['status 123', /"123" is not a job id/],
     ['run', /Which flow\?/],
+    ['target two links', /`target` takes a Notion link/],
     ['run flow123 justaword', /"justaword" is not an input/],
     ['gumloop', /Which run\?/],
     ['update', /`update` goes before a link/],

@@ -21,7 +21,7 @@ describe('manifest.json', () => {
     const [command, ...others] = manifest.features.slash_commands;
     expect(others).toEqual([]);
     expect(command!.command).toBe(COMMAND);
-    for (const sub of ['help', 'status', 'retry', 'cancel', 'run', 'gumloop', 'digest']) expect(command!.usage_hint).toContain(sub);
+    for (const sub of ['help', 'status', 'retry', 'cancel', 'run', 'gumloop', 'digest', 'target']) expect(command!.usage_hint).toContain(sub);
     // The manifest's documented limits (the Manifest type in @slack/web-api, and Slack's manifest reference).
     expect(command!.command.length).toBeLessThanOrEqual(32);
     expect(command!.description.length).toBeLessThanOrEqual(2000);
