@@ -4,10 +4,13 @@
  * workspace limit with their `rate_limit_reason`, the 10,000-result cap on a query, URL-encoded
  * property ids, seeding a large data source without HTTP, page updates (`pages.update`), and the
  * property types of a database a person made by hand: every schema type, each value's shape, the
- * computed properties a page answers but a body cannot write, one title per data source.
+ * computed properties a page answers but a body cannot write, one title per data source; search
+ * (`search`) by title over what is shared, filtered, sorted and paged, and databases and pages the
+ * integration cannot see.
  */
 import { APIResponseError, Client, RequestTimeoutError } from '@notionhq/client';
-import type { CreateDatabaseParameters, QueryDataSourceParameters, UpdatePageParameters } from '@notionhq/client';
+import type { CreateDatabaseParameters, QueryDataSourceParameters, SearchParameters, UpdatePageParameters } from '@notionhq/client';
+import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startNotionServer, type LocalNotion, type LocalNotionOptions } from './local-notion.js';
 
@@ -1014,5 +1017,276 @@ describe('property types (a database a person made by hand)', () => {
       }),
     );
     expect(badRollup).toMatchObject({ status: 400, code: 'validation_error' });
+  });
+});
+
+describe('search (POST /v1/search)', () => {
+  type Text = { plain_text: string }[];
+  type Found = {
+    object: 'page' | 'data_source';
+    id: string;
+    last_edited_time: string;
+    in_trash: boolean;
+    parent: Record<string, unknown>;
+    title?: Text;
+    properties: Record<string, { type: string; title?: Text }>;
+  };
+  type Answer = { object: string; results: Found[]; next_cursor: string | null; has_more: boolean; type: string; page_or_data_source: unknown };
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const text = (content: string) => [{ type: 'text' as const, text: { content } }];
+  const search = async (client: Client, args: SearchParameters = {}) => (await client.search(args)) as unknown as Answer;
+  /** A result's title: a data source's `title`, a page's title property. */
+  const titleOf = (found: Found) =>
+    (found.object === 'data_source' ? found.title! : Object.values(found.properties).find((p) => p.type === 'title')!.title!).map((t) => t.plain_text).join('');
+  const titles = (answer: Answer) => answer.results.map(titleOf);
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+  /** The shared page `Research`, a page not shared, and a person's own database of two rows. */
+  async function workspace() {
+    const notion = await start();
+    const client = clientOf(notion);
+    const readingList = notion.addSharedPage('Reading list');
+    const secret = notion.addUnsharedPage('Secret research notes');
+    const { databaseId, dataSourceId } = notion.seedDatabase({ title: 'Research quotes' });
+    notion.seedPages(dataSourceId, [{ Name: { title: text('research interview') } }, { Name: { title: text('Other row') } }]);
+    return { notion, client, readingList, secret, databaseId, dataSourceId };
+  }
+
+  it('finds the pages, rows and data sources shared whose title holds the query, in any case; no query finds all that is shared', async () => {
+    const { notion, client, databaseId, dataSourceId } = await workspace();
+    const found = await search(client, { query: 'RESEARCH' });
+    expect(found).toMatchObject({ object: 'list', type: 'page_or_data_source', page_or_data_source: {}, has_more: false, next_cursor: null });
+    expect(titles(found).sort()).toEqual(['Research', 'Research quotes', 'research interview']);
+    // A row of a database is a page whose parent is its data source.
+    const row = found.results.find((r) => titleOf(r) === 'research interview')!;
+    expect(row).toMatchObject({ object: 'page', parent: { type: 'data_source_id', data_source_id: dataSourceId, database_id: databaseId } });
+    expect(row).toEqual(await client.pages.retrieve({ page_id: row.id }));
+    const source = found.results.find((r) => r.object === 'data_source')!;
+    expect(source).toEqual(await client.dataSources.retrieve({ data_source_id: dataSourceId }));
+    expect(found.results.find((r) => titleOf(r) === 'Research')).toMatchObject({ id: notion.parentPageId, parent: { type: 'workspace', workspace: true } });
+
+    expect(titles(await search(client)).sort()).toEqual(['Other row', 'Reading list', 'Research', 'Research quotes', 'research interview']);
+    expect(titles(await search(client, { query: '' }))).toHaveLength(5);
+    expect(titles(await search(client, { query: 'nothing like it' }))).toEqual([]);
+    // Counted like any other read.
+    expect(notion.stats().byRoute['POST /v1/search']).toBe(4);
+  });
+
+  it('filters by object: data_source or page; "database", the value before 2025-09-03, and any other key are refused', async () => {
+    const { client } = await workspace();
+    const sources = await search(client, { filter: { property: 'object', value: 'data_source' } });
+    expect(sources.results.map((r) => [r.object, titleOf(r)])).toEqual([['data_source', 'Research quotes']]);
+    const pages = await search(client, { query: 'r', filter: { property: 'object', value: 'page' } });
+    expect(pages.results.every((r) => r.object === 'page')).toBe(true);
+    expect(titles(pages).sort()).toEqual(['Other row', 'Reading list', 'Research', 'research interview']);
+
+    const database = await outcome(client.search({ filter: { property: 'object', value: 'database' as never } }));
+    expect(database).toMatchObject({
+      status: 400,
+      code: 'validation_error',
+      message: 'body failed validation: body.filter.value should be `"page"` or `"data_source"`, instead was `"database"`.',
+    });
+    const refused = [
+      client.search({ filter: { property: 'type' as never, value: 'page' } }),
+      client.search({ filter: { property: 'object', value: 'page', in_trash: true } }),
+      client.search({ query: 5 as never }),
+      client.search({ sort: { timestamp: 'created_time' as never, direction: 'ascending' } }),
+      client.search({ sort: { timestamp: 'last_edited_time', direction: 'up' as never } }),
+      client.request({ path: 'search', method: 'post', body: { query: 'x', sorts: [] } }),
+    ];
+    const outcomes = await Promise.all(refused.map((r) => outcome(r)));
+    for (const o of outcomes) expect(o).toMatchObject({ status: 400, code: 'validation_error', message: expect.stringMatching(/^body failed validation: body\./) });
+    expect(outcomes.map((o) => o.message)).toEqual([
+      'body failed validation: body.filter.property should be `"object"`, instead was `"type"`.',
+      'body failed validation: body.filter.in_trash should be not present, instead was `true`.',
+      'body failed validation: body.query should be a string, instead was `5`.',
+      'body failed validation: body.sort.timestamp should be `"last_edited_time"`, instead was `"created_time"`.',
+      'body failed validation: body.sort.direction should be `"ascending"` or `"descending"`, instead was `"up"`.',
+      'body failed validation: body.sorts should be not present, instead was `[]`.',
+    ]);
+  });
+
+  it('leaves out what is in the trash: a row, a database with its data source and rows, a page', async () => {
+    const { notion, client, dataSourceId } = await workspace();
+    const [interview] = notion.pages(dataSourceId);
+    await client.pages.update({ page_id: String(interview!.id), in_trash: true });
+    const other = notion.seedDatabase({ title: 'Old board' });
+    notion.seedPages(other.dataSourceId, [{ Name: { title: text('Old row') } }]);
+    const page = notion.addSharedPage('Old page');
+    expect(titles(await search(client, { query: 'old' })).sort()).toEqual(['Old board', 'Old page', 'Old row']);
+
+    notion.trashDatabase(other.databaseId);
+    notion.trashPage(page);
+    expect(titles(await search(client)).sort()).toEqual(['Other row', 'Reading list', 'Research', 'Research quotes']);
+    // Still there to retrieve, marked as in the trash; restored, found again.
+    expect(await client.pages.retrieve({ page_id: page })).toMatchObject({ in_trash: true });
+    notion.trashPage(page, false);
+    expect(titles(await search(client, { query: 'old' }))).toEqual(['Old page']);
+  });
+
+  it('a database not shared is answered as a missing one, its data source, rows and query too, and search leaves it out', async () => {
+    const { notion, client, databaseId, dataSourceId } = await workspace();
+    const [row] = notion.pages(dataSourceId);
+    const rowId = String(row!.id);
+    notion.unshareDatabase(databaseId);
+
+    const missingDb = randomUUID();
+    const missingDs = randomUUID();
+    const missingPage = randomUUID();
+    const answers = await Promise.all([
+      outcome(client.databases.retrieve({ database_id: databaseId })),
+      outcome(client.databases.update({ database_id: databaseId, title: text('Renamed') })),
+      outcome(client.dataSources.retrieve({ data_source_id: dataSourceId })),
+      outcome(client.dataSources.update({ data_source_id: dataSourceId, properties: { Extra: { type: 'checkbox', checkbox: {} } } })),
+      outcome(client.dataSources.query({ data_source_id: dataSourceId })),
+      outcome(client.pages.retrieve({ page_id: rowId })),
+      outcome(client.pages.update({ page_id: rowId, properties: { Name: { title: text('x') } } })),
+      outcome(client.pages.create({ parent: { data_source_id: dataSourceId }, properties: { Name: { title: text('x') } } })),
+    ]);
+    const missing = await Promise.all([
+      outcome(client.databases.retrieve({ database_id: missingDb })),
+      outcome(client.databases.update({ database_id: missingDb, title: text('Renamed') })),
+      outcome(client.dataSources.retrieve({ data_source_id: missingDs })),
+      outcome(client.dataSources.update({ data_source_id: missingDs, properties: { Extra: { type: 'checkbox', checkbox: {} } } })),
+      outcome(client.dataSources.query({ data_source_id: missingDs })),
+      outcome(client.pages.retrieve({ page_id: missingPage })),
+      outcome(client.pages.update({ page_id: missingPage, properties: { Name: { title: text('x') } } })),
+      outcome(client.pages.create({ parent: { data_source_id: missingDs }, properties: { Name: { title: text('x') } } })),
+    ]);
+    const named = (o: Outcome, from: string[], to: string) => ({ ...o, message: from.reduce((m, id) => m?.replaceAll(id, to), o.message) });
+    expect(answers.map((o) => named(o, [databaseId, dataSourceId, rowId], 'ID'))).toEqual(missing.map((o) => named(o, [missingDb, missingDs, missingPage], 'ID')));
+    expect(answers[0]).toMatchObject({
+      status: 404,
+      code: 'object_not_found',
+      message: `Could not find database with ID: ${databaseId}. Make sure the relevant pages and databases are shared with your integration.`,
+    });
+    for (const o of answers) expect(o).toMatchObject({ status: 404, code: 'object_not_found' });
+    expect(titles(await search(client, { query: 'research' }))).toEqual(['Research']);
+
+    notion.shareDatabase(databaseId);
+    expect(await outcome(client.databases.retrieve({ database_id: databaseId }))).toEqual({ status: 200 });
+    expect(titles(await search(client, { query: 'research' })).sort()).toEqual(['Research', 'Research quotes', 'research interview']);
+
+    // A database made not shared, or made through the API and then unshared, is the same.
+    const own = notion.seedDatabase({ title: 'My tasks', shared: false });
+    const made = await createDataSource(client, notion.parentPageId);
+    notion.unshareDatabase(notion.databaseIds().at(-1)!);
+    expect(await outcome(client.dataSources.retrieve({ data_source_id: own.dataSourceId }))).toMatchObject({ status: 404, code: 'object_not_found' });
+    expect(await outcome(client.dataSources.retrieve({ data_source_id: made }))).toMatchObject({ status: 404, code: 'object_not_found' });
+    expect((await search(client, { filter: { property: 'object', value: 'data_source' } })).results.map((r) => r.id)).toEqual([dataSourceId]);
+  });
+
+  it('a page not shared is answered as a missing one: no retrieve, no database under it, not searched', async () => {
+    const { notion, client, secret, readingList } = await workspace();
+    const missing = randomUUID();
+    const [page, absent] = await Promise.all([outcome(client.pages.retrieve({ page_id: secret })), outcome(client.pages.retrieve({ page_id: missing }))]);
+    expect(page).toMatchObject({ status: 404, code: 'object_not_found', message: `Could not find page with ID: ${secret}. Make sure the relevant pages and databases are shared with your integration.` });
+    expect({ ...page, message: page.message?.replace(secret, 'ID') }).toEqual({ ...absent, message: absent.message?.replace(missing, 'ID') });
+    expect(await outcome(createDataSource(client, secret))).toMatchObject({ status: 404, code: 'object_not_found' });
+    expect(titles(await search(client, { query: 'secret' }))).toEqual([]);
+
+    notion.sharePage(secret);
+    notion.unsharePage(readingList);
+    expect(titles(await search(client, { filter: { property: 'object', value: 'page' }, query: 'e' })).sort()).toEqual(['Other row', 'Research', 'Secret research notes', 'research interview']);
+    expect(await outcome(createDataSource(client, secret))).toEqual({ status: 200 });
+  });
+
+  it('pages through more results than page_size with opaque cursors: each result once, all found, a cursor good again', async () => {
+    const notion = await start();
+    const client = clientOf(notion);
+    const { dataSourceId } = notion.seedDatabase({ title: 'Notes' });
+    notion.seedPages(dataSourceId, Array.from({ length: 9 }, (_, i) => ({ Name: { title: text(`Note ${i}`) } })));
+    const everything = (await search(client)).results.map((r) => r.id);
+    expect(everything).toHaveLength(11);
+
+    const answers: Answer[] = [];
+    let cursor: string | undefined;
+    do {
+      const answer = await search(client, { page_size: 2, ...(cursor ? { start_cursor: cursor } : {}) });
+      answers.push(answer);
+      cursor = answer.has_more ? answer.next_cursor! : undefined;
+    } while (cursor);
+    expect(answers.map((a) => a.results.length)).toEqual([2, 2, 2, 2, 2, 1]);
+    expect(answers.at(-1)).toMatchObject({ has_more: false, next_cursor: null });
+    const ids = answers.flatMap((a) => a.results.map((r) => r.id));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(everything);
+    // Opaque UUIDs, not the id of a result; the same cursor again answers the same page.
+    const cursors = answers.slice(0, -1).map((a) => a.next_cursor!);
+    for (const c of cursors) expect(c).toMatch(UUID);
+    expect(cursors.filter((c) => everything.includes(c))).toEqual([]);
+    const again = await search(client, { page_size: 2, start_cursor: cursors[2]! });
+    expect(again.results.map((r) => r.id)).toEqual(answers[3]!.results.map((r) => r.id));
+  });
+
+  it('a start_cursor no answer gave, or a page_size over 100, is a 400 validation_error', async () => {
+    const { client } = await workspace();
+    const unknown = randomUUID();
+    expect(await outcome(client.search({ start_cursor: unknown }))).toMatchObject({
+      status: 400,
+      code: 'validation_error',
+      message: `body failed validation: body.start_cursor should be a valid cursor, instead was \`"${unknown}"\`.`,
+    });
+    expect(await outcome(client.search({ start_cursor: 'not-a-cursor' }))).toMatchObject({ status: 400, code: 'validation_error' });
+    expect(await outcome(client.search({ page_size: 101 }))).toMatchObject({
+      status: 400,
+      code: 'validation_error',
+      message: 'body failed validation: body.page_size should be ≤ `100`, instead was `101`.',
+    });
+    expect(await outcome(client.search({ page_size: 0 }))).toMatchObject({ status: 400, code: 'validation_error' });
+    expect(await outcome(client.search({ page_size: 100 }))).toEqual({ status: 200 });
+  });
+
+  it('sorts by last_edited_time: most recently edited first by default, ascending or descending as asked', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    // The parent page `Research` is made first.
+    vi.setSystemTime(new Date('2030-01-01T00:00:00.000Z'));
+    const notion = await start();
+    const client = clientOf(notion);
+    vi.setSystemTime(new Date('2030-01-02T00:00:00.000Z'));
+    notion.addSharedPage('Alpha page');
+    vi.setSystemTime(new Date('2030-01-03T00:00:00.000Z'));
+    const board = notion.seedDatabase({ title: 'Beta board' });
+    vi.setSystemTime(new Date('2030-01-04T00:00:00.000Z'));
+    notion.seedPages(board.dataSourceId, [{ Name: { title: text('Gamma row') } }]);
+    vi.setSystemTime(new Date('2030-01-05T00:00:00.000Z'));
+    // A schema change is an edit of the data source.
+    await client.dataSources.update({ data_source_id: board.dataSourceId, properties: { Done: { type: 'checkbox', checkbox: {} } } });
+
+    const newestFirst = ['Beta board', 'Gamma row', 'Alpha page', 'Research'];
+    const byDefault = await search(client);
+    expect(titles(byDefault)).toEqual(newestFirst);
+    expect(byDefault.results.map((r) => r.last_edited_time)).toEqual([
+      '2030-01-05T00:00:00.000Z',
+      '2030-01-04T00:00:00.000Z',
+      '2030-01-02T00:00:00.000Z',
+      '2030-01-01T00:00:00.000Z',
+    ]);
+    expect(titles(await search(client, { sort: { timestamp: 'last_edited_time', direction: 'descending' } }))).toEqual(newestFirst);
+    expect(titles(await search(client, { sort: { timestamp: 'last_edited_time', direction: 'ascending' } }))).toEqual([...newestFirst].reverse());
+    // An edit moves a row to the front.
+    vi.setSystemTime(new Date('2030-01-06T00:00:00.000Z'));
+    const [row] = notion.pages(board.dataSourceId);
+    await client.pages.update({ page_id: String(row!.id), properties: { Done: { checkbox: true } } });
+    expect(titles(await search(client))[0]).toBe('Gamma row');
+  });
+
+  it('is a read like any other: rate limits, injected faults and 401s apply, and every request is counted', async () => {
+    const { notion, client } = await workspace();
+    notion.injectNext('POST /v1/search', 'server_error');
+    expect((await outcome(client.search({}))).status).toBeGreaterThanOrEqual(500);
+    notion.setRateLimit({ model: 'window', requests: 2, windowSeconds: 30 });
+    const burst = await Promise.all([1, 2, 3].map(() => outcome(client.search({ query: 'research' }))));
+    expect(burst.map((o) => o.status).sort()).toEqual([200, 200, 429]);
+    notion.setRateLimit(false);
+    notion.revokeToken();
+    expect(await outcome(client.search({}))).toMatchObject({ status: 401, code: 'unauthorized' });
+    notion.restoreToken();
+    expect(notion.stats().byRoute['POST /v1/search']).toBe(5);
+    expect(notion.requests.filter((r) => r.route === 'POST /v1/search').every((r) => !r.applied)).toBe(true);
   });
 });

@@ -26,6 +26,14 @@
  * is a 400. A page answers every property of its data source: empty values for those never set,
  * computed ones filled in (its times, the bot user, a number counting up per data source).
  *
+ * Search (`POST /v1/search`) as the API reference describes it for Notion-Version 2025-09-03: the
+ * pages (rows of databases among them) and data sources shared with the integration whose title
+ * holds the query, the trash left out, most recently edited first unless sorted, filtered by
+ * object (`page` or `data_source`: since 2025-09-03 `database` is refused), paged with opaque
+ * cursors. A test can make a database or a page the integration cannot see (`unshareDatabase`,
+ * `addUnsharedPage`): it answers 404 exactly as a missing one does, and search leaves it out.
+ * `seedDatabase` makes a database as a person would, in a moment, shared or not.
+ *
  * Fault injection, all drawn from one seeded random source: 409 conflicts, 5xx (some applied
  * anyway), 529, page writes applied but whose response is lost (the socket is destroyed) or never
  * sent, and scripted faults for the next requests of a route.
@@ -165,6 +173,42 @@ interface DatabaseRecord {
   inTrash: boolean;
   createdAt: number;
   readyAt: number;
+  /**
+   * Whether the integration can open it. "Make sure the relevant pages and databases are shared
+   * with your integration": one not shared answers 404 as a missing one does, its data source and
+   * rows too, and search leaves it out.
+   */
+  shared: boolean;
+  /** When its title, trash state or schema last changed (ms): the `last_edited_time` of it and of its data source. */
+  lastEditedAt: number;
+}
+
+/**
+ * A page outside any database (a parent page a database can be made under), its title its
+ * `title` property. One not `shared` with the integration answers 404 as a missing page does
+ * ("Could not find page with ID… Make sure the relevant pages and databases are shared with your
+ * integration") and search leaves it out.
+ */
+interface WorkspacePage {
+  id: string;
+  title: string;
+  shared: boolean;
+  inTrash: boolean;
+  createdTime: string;
+  lastEditedTime: string;
+}
+
+/** One object a search found: what answers it and what orders it (`last_edited_time`, in ms). */
+interface SearchHit {
+  object: 'page' | 'data_source';
+  id: string;
+  lastEditedAt: number;
+}
+
+/** The search a cursor continues: the objects it found, in order, and where the next page starts. */
+interface SearchCursor {
+  hits: readonly SearchHit[];
+  offset: number;
 }
 
 interface Page {
@@ -224,6 +268,15 @@ const PROPERTY_ID_CHARS = {
 const NOT_SHARED = 'Make sure the relevant pages and databases are shared with your integration.';
 const PAGE_CREATE = 'POST /v1/pages';
 const PAGE_UPDATE = 'PATCH /v1/pages/:id';
+const SEARCH = 'POST /v1/search';
+const QUERY = 'POST /v1/data_sources/:id/query';
+/**
+ * POSTs that may come without a body: a query, and a search, which the SDK sends without one when
+ * given no parameters (`notion.search({})`); with no `query`, a search answers everything shared.
+ */
+const BODY_OPTIONAL = new Set([QUERY, SEARCH]);
+/** The keys of a search body (the reference's schema has `additionalProperties: false`). */
+const SEARCH_KEYS = ['query', 'filter', 'sort', 'start_cursor', 'page_size'] as const;
 const WRITE_ROUTES = new Set([PAGE_CREATE, PAGE_UPDATE, 'PATCH /v1/data_sources/:id', 'POST /v1/databases']);
 /** Writes whose 5xx may have been applied anyway, and whose response may be lost or never sent. */
 const PAGE_WRITES = new Set([PAGE_CREATE, PAGE_UPDATE]);
@@ -358,7 +411,8 @@ export class LocalNotion {
   private workspaceBudget: RequestBudget | undefined;
   private readonly tokens = new Set<string>();
   private revoked = false;
-  private readonly sharedPages = new Map<string, string>();
+  /** Pages outside databases (parent pages), shared with the integration or not. */
+  private readonly workspacePages = new Map<string, WorkspacePage>();
   private readonly databases = new Map<string, DatabaseRecord>();
   private readonly dataSources = new Map<string, DataSource>();
   private readonly pagesById = new Map<string, Page>();
@@ -366,6 +420,11 @@ export class LocalNotion {
   private readonly edits: string[] = [];
   private readonly injected = new Map<string, InjectedFault[]>();
   private readonly hanging = new Set<ServerResponse>();
+  /**
+   * The searches each `next_cursor` continues, by cursor. "Treat this as an opaque value"
+   * (Pagination): each is a UUID, valid for as long as the server runs.
+   */
+  private readonly searchCursors = new Map<string, SearchCursor>();
   /** The maps above, for the schema and value functions that look across data sources. */
   private readonly workspace: Workspace = {
     dataSources: this.dataSources,
@@ -425,10 +484,89 @@ export class LocalNotion {
     this.injected.set(route, list);
   }
 
+  /**
+   * A page outside any database, shared with the integration: a parent a database can be made
+   * under, answered by `GET /v1/pages/{id}`, found by search by its title ("Returns all pages or
+   * data_sources … that have titles that include the `query` param", Search by title).
+   */
   addSharedPage(title = 'Shared page'): string {
     const id = randomUUID();
-    this.sharedPages.set(id, title);
+    const now = new Date().toISOString();
+    this.workspacePages.set(id, { id, title, shared: true, inTrash: false, createdTime: now, lastEditedTime: now });
     return id;
+  }
+
+  /**
+   * A page the integration cannot see: Notion answers 404 `object_not_found` for a page not shared
+   * with the integration as for one that does not exist, so retrieving it, or making a database
+   * under it, is refused, and search leaves it out (it returns only what is shared).
+   */
+  addUnsharedPage(title = 'Private page'): string {
+    const id = this.addSharedPage(title);
+    this.workspacePages.get(id)!.shared = false;
+    return id;
+  }
+
+  /** Shares a page made by `addSharedPage` or `addUnsharedPage` with the integration (again). */
+  sharePage(pageId: string): void {
+    this.workspacePage(pageId).shared = true;
+  }
+
+  /** Takes the integration's access to a page away: from now on it answers 404 and is not searched. */
+  unsharePage(pageId: string): void {
+    this.workspacePage(pageId).shared = false;
+  }
+
+  /**
+   * Moves a page to the trash as a person would, or back (`inTrash` false): a parent page, or a
+   * row of a database. Retrieving it answers `in_trash: true`; search leaves pages in the trash out.
+   */
+  trashPage(pageId: string, inTrash = true): void {
+    const id = normaliseId(pageId);
+    const now = new Date().toISOString();
+    const parent = this.workspacePages.get(id);
+    const row = this.pagesById.get(id);
+    if (parent) Object.assign(parent, { inTrash, lastEditedTime: now });
+    else if (row) Object.assign(row, { inTrash, lastEditedTime: now });
+    else throw new Error(`no page ${pageId}`);
+  }
+
+  /**
+   * Takes the integration's access to a database away, as a person removing its connection does:
+   * the database, its data source and its rows answer 404 `object_not_found` exactly as missing
+   * ones do ("Make sure the relevant pages and databases are shared with your integration"),
+   * queries and page creates in it too, and search leaves them out. `shareDatabase` undoes it.
+   */
+  unshareDatabase(databaseId: string): void {
+    this.databaseRecord(databaseId).shared = false;
+  }
+
+  /** Shares a database with the integration (again): it answers and is searched as before. */
+  shareDatabase(databaseId: string): void {
+    this.databaseRecord(databaseId).shared = true;
+  }
+
+  /**
+   * Makes a database as a person does in Notion, without HTTP, rate limits or faults, ready at
+   * once: its schema validated as for `POST /v1/databases` (any property types, exactly one
+   * title; by default just a title called `Name`), under `parentPageId` (default: the shared
+   * parent page; an unshared page will do). `shared: false` makes one the integration cannot see.
+   * Fill it with `seedPages`.
+   */
+  seedDatabase(
+    options: { title?: string; properties?: Record<string, unknown>; parentPageId?: string; shared?: boolean } = {},
+  ): { databaseId: string; dataSourceId: string } {
+    const parentPageId = normaliseId(options.parentPageId ?? this.parentPageId);
+    if (!this.workspacePages.has(parentPageId)) throw new Error(`no page ${parentPageId}`);
+    const db = this.makeDatabase(
+      options.title ?? 'My database',
+      parentPageId,
+      'properties',
+      options.properties ?? { Name: { type: 'title', title: {} } },
+      Date.now(),
+    );
+    db.shared = options.shared ?? true;
+    return { databaseId: db.id, dataSourceId: db.dataSourceId };
   }
 
   /** Every token of the workspace answers 401 until `restoreToken`. */
@@ -441,9 +579,9 @@ export class LocalNotion {
   }
 
   trashDatabase(databaseId: string): void {
-    const db = this.databases.get(databaseId);
-    if (!db) throw new Error(`no database ${databaseId}`);
+    const db = this.databaseRecord(databaseId);
     db.inTrash = true;
+    db.lastEditedAt = Date.now();
     for (const page of this.dataSources.get(db.dataSourceId)!.pages) page.inTrash = true;
   }
 
@@ -637,7 +775,7 @@ export class LocalNotion {
         break;
     }
 
-    if (!raw.length && (method === 'POST' || method === 'PATCH') && route !== 'POST /v1/data_sources/:id/query') {
+    if (!raw.length && (method === 'POST' || method === 'PATCH') && !BODY_OPTIONAL.has(route)) {
       throw new ApiError(400, 'validation_error', 'body failed validation: body should be an object, instead was `undefined`.');
     }
     if (raw.length > LIMITS.bodyBytes) {
@@ -691,7 +829,7 @@ export class LocalNotion {
         return { body: this.dataSourceObject(this.dataSource(id)), applied: false };
       case 'PATCH /v1/data_sources/:id':
         return { body: this.updateDataSource(id, body), applied: true };
-      case 'POST /v1/data_sources/:id/query':
+      case QUERY:
         return { body: this.query(id, body, url.searchParams.getAll('filter_properties')), applied: false };
       case 'POST /v1/pages':
         return { body: this.createPage(body), applied: true };
@@ -704,6 +842,8 @@ export class LocalNotion {
       }
       case PAGE_UPDATE:
         return { body: this.updatePage(id, body, url.searchParams.getAll('filter_properties')), applied: true };
+      case SEARCH:
+        return { body: this.search(body), applied: false };
       default:
         throw new ApiError(400, 'invalid_request_url', 'Invalid request URL.');
     }
@@ -711,18 +851,38 @@ export class LocalNotion {
 
   // -- databases and data sources --------------------------------------------------------------
 
+  /**
+   * A database the integration can open. One not yet ready, or not shared with the integration,
+   * answers 404 as one that does not exist: "Could not find database with ID: … Make sure the
+   * relevant pages and databases are shared with your integration."
+   */
   private database(id: string, forWrite = false): DatabaseRecord {
     const db = this.databases.get(id);
-    if (!db || Date.now() < db.readyAt) throw notFound('database', id);
+    if (!db || !db.shared || Date.now() < db.readyAt) throw notFound('database', id);
     if (forWrite && db.inTrash) throw archived();
     return db;
   }
 
+  /** A data source the integration can open: that of a database not shared is answered as a missing data source. */
   private dataSource(id: string, forWrite = false): DataSource {
     const ds = this.dataSources.get(id);
-    if (!ds) throw notFound('data_source', id);
+    if (!ds || !this.databases.get(ds.databaseId)!.shared) throw notFound('data_source', id);
     this.database(ds.databaseId, forWrite);
     return ds;
+  }
+
+  /** A database by id for a test's set-up helpers, shared or not; unknown ids throw. */
+  private databaseRecord(databaseId: string): DatabaseRecord {
+    const db = this.databases.get(normaliseId(databaseId));
+    if (!db) throw new Error(`no database ${databaseId}`);
+    return db;
+  }
+
+  /** A page made by `addSharedPage` or `addUnsharedPage`, for a test's set-up helpers; unknown ids throw. */
+  private workspacePage(pageId: string): WorkspacePage {
+    const page = this.workspacePages.get(normaliseId(pageId));
+    if (!page) throw new Error(`no page ${pageId}`);
+    return page;
   }
 
   private createDatabase(body: Record<string, unknown>): unknown {
@@ -731,29 +891,43 @@ export class LocalNotion {
       throw validation('body.parent.page_id should be defined, instead was `undefined`.');
     }
     const pageId = normaliseId(parent.page_id);
-    if (!this.sharedPages.has(pageId)) throw notFound('page', parent.page_id);
+    const parentPage = this.workspacePages.get(pageId);
+    if (!parentPage?.shared) throw notFound('page', parent.page_id);
+    if (parentPage.inTrash) throw archived();
     const initial = (body.initial_data_source as { properties?: unknown } | undefined)?.properties ?? {};
     if (!isObject(initial)) throw validation(`body.initial_data_source.properties should be an object, instead was \`${quoted(initial)}\`.`);
-    const properties = this.newSchemas('body.initial_data_source.properties', initial, []);
-    // "Each database must have exactly one database property schema object of type title" (Property schema object).
+    const readyAt = Date.now() + (this.faults.readyDelayMs ?? 0);
+    const db = this.makeDatabase(plainText(body.title), pageId, 'body.initial_data_source.properties', initial, readyAt);
+    return this.databaseObject(db);
+  }
+
+  /**
+   * A new database with one data source whose schema is `schemas` (validated at `path`), shared
+   * with the integration, answering from `readyAt`. "Each database must have exactly one database
+   * property schema object of type title" (Property schema object).
+   */
+  private makeDatabase(title: string, parentPageId: string, path: string, schemas: Record<string, unknown>, readyAt: number): DatabaseRecord {
+    const properties = this.newSchemas(path, schemas, []);
     if (properties.filter((p) => p.type === 'title').length !== 1) {
-      throw validation('body.initial_data_source.properties should have exactly one title property.');
+      throw validation(`${path} should have exactly one title property.`);
     }
-    const title = plainText(body.title);
+    const now = Date.now();
     const db: DatabaseRecord = {
       id: randomUUID(),
       title,
-      parentPageId: pageId,
+      parentPageId,
       dataSourceId: randomUUID(),
       inTrash: false,
-      createdAt: Date.now(),
-      readyAt: Date.now() + (this.faults.readyDelayMs ?? 0),
+      createdAt: now,
+      readyAt,
+      shared: true,
+      lastEditedAt: now,
     };
     this.databases.set(db.id, db);
     const ds: DataSource = { id: db.dataSourceId, databaseId: db.id, properties, pages: [], nextNumber: 1 };
     this.dataSources.set(ds.id, ds);
     this.linkDualRelations(ds, properties);
-    return this.databaseObject(db);
+    return db;
   }
 
   /**
@@ -793,6 +967,7 @@ export class LocalNotion {
       const mirror: RelationConfig = { data_source_id: ds.id, database_id: ds.databaseId, type: 'dual_property', synced_property_id: p.id };
       const synced: PropertySchema = { id: this.propertyId(target.properties), name, type: 'relation', description: null, config: { ...mirror } };
       target.properties.push(synced);
+      this.databases.get(target.databaseId)!.lastEditedAt = Date.now();
       c.synced_property_id = synced.id;
       delete c.synced_property_name;
     }
@@ -805,6 +980,7 @@ export class LocalNotion {
       else db.inTrash = false;
     }
     if (Array.isArray(body.title)) db.title = plainText(body.title);
+    db.lastEditedAt = Date.now();
     return this.databaseObject(db);
   }
 
@@ -868,11 +1044,13 @@ export class LocalNotion {
     const added = this.newSchemas('body.properties', additions, next);
     ds.properties = [...next, ...added];
     this.linkDualRelations(ds, added);
+    this.databases.get(ds.databaseId)!.lastEditedAt = Date.now();
     return this.dataSourceObject(ds);
   }
 
   private databaseObject(db: DatabaseRecord): unknown {
     const created = new Date(db.createdAt).toISOString();
+    const edited = new Date(db.lastEditedAt).toISOString();
     return {
       object: 'database',
       id: db.id,
@@ -884,7 +1062,7 @@ export class LocalNotion {
       archived: db.inTrash,
       is_locked: false,
       created_time: created,
-      last_edited_time: created,
+      last_edited_time: edited,
       data_sources: [{ id: db.dataSourceId, name: db.title }],
       icon: null,
       cover: null,
@@ -893,8 +1071,13 @@ export class LocalNotion {
     };
   }
 
-  private dataSourceObject(ds: DataSource): unknown {
+  /**
+   * A data source as `dataSourceObjectResponse` has it: its database's title, parents, trash
+   * state, created and last edited times and by whom, its properties' schemas.
+   */
+  private dataSourceObject(ds: DataSource): Record<string, unknown> {
     const db = this.databases.get(ds.databaseId)!;
+    const bot = { object: 'user', id: this.botUserId };
     return {
       object: 'data_source',
       id: ds.id,
@@ -902,35 +1085,55 @@ export class LocalNotion {
       description: [],
       parent: { type: 'database_id', database_id: db.id },
       database_parent: { type: 'page_id', page_id: db.parentPageId },
+      is_inline: false,
       in_trash: db.inTrash,
       archived: db.inTrash,
+      created_time: new Date(db.createdAt).toISOString(),
+      last_edited_time: new Date(db.lastEditedAt).toISOString(),
+      created_by: bot,
+      last_edited_by: bot,
       properties: Object.fromEntries(ds.properties.map((p) => [p.name, schemaObject(this.workspace, ds, p)])),
+      icon: null,
+      cover: null,
       url: `https://www.notion.so/${ds.id.replace(/-/g, '')}`,
+      public_url: null,
     };
   }
 
   // -- pages ---------------------------------------------------------------------------------
 
-  /** A page by its id, with or without dashes. */
-  /** A page shared with the integration (a parent page), as `GET /v1/pages/{id}` answers for it. */
+  /**
+   * A page outside any database shared with the integration (a parent page), as `GET
+   * /v1/pages/{id}` answers for it (`pageObjectResponse`); undefined for any other id, or for a
+   * page not shared, which is answered as a missing page.
+   */
   private sharedPageObject(id: string): Record<string, unknown> | undefined {
-    const pageId = normaliseId(id);
-    const title = this.sharedPages.get(pageId);
-    if (title === undefined) return undefined;
+    const page = this.workspacePages.get(normaliseId(id));
+    if (!page?.shared) return undefined;
+    const bot = { object: 'user', id: this.botUserId };
     return {
       object: 'page',
-      id: pageId,
-      in_trash: false,
-      archived: false,
+      id: page.id,
+      created_time: page.createdTime,
+      last_edited_time: page.lastEditedTime,
+      created_by: bot,
+      last_edited_by: bot,
+      in_trash: page.inTrash,
+      archived: page.inTrash,
+      is_locked: false,
       parent: { type: 'workspace', workspace: true },
-      properties: { title: { id: 'title', type: 'title', title: [{ type: 'text', text: { content: title }, plain_text: title }] } },
-      url: `https://www.notion.so/${pageId.replace(/-/g, '')}`,
+      properties: { title: { id: 'title', type: 'title', title: [richTextItem(page.title)] } },
+      icon: null,
+      cover: null,
+      url: `https://www.notion.so/${page.id.replace(/-/g, '')}`,
+      public_url: null,
     };
   }
 
+  /** A row of a database by its id, with or without dashes; a row of a database not shared is answered as a missing page. */
   private page(id: string): Page {
     const page = this.pagesById.get(normaliseId(id));
-    if (!page) throw notFound('page', id);
+    if (!page || !this.databases.get(this.dataSources.get(page.dataSourceId)!.databaseId)!.shared) throw notFound('page', id);
     return page;
   }
 
@@ -1086,10 +1289,7 @@ export class LocalNotion {
 
   private query(id: string, body: Record<string, unknown>, filterProperties: string[]): unknown {
     const ds = this.dataSource(id);
-    const pageSize = body.page_size === undefined ? LIMITS.pageSize : Number(body.page_size);
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > LIMITS.pageSize) {
-      throw validation(`body.page_size should be ≤ \`100\`, instead was \`${String(body.page_size)}\`.`);
-    }
+    const pageSize = pageSizeOf(body);
     const filter = body.filter as Filter | undefined;
     if (filter) checkFilter(filter, 0);
     const test = filter ? compileFilter(filter, ds, this.workspace) : undefined;
@@ -1106,7 +1306,7 @@ export class LocalNotion {
     let start = 0;
     if (body.start_cursor !== undefined) {
       start = matching.findIndex((p) => p.id === body.start_cursor);
-      if (start < 0) throw validation(`body.start_cursor should be a valid cursor, instead was \`${String(body.start_cursor)}\`.`);
+      if (start < 0) throw badCursor(body.start_cursor);
     }
     const slice = matching.slice(start, start + pageSize);
     const next = matching[start + pageSize];
@@ -1120,6 +1320,94 @@ export class LocalNotion {
       ...(capped ? { request_status: { type: 'incomplete', incomplete_reason: 'query_result_limit_reached' } } : {}),
       request_id: randomUUID(),
     };
+  }
+
+  // -- search ----------------------------------------------------------------------------------
+
+  /**
+   * `POST /v1/search` ("Search by title"): "Returns all pages or data_sources, excluding duplicated
+   * linked databases, that have titles that include the `query` param. If no `query` param is
+   * provided, then the response contains all pages or data_sources that have been shared with the
+   * connection." Titles are matched case-insensitively; rows of databases are pages too. Ordered by
+   * `last_edited_time`, "If `sort` is not provided, then the most recently edited results are
+   * returned first" (equal times keep a fixed order). The whole result is fixed at
+   * the first request: its `next_cursor`s page through it, each object answered as it is then, and
+   * left out if it was unshared or trashed meanwhile ("The response may contain fewer than
+   * `page_size` of results", Pagination). A `start_cursor` continues the search it came from.
+   */
+  private search(body: Record<string, unknown>): unknown {
+    const request = searchRequest(body);
+    let cursor: SearchCursor;
+    if (request.startCursor !== undefined) {
+      const found = this.searchCursors.get(request.startCursor);
+      if (!found) throw badCursor(body.start_cursor);
+      cursor = found;
+    } else {
+      const query = request.query.toLowerCase();
+      const hits = this.searchable().filter(
+        (c) => (!request.object || c.hit.object === request.object) && c.title.toLowerCase().includes(query),
+      );
+      const sign = request.direction === 'ascending' ? 1 : -1;
+      cursor = { hits: hits.map((c) => c.hit).sort((a, b) => sign * (a.lastEditedAt - b.lastEditedAt)), offset: 0 };
+    }
+    const end = cursor.offset + request.pageSize;
+    const results = cursor.hits.slice(cursor.offset, end).flatMap((hit) => this.searchObject(hit) ?? []);
+    const hasMore = end < cursor.hits.length;
+    let nextCursor: string | null = null;
+    if (hasMore) {
+      nextCursor = randomUUID();
+      this.searchCursors.set(nextCursor, { hits: cursor.hits, offset: end });
+    }
+    return {
+      object: 'list',
+      results,
+      next_cursor: nextCursor,
+      has_more: hasMore,
+      type: 'page_or_data_source',
+      page_or_data_source: {},
+      request_id: randomUUID(),
+    };
+  }
+
+  /**
+   * Everything a search can find now, with its title, in the order it was made: the shared pages
+   * outside databases, and for each shared database that is ready, its data source and its rows.
+   * What is in the trash is left out, as are databases and pages not shared with the integration.
+   */
+  private searchable(): { hit: SearchHit; title: string }[] {
+    const found: { hit: SearchHit; title: string }[] = [];
+    for (const page of this.workspacePages.values()) {
+      if (!page.shared || page.inTrash) continue;
+      found.push({ hit: { object: 'page', id: page.id, lastEditedAt: Date.parse(page.lastEditedTime) }, title: page.title });
+    }
+    const now = Date.now();
+    for (const db of this.databases.values()) {
+      if (!db.shared || db.inTrash || now < db.readyAt) continue;
+      const ds = this.dataSources.get(db.dataSourceId)!;
+      found.push({ hit: { object: 'data_source', id: ds.id, lastEditedAt: db.lastEditedAt }, title: db.title });
+      const titleSchema = ds.properties.find((p) => p.type === 'title');
+      for (const row of ds.pages) {
+        if (row.inTrash) continue;
+        const title = titleSchema ? plainText(readValue(this.workspace, ds, titleSchema, row)) : '';
+        found.push({ hit: { object: 'page', id: row.id, lastEditedAt: Date.parse(row.lastEditedTime) }, title });
+      }
+    }
+    return found;
+  }
+
+  /** A search result as it is now: a page or a data source, or undefined once it is no longer shared or is in the trash. */
+  private searchObject(hit: SearchHit): Record<string, unknown> | undefined {
+    const now = Date.now();
+    const visible = (db: DatabaseRecord | undefined) => db !== undefined && db.shared && !db.inTrash && now >= db.readyAt;
+    if (hit.object === 'data_source') {
+      const ds = this.dataSources.get(hit.id);
+      return ds && visible(this.databases.get(ds.databaseId)) ? this.dataSourceObject(ds) : undefined;
+    }
+    const parent = this.workspacePages.get(hit.id);
+    if (parent) return parent.inTrash ? undefined : this.sharedPageObject(parent.id);
+    const row = this.pagesById.get(hit.id);
+    if (!row || row.inTrash) return undefined;
+    return visible(this.databases.get(this.dataSources.get(row.dataSourceId)!.databaseId)) ? this.pageObject(row) : undefined;
   }
 }
 
@@ -2058,6 +2346,74 @@ function comparable(ws: Workspace, ds: DataSource, schema: PropertySchema, page:
   if (schema.type === 'title' || schema.type === 'rich_text') return plainText(value);
   if (schema.type === 'select' || schema.type === 'status') return (value as { name?: string } | null)?.name ?? '';
   return value;
+}
+
+// -- request bodies ----------------------------------------------------------------------------
+
+/**
+ * `page_size` of a paginated request: "The number of items from the full list desired in the
+ * response. Default: 100. Maximum: 100" (Pagination).
+ */
+function pageSizeOf(body: Record<string, unknown>): number {
+  const size = body.page_size;
+  if (size === undefined) return LIMITS.pageSize;
+  if (typeof size !== 'number' || !Number.isInteger(size)) throw validation(`body.page_size should be an integer, instead was \`${quoted(size)}\`.`);
+  if (size < 1) throw validation(`body.page_size should be ≥ \`1\`, instead was \`${size}\`.`);
+  if (size > LIMITS.pageSize) throw validation(`body.page_size should be ≤ \`${LIMITS.pageSize}\`, instead was \`${size}\`.`);
+  return size;
+}
+
+/** A `start_cursor` that no previous answer gave: "A cursor returned from a previous response" is all Notion takes. */
+function badCursor(value: unknown): ApiError {
+  return validation(`body.start_cursor should be a valid cursor, instead was \`${quoted(value)}\`.`);
+}
+
+/** A value that must be one of `allowed`, worded as Notion's validation messages word it. */
+function oneOf<const T extends string>(path: string, value: unknown, allowed: readonly T[]): T {
+  if (value === undefined) throw validation(`${path} should be defined, instead was \`undefined\`.`);
+  if (typeof value !== 'string' || !allowed.includes(value as T)) {
+    throw validation(`${path} should be ${allowed.map((a) => `\`"${a}"\``).join(' or ')}, instead was \`${quoted(value)}\`.`);
+  }
+  return value as T;
+}
+
+/**
+ * A search body checked against the API reference's schema of `POST /v1/search` (Notion-Version
+ * 2025-09-03), which allows no other keys: `query` a string; `filter` `{property: "object",
+ * value: "page" | "data_source"}` (2025-09-03 replaced the value `"database"` by `"data_source"`:
+ * the old one is refused); `sort` `{timestamp: "last_edited_time", direction: "ascending" |
+ * "descending"}`, descending when not given; `start_cursor` a UUID; `page_size` at most 100.
+ */
+function searchRequest(body: Record<string, unknown>): {
+  query: string;
+  object: 'page' | 'data_source' | undefined;
+  direction: 'ascending' | 'descending';
+  startCursor: string | undefined;
+  pageSize: number;
+} {
+  onlyKeys('body', body, SEARCH_KEYS);
+  const { query = '', filter, sort, start_cursor: startCursor } = body;
+  if (typeof query !== 'string') throw validation(`body.query should be a string, instead was \`${quoted(query)}\`.`);
+  let object: 'page' | 'data_source' | undefined;
+  if (filter !== undefined) {
+    if (!isObject(filter)) throw validation(`body.filter should be an object, instead was \`${quoted(filter)}\`.`);
+    onlyKeys('body.filter', filter, ['property', 'value']);
+    oneOf('body.filter.property', filter.property, ['object']);
+    object = oneOf('body.filter.value', filter.value, ['page', 'data_source']);
+  }
+  let direction: 'ascending' | 'descending' = 'descending';
+  if (sort !== undefined) {
+    if (!isObject(sort)) throw validation(`body.sort should be an object, instead was \`${quoted(sort)}\`.`);
+    onlyKeys('body.sort', sort, ['timestamp', 'direction']);
+    oneOf('body.sort.timestamp', sort.timestamp, ['last_edited_time']);
+    direction = oneOf('body.sort.direction', sort.direction, ['ascending', 'descending']);
+  }
+  let cursor: string | undefined;
+  if (startCursor !== undefined) {
+    if (typeof startCursor !== 'string') throw validation(`body.start_cursor should be a string, instead was \`${quoted(startCursor)}\`.`);
+    cursor = uuidValue('body.start_cursor', startCursor);
+  }
+  return { query, object, direction, startCursor: cursor, pageSize: pageSizeOf(body) };
 }
 
 // -- errors ------------------------------------------------------------------------------------
