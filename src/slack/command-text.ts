@@ -82,7 +82,8 @@ export function parseCommandText(raw: string): SyncCommand {
       const what = rest.join(' ').trim();
       if (what === '') return { kind: 'target', action: 'choose' };
       if (/^(show|clear)$/i.test(what)) return { kind: 'target', action: what.toLowerCase() as 'show' | 'clear' };
-      if (rest.length === 1) return { kind: 'target', action: 'set', link: rest[0]! };
+      // One link, which Slack may have wrapped with a label that has spaces: `<https://…|Acme quotes>`.
+      if (rest.length === 1 || /^<[^<>\s]+\|[^<>]*>$/.test(what)) return { kind: 'target', action: 'set', link: rest.length === 1 ? rest[0]! : what };
       return { kind: 'help', problem: '`target` takes a Notion link, `show` or `clear`: `/sync-quotes target <notion link>`.' };
     }
     default:

@@ -33,6 +33,7 @@ describe('/sync-quotes text', () => {
     ['target', { kind: 'target', action: 'choose' }],
     ['target show', { kind: 'target', action: 'show' }],
     ['TARGET Clear', { kind: 'target', action: 'clear' }],
+    ['target <https://www.notion.so/x-0123456789abcdef0123456789abcdef|Acme quotes 2027>', { kind: 'target', action: 'set', link: '<https://www.notion.so/x-0123456789abcdef0123456789abcdef|Acme quotes 2027>' }],
     ['target <https://www.notion.so/acme/Acme-0123456789abcdef0123456789abcdef?v=1|Acme>', { kind: 'target', action: 'set', link: '<https://www.notion.so/acme/Acme-0123456789abcdef0123456789abcdef?v=1|Acme>' }],
   ])('%j', (text, expected) => expect(parseCommandText(text)).toEqual(expected));
 
@@ -42,6 +43,7 @@ describe('/sync-quotes text', () => {
     ['status 123', /"123" is not a job id/],
     ['run', /Which flow\?/],
     ['target two links', /`target` takes a Notion link/],
+    ['target <https://a.notion.so/x|A b> <https://b|c>', /`target` takes a Notion link/],
     ['run flow123 justaword', /"justaword" is not an input/],
     ['gumloop', /Which run\?/],
     ['update', /`update` goes before a link/],
