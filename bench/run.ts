@@ -21,6 +21,7 @@ import { checkExtraValues, EXTRA_COLUMNS, extraValues, withExtraFields } from '.
 import { measureParse, parseSentence, writeParseFiles } from './parse-runs.js';
 import { measureReplicas, type ReplicaFigures } from './replicas.js';
 import { measureAcks, percentile } from './slack-ack.js';
+import { measureTargetOptions, type OptionsFigures } from './target-options.js';
 import { remoteNotion, type RemoteNotion } from './notion-process.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 20);
@@ -113,7 +114,25 @@ log(`scale ×${SCALE}: local Notion budget ${BUDGET} requests/s (Notion's ${NOTI
 const ONLY_LIMITS = process.env.BENCH_ONLY === 'limits';
 const ONLY_REPLICAS = process.env.BENCH_ONLY === 'replicas';
 const ONLY_FIELDS = process.env.BENCH_ONLY === 'fields';
-const ALL = !ONLY_LIMITS && !ONLY_REPLICAS && !ONLY_FIELDS;
+// BENCH_ONLY=options the target form's pickers while a job writes (half a minute), printing them.
+const ONLY_OPTIONS = process.env.BENCH_ONLY === 'options';
+const ALL = !ONLY_LIMITS && !ONLY_REPLICAS && !ONLY_FIELDS && !ONLY_OPTIONS;
+
+/** The pickers of `/sync-quotes target` while a job writes, in one line. */
+function optionsLine(o: OptionsFigures): string {
+  const share = o.typing / o.alone;
+  return (
+    `Target form while a ${o.quotes}-quote job wrote at ${o.rate} requests/s: ${o.people} people typing database names (a key every 150 ms, a pause of 600 ms after each name), ` +
+    `${o.answers.length} options requests: median ${percentile(o.answers, 50).toFixed(0)} ms, p99 ${percentile(o.answers, 99).toFixed(0)} ms, ` +
+    `max ${Math.max(...o.answers).toFixed(0)} ms (Slack allows 3000), ${o.withResults} with databases listed; ${o.searches} searches reached Notion; ` +
+    `the job wrote ${o.typing.toFixed(1)} quotes/s against ${o.alone.toFixed(1)} alone (${(share * 100).toFixed(1)}%); 429s: ${o.rateLimited}.`
+  );
+}
+if (ONLY_OPTIONS) {
+  const figures = await measureTargetOptions({ quotes: 300, rate: BUDGET, people: 3, keyMs: 150 });
+  process.stdout.write(`${optionsLine(figures)}\n`);
+  process.exit(0);
+}
 
 /** Requests per route other than page creates: the set-up and wrap-up of a job. */
 function setUpRequests(requests: RecordedRequest[]): string {
@@ -450,6 +469,8 @@ const parseLine = parseFigures();
 // 7. Slack: how fast the app acks while a job writes.
 log('slack: acks while a job writes');
 const acks = await measureAcks({ quotes: 300, rate: BUDGET, commands: 60, uploads: 10 });
+log('slack: the target form\'s pickers while a job writes');
+const targetOptions = optionsLine(await measureTargetOptions({ quotes: 300, rate: BUDGET, people: 3, keyMs: 150 }));
 const ackLine = (label: string, v: number[]) =>
   `${v.length} ${label}: median ${percentile(v, 50).toFixed(1)} ms, p95 ${percentile(v, 95).toFixed(1)} ms, max ${Math.max(...v).toFixed(1)} ms`;
 
@@ -486,6 +507,8 @@ const lines = [
   `Slack acks while a ${acks.quotes}-quote job wrote at ${acks.rate} requests/s (the real Bolt app over HTTP, signed requests; Slack allows 3000 ms):`,
   `${ackLine('slash commands', acks.commands)}; ${ackLine('event deliveries', acks.events)}. ` +
     `${acks.uploads + 1} uploads, each delivered twice, started ${acks.jobsStarted} jobs.`,
+  '',
+  targetOptions,
 ];
 const text = lines.join('\n') + '\n';
 process.stdout.write(text);
