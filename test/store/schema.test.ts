@@ -8,7 +8,7 @@ import { freshStorePath } from '../support/store.js';
 const EXISTING = readFileSync(new URL('../fixtures/store/existing-store.sql', import.meta.url), 'utf8');
 const JOB_ID = 'a1b2c3d4e5';
 /** Tables that came after the fixture: the shared pacing ledger, then the input's warnings, each job's fields and the chosen field mappings. */
-const ADDED_LATER = ['field_maps', 'job_fields', 'job_warnings', 'rate_ledgers', 'rate_sends'];
+const ADDED_LATER = ['channel_targets', 'field_maps', 'job_fields', 'job_warnings', 'rate_ledgers', 'rate_sends'];
 
 /** Tables and indexes as SQLite keeps them, by name. */
 function schemaOf(path: string): Record<string, string> {
