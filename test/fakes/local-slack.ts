@@ -15,9 +15,15 @@
  * `slash_commands` envelope and resolves with the app's acknowledgement (same `envelope_id`). An
  * app may hold several connections (one per replica); Slack sends each envelope to one of them.
  *
+ * Modals: `issueTrigger` makes the trigger_id an interaction payload carries; as Slack documents,
+ * it may be exchanged once (views.open) within 3 seconds. views.open and views.update check the
+ * modal view as Slack does (Block Kit's documented limits) and keep each modal in `modals`, with
+ * the values the person has entered, so the test driver can send block_actions, block_suggestion
+ * and view_submission payloads that carry the modal's view and state as Slack's do.
+ *
  * No vitest here: the Slack app's tests and a local run can both use it.
  */
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -187,6 +193,13 @@ export interface LocalSlackOptions {
   minIntervalMs?: Record<string, number>;
   /** The Retry-After value sent with a 429, in seconds (Slack sends whole seconds). */
   retryAfterSeconds?: number;
+  /** How long an issued trigger_id may be exchanged, in ms; Slack's triggers expire after 3 seconds. */
+  triggerTtlMs?: number;
+  /**
+   * Channel names by id, as conversations.info answers them; without one, the first channel is
+   * `quotes` and any other is its id in lower case.
+   */
+  channelNames?: Record<string, string>;
 }
 
 /** The mimetype Slack gives a file the bot uploads, by its name's extension. */
@@ -207,6 +220,130 @@ export interface PublishedView {
   view: { type: string; blocks: Record<string, unknown>[] };
 }
 
+/** Slack's documented limits for a modal (modal view object, views.open, Block Kit reference). */
+const MODAL_LIMITS = {
+  titleChars: 24,
+  buttonLabelChars: 24,
+  blocks: 100,
+  callbackIdChars: 255,
+  privateMetadataChars: 3000,
+  externalIdChars: 255,
+  blockIdChars: 255,
+  actionIdChars: 255,
+  inputLabelChars: 2000,
+  selectOptions: 100,
+  optionTextChars: 75,
+  optionValueChars: 150,
+  choiceOptions: 10,
+  placeholderChars: 150,
+  sectionFields: 10,
+  sectionFieldChars: 2000,
+  contextElements: 10,
+  actionsElements: 25,
+  buttonTextChars: 75,
+  buttonValueChars: 2000,
+} as const;
+/** Slack's default for an external_select's `min_query_length`: no block_suggestion before 3 typed characters. */
+export const DEFAULT_MIN_QUERY_LENGTH = 3;
+
+/** A Block Kit text object: `plain_text` or `mrkdwn`. */
+export interface SlackText {
+  type: 'plain_text' | 'mrkdwn';
+  text: string;
+  emoji?: boolean;
+}
+
+/** A Block Kit option object: the text shown (at most 75 characters) and the value sent (at most 150). */
+export interface SlackOption {
+  text: SlackText;
+  value: string;
+  description?: SlackText;
+}
+
+/** What one element holds in a view's `state.values[block_id][action_id]`, in Slack's shape for its type. */
+export interface ViewStateValue {
+  type: string;
+  value?: string | null;
+  selected_option?: SlackOption | null;
+  selected_options?: SlackOption[];
+  selected_date?: string | null;
+}
+
+/** A view's state as interaction payloads carry it: values by block_id, then action_id. */
+export type ViewStateValues = Record<string, Record<string, ViewStateValue>>;
+
+/** A modal view as the app sends it to views.open and views.update. */
+export interface ModalViewInput {
+  type: 'modal';
+  title: SlackText;
+  blocks: Record<string, unknown>[];
+  submit?: SlackText;
+  close?: SlackText;
+  callback_id?: string;
+  private_metadata?: string;
+  external_id?: string;
+  clear_on_close?: boolean;
+  notify_on_close?: boolean;
+}
+
+/** A modal view as Slack answers it (views.open, views.update) and sends it in interaction payloads. */
+export interface ModalView {
+  id: string;
+  team_id: string;
+  type: 'modal';
+  title: SlackText;
+  blocks: Record<string, unknown>[];
+  submit: SlackText | null;
+  close: SlackText | null;
+  callback_id: string;
+  private_metadata: string;
+  external_id: string;
+  hash: string;
+  state: { values: ViewStateValues };
+  clear_on_close: boolean;
+  notify_on_close: boolean;
+  app_id: string;
+  bot_id: string;
+  app_installed_team_id: string;
+  root_view_id: string;
+  previous_view_id: null;
+}
+
+/**
+ * A modal the app opened with views.open: its current view (whose `state.values` holds what the
+ * person has entered), the hash views.update must match, and every view it showed, oldest first.
+ */
+export interface OpenModal {
+  id: string;
+  /** Who the trigger was issued for: the person who sees the modal. */
+  user?: string;
+  view: ModalView;
+  hash: string;
+  history: ModalViewInput[];
+  /** Closed by a view_submission's ack (empty, or `response_action: "clear"`). */
+  closed: boolean;
+  /** The errors of the last `response_action: "errors"` ack, by block_id, as Slack shows them under the inputs. */
+  errors?: Record<string, string>;
+}
+
+/** An interactive element of a modal, found by its action_id, with the block that holds it. */
+export interface ModalElement {
+  block: Record<string, unknown> & { type: string; block_id: string };
+  element: Record<string, unknown> & { type: string; action_id: string };
+  /** Where the element sits: an input block's `element`, a section's `accessory`, or an actions block's `elements`. */
+  container: 'input' | 'section' | 'actions';
+}
+
+/** A Web API failure with Slack's `response_metadata.messages` (as views.open sends for an invalid view). */
+class SlackApiError extends Error {
+  constructor(
+    code: string,
+    readonly messages: string[] = [],
+  ) {
+    super(code);
+  }
+}
+
 export class LocalSlack {
   readonly token: string;
   readonly calls: SlackCall[] = [];
@@ -224,6 +361,10 @@ export class LocalSlack {
   readonly ephemerals: SlackEphemeral[] = [];
   /** Every Home tab view published, oldest first. */
   readonly views: PublishedView[] = [];
+  /** Modals the app opened (views.open), by view id, oldest first. */
+  readonly modals = new Map<string, OpenModal>();
+  /** Issued trigger_ids: until when each may be exchanged, for whom, and whether it was. */
+  private readonly triggers = new Map<string, { expiresAt: number; user: string | undefined; exchanged: boolean }>();
   /** Messages posted to response_urls, by the id in the URL. */
   readonly responses: { id: string; body: SlashCommandMessage }[] = [];
   /** Bodies posted to response_urls that are not a message (no text, or not JSON). */
@@ -562,7 +703,8 @@ export class LocalSlack {
     try {
       reply(200, { ok: true, ...this.dispatch(method, params) });
     } catch (error) {
-      reply(200, { ok: false, error: (error as Error).message });
+      const messages = error instanceof SlackApiError ? error.messages : [];
+      reply(200, { ok: false, error: (error as Error).message, ...(messages.length ? { response_metadata: { messages } } : {}) });
     }
   }
 
@@ -604,6 +746,40 @@ export class LocalSlack {
         const published: PublishedView = { user: p.user_id, view };
         this.views.push(published);
         return { view: { id: `V${this.views.length}`, team_id: this.teamId, type: 'home', blocks: view.blocks, app_id: 'A0LOCAL', bot_id: 'B0BOT' } };
+      }
+      case 'views.open': {
+        // As Slack's docs show, a bad trigger is answered before the view is looked at; a refused
+        // view leaves the trigger unexchanged.
+        const trigger = this.triggerFor(p.trigger_id);
+        const input = readModalView(p.view);
+        this.checkExternalId(input.external_id, undefined);
+        trigger.exchanged = true;
+        const id = `V${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`;
+        const modal: OpenModal = { id, ...(trigger.user ? { user: trigger.user } : {}), view: undefined as unknown as ModalView, hash: '', history: [], closed: false };
+        this.show(modal, input);
+        this.modals.set(id, modal);
+        return { view: modal.view };
+      }
+      case 'views.update': {
+        if (!p.view_id && !p.external_id) throw new SlackApiError('invalid_arguments', ['[ERROR] either view_id or external_id is required [json-pointer:/view_id]']);
+        const modal = p.view_id ? this.modals.get(p.view_id) : [...this.modals.values()].find((m) => m.view.external_id === p.external_id);
+        if (!modal || modal.closed) throw new Error('not_found');
+        // The hash is optional; given, it must be the view's current one (Slack's guard against races).
+        if (p.hash && p.hash !== modal.hash) throw new Error('hash_conflict');
+        const input = readModalView(p.view);
+        this.checkExternalId(input.external_id, modal.id);
+        this.show(modal, input);
+        return { view: modal.view };
+      }
+      case 'conversations.info': {
+        if (!p.channel || !this.channels.has(p.channel)) throw new Error('channel_not_found');
+        const name = this.channelName(p.channel);
+        return {
+          channel: {
+            id: p.channel, name, name_normalized: name, is_channel: true, is_group: false, is_im: false, is_mpim: false, is_private: false, is_archived: false,
+            is_member: !this.botRemovedFrom.has(p.channel),
+          },
+        };
       }
       case 'chat.getPermalink': {
         const channel = p.channel;
@@ -658,6 +834,156 @@ export class LocalSlack {
       default:
         throw new Error('unknown_method');
     }
+  }
+
+  /**
+   * A trigger_id as interaction payloads carry it (`12345.98765.abcd…`). As Slack documents, it
+   * may be exchanged once (views.open) and expires after 3 seconds (`triggerTtlMs`): later calls
+   * answer `expired_trigger_id`, a second exchange `exchanged_trigger_id`, and an id this server
+   * never issued `invalid_trigger_id`. `user` is who the modal it opens is shown to.
+   */
+  issueTrigger(user?: string): string {
+    const id = `${Date.now()}.${randomInt(1_000_000_000, 9_999_999_999)}.${randomUUID().replace(/-/g, '')}`;
+    this.triggers.set(id, { expiresAt: Date.now() + (this.options.triggerTtlMs ?? 3000), user, exchanged: false });
+    return id;
+  }
+
+  private triggerFor(id: string | undefined): { expiresAt: number; user: string | undefined; exchanged: boolean } {
+    if (!id) throw new SlackApiError('invalid_arguments', ['[ERROR] invalid `trigger_id`']);
+    const trigger = this.triggers.get(id);
+    if (!trigger) throw new Error('invalid_trigger_id');
+    if (trigger.exchanged) throw new Error('exchanged_trigger_id');
+    if (Date.now() > trigger.expiresAt) throw new Error('expired_trigger_id');
+    return trigger;
+  }
+
+  /** A channel's name, as conversations.info and interaction payloads give it (see `channelNames`). */
+  channelName(id: string): string {
+    return this.options.channelNames?.[id] ?? (id === [...this.channels][0] ? 'quotes' : id.toLowerCase());
+  }
+
+  /** The modal with this view id (open or closed); throws when the app opened none. */
+  currentModal(viewId: string): OpenModal {
+    const modal = this.modals.get(viewId);
+    if (!modal) throw new Error(`the app opened no modal ${viewId} (it opened ${this.modals.size})`);
+    return modal;
+  }
+
+  /** The modal the app opened last; throws when it opened none. */
+  lastModal(): OpenModal {
+    const modal = [...this.modals.values()].at(-1);
+    if (!modal) throw new Error('the app opened no modal');
+    return modal;
+  }
+
+  /** Resolves with the `count`-th modal the app opens (views.open), once it is open. */
+  async modalOpened(count = 1): Promise<OpenModal> {
+    await this.waitFor(() => this.modals.size >= count, `modal #${count} to open`);
+    return [...this.modals.values()][count - 1]!;
+  }
+
+  /**
+   * The interactive element of a modal's current view with this `action_id` (or
+   * `block_id.action_id`), and the block that holds it; throws when there is none, or several.
+   */
+  findModalElement(viewId: string, key: string): ModalElement {
+    const found = modalElements(this.currentModal(viewId).view.blocks).filter(
+      ({ block, element }) => element.action_id === key || `${block.block_id}.${element.action_id}` === key,
+    );
+    if (found.length !== 1) throw new Error(`the modal ${viewId} has ${found.length === 0 ? 'no' : 'several'} element(s) ${key}`);
+    return found[0]!;
+  }
+
+  /**
+   * The person enters or chooses something in a modal: Slack keeps it in the view's state and
+   * sends it with the next payload; `undefined` forgets it (the element shows its initial value).
+   */
+  setModalValue(viewId: string, blockId: string, actionId: string, value: ViewStateValue | undefined): void {
+    const values = this.currentModal(viewId).view.state.values;
+    const block = (values[blockId] ??= {});
+    if (value) block[actionId] = value;
+    else delete block[actionId];
+    if (Object.keys(block).length === 0) delete values[blockId];
+  }
+
+  /**
+   * The modal's view as Slack sends it in block_actions, block_suggestion and view_submission
+   * payloads: the current view, whose `state.values` holds every stateful element (what the person
+   * entered, else the element's initial value; an input block's empty element as null, as Slack
+   * sends it).
+   */
+  interactionView(viewId: string): ModalView {
+    const modal = this.currentModal(viewId);
+    const entered = modal.view.state.values;
+    const values: ViewStateValues = {};
+    for (const { block, element, container } of modalElements(modal.view.blocks)) {
+      const value = entered[block.block_id]?.[element.action_id] ?? initialValue(element) ?? (container === 'input' ? emptyValue(element) : undefined);
+      if (value) (values[block.block_id] ??= {})[element.action_id] = value;
+    }
+    return structuredClone({ ...modal.view, state: { values } });
+  }
+
+  /**
+   * The app acked a view_submission with `response_action: "update"`: Slack checks the view as
+   * views.update does and shows it in the modal (a new hash). Throws when Slack would refuse it.
+   */
+  updateModalFromAck(viewId: string, view: unknown): ModalView {
+    const modal = this.currentModal(viewId);
+    if (Buffer.byteLength(JSON.stringify(view ?? null)) > MAX_VIEW_BYTES) throw new Error('view_too_large');
+    const input = checkModalView(view);
+    this.checkExternalId(input.external_id, modal.id);
+    this.show(modal, input);
+    return modal.view;
+  }
+
+  /** The modal closes: its view_submission was acked empty or with `response_action: "clear"`. */
+  closeModal(viewId: string): void {
+    this.currentModal(viewId).closed = true;
+  }
+
+  /**
+   * Shows a (checked) view in the modal: block_ids and action_ids the app left out are made up,
+   * as Slack does; what the person entered in input blocks whose block_id and action_id the new
+   * view keeps stays (Slack's "preserving input entry"); a new hash.
+   */
+  private show(modal: OpenModal, input: ModalViewInput): void {
+    const blocks = withIds(input.blocks);
+    const previous = modal.view?.state.values ?? {};
+    const values: ViewStateValues = {};
+    for (const { block, element, container } of modalElements(blocks)) {
+      const kept = container === 'input' ? previous[block.block_id]?.[element.action_id] : undefined;
+      if (kept && kept.type === element.type) (values[block.block_id] ??= {})[element.action_id] = kept;
+    }
+    const hash = `${Math.floor(Date.now() / 1000)}.${randomUUID().replace(/-/g, '').slice(0, 8)}`;
+    modal.hash = hash;
+    modal.history.push(structuredClone(input));
+    modal.view = {
+      id: modal.id,
+      team_id: this.teamId,
+      type: 'modal',
+      title: input.title,
+      blocks,
+      submit: input.submit ?? null,
+      close: input.close ?? null,
+      callback_id: input.callback_id ?? '',
+      private_metadata: input.private_metadata ?? '',
+      external_id: input.external_id ?? '',
+      hash,
+      state: { values },
+      clear_on_close: input.clear_on_close ?? false,
+      notify_on_close: input.notify_on_close ?? false,
+      app_id: 'A0LOCAL',
+      bot_id: 'B0BOT',
+      app_installed_team_id: this.teamId,
+      root_view_id: modal.id,
+      previous_view_id: null,
+    };
+  }
+
+  /** An external_id must be unique among the team's views (`duplicate_external_id`). */
+  private checkExternalId(externalId: string | undefined, ownViewId: string | undefined): void {
+    if (!externalId) return;
+    for (const m of this.modals.values()) if (m.id !== ownViewId && m.view.external_id === externalId) throw new Error('duplicate_external_id');
   }
 
   /** Someone removed the bot from a channel: Slack answers not_in_channel there from now on. */
@@ -726,6 +1052,273 @@ function readHomeView(json: string | undefined): PublishedView['view'] {
     if (block.type === 'header' && text.length > MAX_HEADER_TEXT_CHARS) throw new Error('invalid_arguments');
   }
   return { type: 'home', blocks: v.blocks as Record<string, unknown>[] };
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The `view` argument of views.open / views.update: JSON text of a modal, at most 250 kB (`view_too_large`), checked as Slack does. */
+function readModalView(json: string | undefined): ModalViewInput {
+  if (Buffer.byteLength(json ?? '') > MAX_VIEW_BYTES) throw new Error('view_too_large');
+  let view: unknown;
+  try {
+    view = JSON.parse(json ?? '');
+  } catch {
+    throw new SlackApiError('invalid_arguments', ['[ERROR] missing required field: view']);
+  }
+  return checkModalView(view);
+}
+
+/** A problem with a view, in the form of Slack's `response_metadata.messages` (`[ERROR] … [json-pointer:/view/…]`). */
+type Report = (path: string, message: string) => void;
+
+/**
+ * A modal view as Slack accepts it (modal view object, Block Kit reference): `type: "modal"`, a
+ * plain_text title of at most 24 characters, submit and close labels of at most 24 (submit is
+ * required when there is an input block), at most 100 blocks, a callback_id of at most 255
+ * characters, private_metadata of at most 3000; otherwise `invalid_arguments` with one message
+ * per problem.
+ */
+function checkModalView(view: unknown): ModalViewInput {
+  const problems: string[] = [];
+  const bad: Report = (path, message) => problems.push(`[ERROR] ${message} [json-pointer:/view${path}]`);
+  if (!isObject(view)) throw new SlackApiError('invalid_arguments', ['[ERROR] must be an object [json-pointer:/view]']);
+  if (view.type !== 'modal') bad('/type', 'must be one of: modal');
+  checkText(bad, '/title', view.title, { max: MODAL_LIMITS.titleChars, plainOnly: true, required: true });
+  checkText(bad, '/submit', view.submit, { max: MODAL_LIMITS.buttonLabelChars, plainOnly: true });
+  checkText(bad, '/close', view.close, { max: MODAL_LIMITS.buttonLabelChars, plainOnly: true });
+  checkString(bad, '/callback_id', view.callback_id, MODAL_LIMITS.callbackIdChars);
+  checkString(bad, '/private_metadata', view.private_metadata, MODAL_LIMITS.privateMetadataChars);
+  checkString(bad, '/external_id', view.external_id, MODAL_LIMITS.externalIdChars);
+  if (!Array.isArray(view.blocks)) {
+    bad('', 'missing required field: blocks');
+  } else {
+    if (view.blocks.length > MODAL_LIMITS.blocks) bad('/blocks', `must be no more than ${MODAL_LIMITS.blocks} items`);
+    const blockIds = new Set<string>();
+    view.blocks.forEach((block: unknown, i) => checkBlock(bad, `/blocks/${i}`, block, blockIds));
+    if ((view.submit === undefined || view.submit === null) && view.blocks.some((b: unknown) => isObject(b) && b.type === 'input')) {
+      bad('/submit', 'must provide submit when the view has input blocks');
+    }
+  }
+  if (problems.length > 0) throw new SlackApiError('invalid_arguments', problems);
+  const modal = structuredClone(view) as unknown as ModalViewInput;
+  if ((modal.submit as unknown) === null) delete modal.submit;
+  if ((modal.close as unknown) === null) delete modal.close;
+  return modal;
+}
+
+/** A text object: plain_text (or mrkdwn where allowed), 1 to `max` characters. */
+function checkText(bad: Report, path: string, value: unknown, rule: { max: number; plainOnly?: boolean; required?: boolean }): void {
+  if (value === undefined || value === null) {
+    if (rule.required) bad(path.replace(/\/[^/]*$/, ''), `missing required field: ${path.split('/').at(-1)}`);
+    return;
+  }
+  if (!isObject(value)) return bad(path, 'must be a text object');
+  if (value.type !== 'plain_text' && (rule.plainOnly || value.type !== 'mrkdwn')) bad(`${path}/type`, rule.plainOnly ? 'must be plain_text' : 'must be one of: plain_text, mrkdwn');
+  if (typeof value.text !== 'string' || value.text.length === 0) bad(`${path}/text`, 'must be more than 0 characters');
+  else if (value.text.length > rule.max) bad(`${path}/text`, `must be less than ${rule.max} characters`);
+}
+
+function checkString(bad: Report, path: string, value: unknown, max: number): void {
+  if (value === undefined) return;
+  if (typeof value !== 'string') bad(path, 'must be a string');
+  else if (value.length > max) bad(path, `must be less than ${max} characters`);
+}
+
+function checkList(bad: Report, path: string, value: unknown, min: number, max: number): unknown[] {
+  if (!Array.isArray(value)) {
+    bad(path, 'must be an array');
+    return [];
+  }
+  if (value.length < min) bad(path, `must be at least ${min} items`);
+  if (value.length > max) bad(path, `must be no more than ${max} items`);
+  return value as unknown[];
+}
+
+/**
+ * One block of a modal: a block_id (given or made up) unique in the view and at most 255
+ * characters; a section's text within 3000 characters and its fields at most 10 of 2000; a
+ * header's text within 150; a context block's elements at most 10; an actions block's elements at
+ * most 25; an input block's label plain_text within 2000 characters and exactly one element.
+ */
+function checkBlock(bad: Report, path: string, block: unknown, blockIds: Set<string>): void {
+  if (!isObject(block) || typeof block.type !== 'string') return bad(path, 'must be a block with a type');
+  if (block.block_id !== undefined) {
+    if (typeof block.block_id !== 'string' || block.block_id.length === 0) bad(`${path}/block_id`, 'must be more than 0 characters');
+    else if (block.block_id.length > MODAL_LIMITS.blockIdChars) bad(`${path}/block_id`, `must be less than ${MODAL_LIMITS.blockIdChars} characters`);
+    else if (blockIds.has(block.block_id)) bad(`${path}/block_id`, `block_id ${block.block_id} is already used in this view`);
+    else blockIds.add(block.block_id);
+  }
+  const actionIds = new Set<string>();
+  switch (block.type) {
+    case 'section':
+      if (block.text === undefined && block.fields === undefined) bad(path, 'must provide text or fields');
+      checkText(bad, `${path}/text`, block.text, { max: MAX_SECTION_TEXT_CHARS });
+      if (block.fields !== undefined) {
+        checkList(bad, `${path}/fields`, block.fields, 1, MODAL_LIMITS.sectionFields).forEach((f, i) => checkText(bad, `${path}/fields/${i}`, f, { max: MODAL_LIMITS.sectionFieldChars, required: true }));
+      }
+      if (block.accessory !== undefined) checkElement(bad, `${path}/accessory`, block.accessory, actionIds);
+      break;
+    case 'header':
+      checkText(bad, `${path}/text`, block.text, { max: MAX_HEADER_TEXT_CHARS, plainOnly: true, required: true });
+      break;
+    case 'context':
+      checkList(bad, `${path}/elements`, block.elements, 1, MODAL_LIMITS.contextElements);
+      break;
+    case 'actions':
+      checkList(bad, `${path}/elements`, block.elements, 1, MODAL_LIMITS.actionsElements).forEach((e, i) => checkElement(bad, `${path}/elements/${i}`, e, actionIds));
+      break;
+    case 'input':
+      checkText(bad, `${path}/label`, block.label, { max: MODAL_LIMITS.inputLabelChars, plainOnly: true, required: true });
+      checkText(bad, `${path}/hint`, block.hint, { max: MODAL_LIMITS.inputLabelChars, plainOnly: true });
+      if (block.element === undefined) bad(path, 'missing required field: element');
+      else if (Array.isArray(block.element)) bad(`${path}/element`, 'must be a single block element');
+      else checkElement(bad, `${path}/element`, block.element, actionIds);
+      break;
+    default:
+      break;
+  }
+}
+
+/** Selects whose options are given in the view (`options` or `option_groups`). */
+const STATIC_SELECTS = new Set(['static_select', 'multi_static_select']);
+/** Selects whose options the app answers in block_suggestion. */
+const EXTERNAL_SELECTS = new Set(['external_select', 'multi_external_select']);
+/** Choice groups: at most 10 options, whose text may be mrkdwn. */
+const CHOICES = new Set(['radio_buttons', 'checkboxes']);
+
+/**
+ * One block element: an action_id at most 255 characters and unique in its block; a button's text
+ * within 75 characters and its value within 2000; a static select's options (or option groups) at
+ * most 100, each option's text plain_text within 75 characters and its value within 150, and its
+ * initial_option one of them; radio buttons and checkboxes at most 10 options.
+ */
+function checkElement(bad: Report, path: string, element: unknown, actionIds: Set<string>): void {
+  if (!isObject(element) || typeof element.type !== 'string') return bad(path, 'must be a block element with a type');
+  if (element.action_id !== undefined) {
+    if (typeof element.action_id !== 'string' || element.action_id.length === 0) bad(`${path}/action_id`, 'must be more than 0 characters');
+    else if (element.action_id.length > MODAL_LIMITS.actionIdChars) bad(`${path}/action_id`, `must be less than ${MODAL_LIMITS.actionIdChars} characters`);
+    else if (actionIds.has(element.action_id)) bad(`${path}/action_id`, `action_id ${element.action_id} is already used in this block`);
+    else actionIds.add(element.action_id);
+  }
+  checkText(bad, `${path}/placeholder`, element.placeholder, { max: MODAL_LIMITS.placeholderChars, plainOnly: true });
+  const type = element.type;
+  if (type === 'button') {
+    checkText(bad, `${path}/text`, element.text, { max: MODAL_LIMITS.buttonTextChars, plainOnly: true, required: true });
+    checkString(bad, `${path}/value`, element.value, MODAL_LIMITS.buttonValueChars);
+    return;
+  }
+  const single = type === 'static_select' || type === 'external_select' || type === 'radio_buttons';
+  let options: unknown[] | undefined;
+  if (STATIC_SELECTS.has(type)) {
+    if ((element.options === undefined) === (element.option_groups === undefined)) bad(path, 'must provide either options or option_groups');
+    if (element.options !== undefined) {
+      options = checkList(bad, `${path}/options`, element.options, 1, MODAL_LIMITS.selectOptions);
+      options.forEach((o, i) => checkOption(bad, `${path}/options/${i}`, o, true));
+    }
+    if (element.option_groups !== undefined) {
+      options = [];
+      checkList(bad, `${path}/option_groups`, element.option_groups, 1, MODAL_LIMITS.selectOptions).forEach((g, i) => {
+        const groupPath = `${path}/option_groups/${i}`;
+        if (!isObject(g)) return bad(groupPath, 'must be an option group');
+        checkText(bad, `${groupPath}/label`, g.label, { max: MODAL_LIMITS.optionTextChars, plainOnly: true, required: true });
+        const grouped = checkList(bad, `${groupPath}/options`, g.options, 1, MODAL_LIMITS.selectOptions);
+        grouped.forEach((o, j) => checkOption(bad, `${groupPath}/options/${j}`, o, true));
+        options!.push(...grouped);
+      });
+    }
+  } else if (CHOICES.has(type)) {
+    options = checkList(bad, `${path}/options`, element.options, 1, MODAL_LIMITS.choiceOptions);
+    options.forEach((o, i) => checkOption(bad, `${path}/options/${i}`, o, false));
+  } else if (EXTERNAL_SELECTS.has(type)) {
+    const min = element.min_query_length;
+    if (min !== undefined && (typeof min !== 'number' || !Number.isInteger(min) || min < 0)) bad(`${path}/min_query_length`, 'must be a non-negative integer');
+  } else {
+    return;
+  }
+  const plainOnly = !CHOICES.has(type);
+  const initial = single ? (element.initial_option === undefined ? [] : [element.initial_option]) : element.initial_options === undefined ? [] : element.initial_options;
+  const initialPath = `${path}/${single ? 'initial_option' : 'initial_options'}`;
+  if (!Array.isArray(initial)) return bad(initialPath, 'must be an array');
+  initial.forEach((o: unknown, i) => {
+    const at = single ? initialPath : `${initialPath}/${i}`;
+    checkOption(bad, at, o, plainOnly);
+    // A static select's (or choice group's) initial option must exactly match one of its options.
+    if (options && isObject(o) && !options.some((candidate) => sameOption(candidate, o))) bad(at, 'must match one of the options');
+  });
+}
+
+/** An option object: text (plain_text for selects) of 1 to 75 characters, a value of 1 to 150. */
+function checkOption(bad: Report, path: string, option: unknown, plainOnly: boolean): void {
+  if (!isObject(option)) return bad(path, 'must be an option object');
+  checkText(bad, `${path}/text`, option.text, { max: MODAL_LIMITS.optionTextChars, plainOnly, required: true });
+  if (typeof option.value !== 'string' || option.value.length === 0) bad(`${path}/value`, 'must be more than 0 characters');
+  else if (option.value.length > MODAL_LIMITS.optionValueChars) bad(`${path}/value`, `must be less than ${MODAL_LIMITS.optionValueChars} characters`);
+  checkText(bad, `${path}/description`, option.description, { max: MODAL_LIMITS.optionTextChars, plainOnly });
+}
+
+function sameOption(a: unknown, b: Json): boolean {
+  if (!isObject(a) || !isObject(a.text) || !isObject(b.text)) return false;
+  return a.value === b.value && a.text.text === b.text.text && a.text.type === b.text.type;
+}
+
+/** An id as Slack makes one up for a block or element the app left without. */
+function madeUpId(): string {
+  return randomUUID().replace(/-/g, '').slice(0, 5);
+}
+
+/** The view's blocks with every block_id and interactive element's action_id filled in, as Slack fills them. */
+function withIds(blocks: Record<string, unknown>[]): Record<string, unknown>[] {
+  const withAction = (element: unknown): unknown =>
+    isObject(element) && element.type !== 'image' && element.action_id === undefined ? { ...element, action_id: madeUpId() } : element;
+  return structuredClone(blocks).map((block) => {
+    const b: Json = { ...block, block_id: block.block_id ?? madeUpId() };
+    if (b.type === 'input') b.element = withAction(b.element);
+    if (b.type === 'section' && b.accessory !== undefined) b.accessory = withAction(b.accessory);
+    if (b.type === 'actions' && Array.isArray(b.elements)) b.elements = b.elements.map(withAction);
+    return b;
+  });
+}
+
+/** Every interactive element of the blocks: input elements, section accessories, actions elements. */
+function modalElements(blocks: Record<string, unknown>[]): ModalElement[] {
+  const found: ModalElement[] = [];
+  for (const block of blocks as ModalElement['block'][]) {
+    const add = (element: unknown, container: ModalElement['container']) => {
+      if (isObject(element) && typeof element.type === 'string' && typeof element.action_id === 'string') found.push({ block, element: element as ModalElement['element'], container });
+    };
+    if (block.type === 'input') add(block.element, 'input');
+    if (block.type === 'section') add(block.accessory, 'section');
+    if (block.type === 'actions' && Array.isArray(block.elements)) for (const e of block.elements as unknown[]) add(e, 'actions');
+  }
+  return found;
+}
+
+const TEXT_INPUTS = new Set(['plain_text_input', 'email_text_input', 'url_text_input', 'number_input']);
+const SINGLE_CHOICES = new Set(['static_select', 'external_select', 'radio_buttons']);
+const MULTI_CHOICES = new Set(['multi_static_select', 'multi_external_select', 'checkboxes']);
+
+/** What a stateful element holds before the person touches it: its initial value, in state shape. */
+function initialValue(element: ModalElement['element']): ViewStateValue | undefined {
+  const { type } = element;
+  if (TEXT_INPUTS.has(type) && typeof element.initial_value === 'string') return { type, value: element.initial_value };
+  if (SINGLE_CHOICES.has(type) && isObject(element.initial_option)) return { type, selected_option: element.initial_option as unknown as SlackOption };
+  if (MULTI_CHOICES.has(type) && Array.isArray(element.initial_options)) return { type, selected_options: element.initial_options as SlackOption[] };
+  if (type === 'datepicker' && typeof element.initial_date === 'string') return { type, selected_date: element.initial_date };
+  return undefined;
+}
+
+/** An input block's element the person left empty, as view_submission carries it. */
+function emptyValue(element: ModalElement['element']): ViewStateValue | undefined {
+  const { type } = element;
+  if (TEXT_INPUTS.has(type)) return { type, value: null };
+  if (SINGLE_CHOICES.has(type)) return { type, selected_option: null };
+  if (MULTI_CHOICES.has(type)) return { type, selected_options: [] };
+  if (type === 'datepicker') return { type, selected_date: null };
+  return undefined;
 }
 
 function messageContent(p: Record<string, string>): { text: string; blocks: unknown[] | undefined } {

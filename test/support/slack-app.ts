@@ -11,9 +11,14 @@ import type { Submitted } from '../../src/slack/jobs.js';
 import { register, routes } from '../../commands/index.js';
 import { startNotionServer, type LocalNotion, type LocalNotionOptions } from '../fakes/local-notion.js';
 import {
+  DEFAULT_MIN_QUERY_LENGTH,
   readSlashCommandMessage,
   startSlackServer,
   type LocalSlack,
+  type ModalElement,
+  type SlackOption,
+  type SlackText,
+  type ViewStateValue,
   type LocalSlackOptions,
   type FileShareMessageEvent,
   type PublishedView,
@@ -51,6 +56,41 @@ export interface ActionDelivery extends Delivery {
   responseId: string;
 }
 
+/**
+ * What a person enters in a modal's element: a select's choice (its value, or value and text; a
+ * static select's or radio group's value must be one of its options), a text input's text, the
+ * values checked in checkboxes or chosen in a multi-select, a datepicker's `YYYY-MM-DD`, or null to
+ * leave it empty.
+ */
+export type ModalEntry = string | { value: string; text?: string } | string[] | null;
+
+/** What the app answered a block_suggestion with: the options to show (Slack shows at most 100). */
+export interface SuggestedOptions {
+  options?: SlackOption[];
+  option_groups?: { label: SlackText; options: SlackOption[] }[];
+}
+
+export interface OptionsDelivery extends Delivery {
+  /** The ack's JSON body (`{}` when it was empty). Slack waits 3 seconds for it: see `ms`. */
+  options: SuggestedOptions;
+}
+
+/** The body of a view_submission's ack, as Slack reads it: empty (close), or a `response_action`. */
+export interface ViewSubmissionAck {
+  response_action?: 'errors' | 'update' | 'push' | 'clear';
+  /** Messages by the block_id of an input block, shown under it. */
+  errors?: Record<string, string>;
+  view?: unknown;
+}
+
+export interface ViewSubmissionDelivery extends Delivery {
+  /** The ack's JSON body (`{}` when it was empty). */
+  json: ViewSubmissionAck;
+}
+
+/** How long Slack waits for the acknowledgement of an interaction payload before it gives up. */
+const ACK_DEADLINE_MS = 3000;
+
 /** An actions block as the app sends it, the fields a press reads. */
 interface ButtonBlock {
   type: string;
@@ -59,6 +99,9 @@ interface ButtonBlock {
 }
 
 export class SlackDriver {
+  /** Options the app last offered for an external select, by `viewId action_id`: what a person can pick. */
+  private readonly suggested = new Map<string, SlackOption[]>();
+
   constructor(
     readonly appUrl: string,
     private readonly slack: LocalSlack,
@@ -89,7 +132,7 @@ export class SlackDriver {
       team_id: this.slack.teamId,
       team_domain: 'local',
       channel_id: options.channel ?? CHANNEL,
-      channel_name: 'quotes',
+      channel_name: this.slack.channelName(options.channel ?? CHANNEL),
       user_id: options.user ?? USER,
       user_name: 'alice',
       command: '/sync-quotes',
@@ -97,7 +140,8 @@ export class SlackDriver {
       api_app_id: 'A0LOCAL',
       is_enterprise_install: 'false',
       response_url: this.slack.responseUrl(),
-      trigger_id: `${Date.now()}.${randomUUID()}`,
+      // A trigger the app may exchange once, within 3 seconds, to open a modal (views.open).
+      trigger_id: this.slack.issueTrigger(options.user ?? USER),
     };
   }
 
@@ -134,11 +178,6 @@ export class SlackDriver {
   }
 
   /**
-   * A person presses a button of a message, as Slack sends it: a signed form POST to the events URL
-   * with `payload=<JSON>` of type `block_actions`. Throws when the message has no such button (there
-   * is nothing to press). The ack is the delivery; `responseId` names the action's response_url.
-   */
-  /**
    * A person runs the message shortcut `callbackId` on a message that carries files, as Slack sends
    * it: a signed form POST to the events URL with `payload=<JSON>` of type `message_action`.
    */
@@ -148,13 +187,13 @@ export class SlackDriver {
     const payload = {
       type: 'message_action' as const,
       callback_id: callbackId,
-      trigger_id: `${Date.now()}.${randomUUID()}`,
+      trigger_id: this.slack.issueTrigger(user),
       action_ts: (Date.now() / 1000).toFixed(6),
       message_ts: message.ts,
       token: 'legacy-verification-token',
       team: { id: this.slack.teamId, domain: 'local' },
       user: { id: user, name: user.toLowerCase(), username: user.toLowerCase(), team_id: this.slack.teamId },
-      channel: { id: message.channel, name: 'quotes' },
+      channel: { id: message.channel, name: this.slack.channelName(message.channel) },
       message: { type: 'message', user: message.user, ts: message.ts, text: message.text, files: message.files, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}) },
       response_url: responseUrl,
     };
@@ -179,7 +218,7 @@ export class SlackDriver {
       api_app_id: 'A0LOCAL',
       token: 'legacy-verification-token',
       container: { type: 'view', view_id: 'V0HOME' },
-      trigger_id: `${Date.now()}.${randomUUID()}`,
+      trigger_id: this.slack.issueTrigger(user),
       team: { id: this.slack.teamId, domain: 'local' },
       enterprise: null,
       is_enterprise_install: false,
@@ -200,6 +239,11 @@ export class SlackDriver {
     return { ...delivery, responseId: responseUrl.split('/')[5]! };
   }
 
+  /**
+   * A person presses a button of a message, as Slack sends it: a signed form POST to the events URL
+   * with `payload=<JSON>` of type `block_actions`. Throws when the message has no such button (there
+   * is nothing to press). The ack is the delivery; `responseId` names the action's response_url.
+   */
   async press(message: SlackMessage, actionId: string, options: { user?: string } = {}): Promise<ActionDelivery> {
     const payload = this.blockActionsPayload(message, actionId, options);
     const delivery = await this.post('/slack/events', new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
@@ -221,11 +265,11 @@ export class SlackDriver {
       api_app_id: 'A0LOCAL',
       token: 'legacy-verification-token',
       container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
-      trigger_id: `${Date.now()}.${randomUUID()}`,
+      trigger_id: this.slack.issueTrigger(user),
       team: { id: this.slack.teamId, domain: 'local' },
       enterprise: null,
       is_enterprise_install: false,
-      channel: { id: message.channel, name: 'quotes' },
+      channel: { id: message.channel, name: this.slack.channelName(message.channel) },
       message: {
         type: 'message',
         subtype: 'bot_message',
@@ -252,11 +296,217 @@ export class SlackDriver {
     };
   }
 
+  /**
+   * A person types `value` into an external_select of a modal: the `block_suggestion` payload
+   * Slack sends for it (container `view`, the modal's current view and state, the typed value), as
+   * a signed form POST of `payload=<JSON>`. Throws when the element is not an external select, or
+   * when `value` is shorter than its `min_query_length` (Slack's default 3): Slack sends nothing
+   * then. `options` is the ack's parsed JSON; Slack waits 3 seconds for it (see `ms`).
+   */
+  async blockSuggestion(viewId: string, actionId: string, value: string, options: { user?: string } = {}): Promise<OptionsDelivery> {
+    const { block, element } = this.slack.findModalElement(viewId, actionId);
+    if (element.type !== 'external_select' && element.type !== 'multi_external_select') throw new Error(`${actionId} is a ${element.type}: only an external select asks the app for options`);
+    const min = typeof element.min_query_length === 'number' ? element.min_query_length : DEFAULT_MIN_QUERY_LENGTH;
+    if (value.length < min) throw new Error(`Slack sends no block_suggestion for "${value}": ${actionId} waits for ${min} typed characters (min_query_length)`);
+    const user = this.modalUser(viewId, options.user);
+    const payload = {
+      type: 'block_suggestion' as const,
+      user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: this.slack.teamId },
+      container: { type: 'view', view_id: viewId },
+      api_app_id: 'A0LOCAL',
+      token: 'legacy-verification-token',
+      action_id: element.action_id,
+      block_id: block.block_id,
+      value,
+      team: { id: this.slack.teamId, domain: 'local' },
+      enterprise: null,
+      is_enterprise_install: false,
+      view: this.slack.interactionView(viewId),
+    };
+    const delivery = await this.postPayload(payload);
+    const answer = readJson<SuggestedOptions>(delivery.body, `the ack of a block_suggestion for ${actionId}`);
+    const offered = [...(answer.options ?? []), ...(answer.option_groups ?? []).flatMap((g) => g.options)];
+    this.suggested.set(`${viewId} ${element.action_id}`, offered);
+    return { ...delivery, options: answer };
+  }
+
+  /**
+   * A person picks `selected` in a select of a modal (or types into a text input that dispatches
+   * actions): the modal's state changes in the local Slack, and Slack sends `block_actions`
+   * (container `view`, the view with its new state, `actions[0]` with the element's type and
+   * `selected_option`). Only elements in section or actions blocks, or in input blocks with
+   * `dispatch_action: true`, send anything: for another input, throws (give the choice to
+   * `submitView`). An external select's pick must be among the options the app last suggested for
+   * it (after `blockSuggestion`; before one, any value does).
+   */
+  async selectInView(viewId: string, actionId: string, selected: { value: string; text?: string } | string, options: { user?: string } = {}): Promise<Delivery> {
+    const found = this.slack.findModalElement(viewId, actionId);
+    const { block, element, container } = found;
+    if (container === 'input' && block.dispatch_action !== true) {
+      throw new Error(`Slack sends no block_actions for ${actionId}: its input block has no dispatch_action (pass the choice to submitView)`);
+    }
+    const value = this.stateValue(viewId, found, selected);
+    this.slack.setModalValue(viewId, block.block_id, element.action_id, value);
+    const user = this.modalUser(viewId, options.user);
+    const { type: _type, ...chosen } = value;
+    const payload = {
+      type: 'block_actions' as const,
+      user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: this.slack.teamId },
+      api_app_id: 'A0LOCAL',
+      token: 'legacy-verification-token',
+      container: { type: 'view', view_id: viewId },
+      trigger_id: this.slack.issueTrigger(user),
+      team: { id: this.slack.teamId, domain: 'local' },
+      enterprise: null,
+      is_enterprise_install: false,
+      view: this.slack.interactionView(viewId),
+      actions: [
+        {
+          type: element.type,
+          action_id: element.action_id,
+          block_id: block.block_id,
+          ...chosen,
+          ...(element.placeholder ? { placeholder: element.placeholder } : {}),
+          action_ts: (Date.now() / 1000).toFixed(6),
+        },
+      ],
+    };
+    return this.postPayload(payload);
+  }
+
+  /**
+   * A person presses a modal's submit button: the `view_submission` payload Slack sends (the view
+   * with its state, a fresh trigger_id, `response_urls: []`). `values` maps an element's action_id
+   * (or `block_id.action_id`) to what the person entered (see ModalEntry), over what the modal
+   * already holds (initial values, `selectInView`). Throws when Slack would not submit: the modal is
+   * closed, has no submit button, or a required input is empty. The ack is applied as Slack does
+   * when it comes within 3 seconds: empty or `clear` closes the modal, `errors` stays open with
+   * them (`OpenModal.errors`), `update` shows its view (checked as views.update checks it).
+   */
+  async submitView(viewId: string, values: Record<string, ModalEntry> = {}, options: { user?: string } = {}): Promise<ViewSubmissionDelivery> {
+    const modal = this.slack.currentModal(viewId);
+    if (modal.closed) throw new Error(`the modal ${viewId} is closed`);
+    if (!modal.view.submit) throw new Error(`the modal ${viewId} has no submit button`);
+    for (const [key, entry] of Object.entries(values)) {
+      const found = this.slack.findModalElement(viewId, key);
+      this.slack.setModalValue(viewId, found.block.block_id, found.element.action_id, this.stateValue(viewId, found, entry));
+    }
+    const view = this.slack.interactionView(viewId);
+    for (const block of view.blocks) {
+      if (block.type !== 'input' || block.optional === true) continue;
+      const element = block.element as { action_id: string };
+      const value = view.state.values[String(block.block_id)]?.[element.action_id];
+      if (isEmpty(value)) throw new Error(`Slack does not submit the modal ${viewId}: the required input ${String(block.block_id)} is empty`);
+    }
+    const user = this.modalUser(viewId, options.user);
+    const payload = {
+      type: 'view_submission' as const,
+      team: { id: this.slack.teamId, domain: 'local' },
+      user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: this.slack.teamId },
+      api_app_id: 'A0LOCAL',
+      token: 'legacy-verification-token',
+      trigger_id: this.slack.issueTrigger(user),
+      view,
+      response_urls: [],
+      enterprise: null,
+      is_enterprise_install: false,
+    };
+    const delivery = await this.postPayload(payload);
+    const json = readJson<ViewSubmissionAck>(delivery.body, `the ack of the view_submission of ${viewId}`);
+    // Past 3 seconds, or with an error status, Slack shows the person an error and keeps the modal as it was.
+    if (delivery.status === 200 && delivery.ms <= ACK_DEADLINE_MS) {
+      if (json.response_action === 'update') this.slack.updateModalFromAck(viewId, json.view);
+      else if (json.response_action === 'errors') modal.errors = json.errors ?? {};
+      else if (json.response_action === 'push') throw new Error('the app answered response_action "push", which the local Slack does not play');
+      else this.slack.closeModal(viewId);
+    }
+    return { ...delivery, json };
+  }
+
+  /** Who sees the modal: the person its trigger was issued for (else USER). */
+  private modalUser(viewId: string, user: string | undefined): string {
+    return user ?? this.slack.currentModal(viewId).user ?? USER;
+  }
+
+  /** An interaction payload as Slack posts it: a signed form POST of `payload=<JSON>` to the events URL. */
+  private postPayload(payload: unknown): Promise<Delivery> {
+    return this.post('/slack/events', new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+  }
+
+  /** What the person entered, in Slack's state shape for the element's type. */
+  private stateValue(viewId: string, { element }: ModalElement, entry: ModalEntry): ViewStateValue {
+    const { type } = element;
+    const one = (e: ModalEntry) => (typeof e === 'string' ? { value: e } : e !== null && !Array.isArray(e) ? e : undefined);
+    const many = (e: ModalEntry) => (Array.isArray(e) ? e.map((value) => ({ value })) : e === null ? [] : [one(e)!]);
+    const defined = modalOptions(element);
+    // A static choice must be one of the element's options; an external one, of those the app last
+    // suggested (without a block_suggestion first, any value, its text the value unless given).
+    const pick = (chosen: { value: string; text?: string }): SlackOption => {
+      if (type === 'external_select' || type === 'multi_external_select') {
+        const suggested = this.suggested.get(`${viewId} ${element.action_id}`);
+        if (!suggested) return { text: { type: 'plain_text', text: chosen.text ?? chosen.value, emoji: true }, value: chosen.value };
+        const offered = suggested.find((o) => o.value === chosen.value);
+        if (!offered) throw new Error(`the app last suggested no option ${chosen.value} for ${element.action_id} (it suggested ${suggested.map((o) => o.value).join(', ') || 'none'})`);
+        return offered;
+      }
+      const option = defined.find((o) => o.value === chosen.value);
+      if (!option) throw new Error(`${element.action_id} has no option ${chosen.value} (it has ${defined.map((o) => o.value).join(', ')})`);
+      return option;
+    };
+    switch (type) {
+      case 'plain_text_input':
+      case 'email_text_input':
+      case 'url_text_input':
+      case 'number_input':
+        if (typeof entry !== 'string' && entry !== null) throw new Error(`${element.action_id} is a ${type}: enter a string`);
+        return { type, value: entry };
+      case 'static_select':
+      case 'external_select':
+      case 'radio_buttons': {
+        if (Array.isArray(entry)) throw new Error(`${element.action_id} is a ${type}: choose one value`);
+        const chosen = one(entry);
+        return { type, selected_option: chosen ? pick(chosen) : null };
+      }
+      case 'multi_static_select':
+      case 'multi_external_select':
+      case 'checkboxes':
+        return { type, selected_options: many(entry).map(pick) };
+      case 'datepicker':
+        if (typeof entry !== 'string' && entry !== null) throw new Error(`${element.action_id} is a datepicker: enter YYYY-MM-DD`);
+        return { type, selected_date: entry };
+      default:
+        throw new Error(`the local Slack does not play entries in a ${type} (${element.action_id})`);
+    }
+  }
+
   /** An Events API delivery over HTTP; `retryNum` marks Slack's redelivery of the same event id. */
   async event(event: SlackEvent, options: { eventId?: string; retryNum?: number } = {}): Promise<Delivery> {
     const headers: Record<string, string> =
       options.retryNum !== undefined ? { 'x-slack-retry-num': String(options.retryNum), 'x-slack-retry-reason': 'http_timeout' } : {};
     return this.post('/slack/events', JSON.stringify(this.eventEnvelope(event, options.eventId)), 'application/json', headers);
+  }
+}
+
+/** The options an element defines: `options`, or those of its `option_groups`. */
+function modalOptions(element: ModalElement['element']): SlackOption[] {
+  const groups = (element.option_groups as { options: SlackOption[] }[] | undefined) ?? [];
+  return [...((element.options as SlackOption[] | undefined) ?? []), ...groups.flatMap((g) => g.options)];
+}
+
+/** An element's state holds nothing the person entered or chose. */
+function isEmpty(value: ViewStateValue | undefined): boolean {
+  if (!value) return true;
+  if ('selected_options' in value) return (value.selected_options ?? []).length === 0;
+  return (value.value ?? '') === '' && !value.selected_option && !value.selected_date;
+}
+
+/** A JSON ack body (`{}` when empty); throws, naming `what`, when it is not JSON. */
+function readJson<T>(body: string, what: string): T {
+  if (body.trim() === '') return {} as T;
+  try {
+    return JSON.parse(body) as T;
+  } catch {
+    throw new Error(`${what} is not JSON: ${body.slice(0, 200)}`);
   }
 }
 
