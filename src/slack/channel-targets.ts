@@ -36,7 +36,12 @@ export interface ChannelTargetDeps {
   logger: Logger;
 }
 
+/** How long a channel's mappable fields are reused. */
+const FIELDS_KEPT_MS = 60_000;
+
 export class ChannelTargetService {
+  private readonly fieldsKept = new Map<string, { at: number; fields: FieldSummary[] }>();
+
   constructor(private readonly deps: ChannelTargetDeps) {}
 
   /** The environment's target, if it names one. */
@@ -70,8 +75,20 @@ export class ChannelTargetService {
     return NO_TARGET_MESSAGE.replace(', so nothing was synced', '');
   }
 
-  /** The fields a person may map for the channel: the known ones, then the extra fields of its latest jobs. */
+  /**
+   * The fields a person may map for the channel: the known ones, then the extra fields of its
+   * latest jobs. Kept for a minute: the form reads them when it shows a database, and again
+   * within Slack's 3 s when it is saved.
+   */
   async mappingFields(channel: string): Promise<FieldSummary[]> {
+    const kept = this.fieldsKept.get(channel);
+    if (kept && Date.now() - kept.at < FIELDS_KEPT_MS) return kept.fields;
+    const fields = await this.readMappingFields(channel);
+    this.fieldsKept.set(channel, { at: Date.now(), fields });
+    return fields;
+  }
+
+  private async readMappingFields(channel: string): Promise<FieldSummary[]> {
     const { store } = this.deps;
     const fields = mappableKnownFields();
     const names = new Set(fields.map((f) => f.field));
