@@ -12,7 +12,7 @@ import { slackErrorCode, slackFailure } from '../src/errors.js';
 import { notionIdOf } from '../src/notion/links.js';
 import { refusal } from '../src/slack/access.js';
 import type { AppContext } from '../src/slack/app.js';
-import { targetWords, mappingOf, mappingProblem, type CheckedChoice } from '../src/slack/channel-targets.js';
+import { mappingOf, mappingProblem, type CheckedChoice } from '../src/slack/channel-targets.js';
 import type { SyncCommand } from '../src/slack/command-text.js';
 import { readMappingValue, readMetadata, targetModal, TARGET_CHANGE_ACTION, TARGET_INPUTS, TARGET_VIEW } from '../src/slack/target-modal.js';
 import type { FoundTargets } from '../src/sync/notion-directory.js';
@@ -79,7 +79,7 @@ export async function handleTargetCommand(
 async function openForm(client: Client, triggerId: string, channel: string, context: AppContext, tell?: (text: string) => Promise<void>): Promise<void> {
   const { store, targets, logger } = context;
   const own = await store.channels.get(channel);
-  const now = own ? targetWords(own) : (await targets.describe(channel)).includes("app's default") ? "the app's default" : 'nowhere yet';
+  const now = await targets.nowWords(channel);
   const selected = own?.target.kind === 'database' ? { id: own.target.databaseId, title: own.title } : undefined;
   const view = targetModal({ channel, now, ...(selected ? { selected, mappingNote: 'Reading the database’s properties…' } : {}) });
   let opened: { id: string; hash: string } | undefined;
@@ -101,10 +101,9 @@ async function openForm(client: Client, triggerId: string, channel: string, cont
 
 /** Reads the database and shows its fields' mapping in the form (`views.update`, guarded by the view's hash). */
 async function showMapping(client: Client, view: { id: string; hash: string }, channel: string, selected: { id: string; title: string }, context: AppContext): Promise<void> {
-  const { targets, store, logger } = context;
+  const { targets, logger } = context;
   const found = await targets.inspect(selected.id, BACKGROUND_CHECK_MS);
-  const own = await store.channels.get(channel);
-  const now = own ? targetWords(own) : "the app's default, or nowhere yet";
+  const now = await targets.nowWords(channel);
   let next: ModalView;
   if (found.ok && found.kind === 'database') {
     const [fields, maps] = await Promise.all([targets.mappingFields(channel), targets.mapsFor(found.databaseId)]);
@@ -152,9 +151,11 @@ async function submitForm({ ack, body, view, client }: Submission, context: AppC
   const refused = refusal(config.access, { userId: user, channelId: metadata.c });
   if (refused) return void (await errors({ [TARGET_INPUTS.database]: refused }));
   const values = view.state.values;
-  const database = values[TARGET_INPUTS.database]?.[TARGET_INPUTS.database]?.selected_option?.value ?? undefined;
   const link = values[TARGET_INPUTS.link]?.[TARGET_INPUTS.link]?.value?.trim() || undefined;
   const parent = values[TARGET_INPUTS.parent]?.[TARGET_INPUTS.parent]?.selected_option?.value ?? undefined;
+  const selected = values[TARGET_INPUTS.database]?.[TARGET_INPUTS.database]?.selected_option?.value ?? undefined;
+  // The select starts on the channel's database: a link or a page given beside it is the new choice.
+  const database = selected !== undefined && selected === metadata.d && (link || parent) ? undefined : selected;
   const given = [database, link, parent].filter((v) => v !== undefined);
   if (given.length === 0) return void (await errors({ [TARGET_INPUTS.database]: 'Choose a database, paste a Notion link, or choose a page to create one under.' }));
   if (given.length > 1) {

@@ -63,6 +63,14 @@ export class ChannelTargetService {
     throw new ConfigError(NO_TARGET_MESSAGE, 'NOTION_PARENT_PAGE_ID');
   }
 
+  /** Where the channel's quotes go now, in a few words (the form's first line). */
+  async nowWords(channel: string): Promise<string> {
+    const own = await this.deps.store.channels.get(channel);
+    if (own) return targetWords(own);
+    const fallback = this.defaultTarget();
+    return fallback ? `the app's default, ${defaultWords(fallback)}` : 'nowhere yet: choose a database below';
+  }
+
   /** `/sync-quotes target show`: the channel's target in a sentence. */
   async describe(channel: string): Promise<string> {
     const own = await this.deps.store.channels.get(channel);

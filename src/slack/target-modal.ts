@@ -31,7 +31,7 @@ const LABEL_CHARS = 2000;
 export interface TargetFormMetadata {
   /** The channel whose target this is. */
   c: string;
-  /** The database the mapping blocks are for. */
+  /** The database selected when the form was drawn: the mapping blocks are for it. */
   d?: string;
   /** The fields of those blocks, by block index. */
   f?: string[];
@@ -89,14 +89,13 @@ export function targetModal(input: TargetFormInput): ModalView {
     },
     { type: 'divider' },
   ];
-  const metadata: TargetFormMetadata = { c: input.channel };
+  const metadata: TargetFormMetadata = { c: input.channel, ...(input.selected ? { d: input.selected.id } : {}) };
   if (input.mapping) {
     const { mapping } = input;
     blocks.push(
       section(`*Fields in <${mapping.url}|${escapeMrkdwn(truncate(mapping.title, 80)).replace(/\|/g, '¦')}>*`),
       context('Automatic: the property of the same name that can hold it, or a new one. Only properties that can hold a field are offered.'),
     );
-    if (input.selected) metadata.d = input.selected.id;
     const fields: string[] = [];
     for (const field of mapping.fields) {
       // The fields' names ride in the metadata, which Slack caps: the form maps as many as fit.

@@ -161,6 +161,21 @@ describe('a Notion target per channel', () => {
     expect(quoteIds(harness.notion, next.dataSourceId)).toHaveLength(4);
   });
 
+  it('opens the form on the channel\'s database, and takes a link pasted beside it as the new choice', async () => {
+    h = await startSlackApp();
+    const harness = h;
+    const first = personsDatabase(harness.notion, 'First');
+    const next = personsDatabase(harness.notion, 'Next');
+    await harness.driver.command(`target ${link(first.databaseId)}`);
+    await harness.slack.waitFor(() => harness.slack.messages.some((m) => m.text.includes('now go to')), 'the first announcement');
+    const viewId = await openForm(harness, CHANNEL);
+    const select = JSON.stringify(harness.slack.currentModal(viewId).view.blocks[1]);
+    expect(select).toContain(first.databaseId);
+    expect((await harness.driver.submitView(viewId, { [TARGET_INPUTS.link]: link(next.databaseId) })).json).toEqual({});
+    await harness.slack.waitFor(() => harness.slack.messages.filter((m) => m.text.includes('now go to')).length === 2, 'the second announcement');
+    expect((await harness.app.context.store.channels.get(CHANNEL))?.target).toEqual({ kind: 'database', databaseId: next.databaseId });
+  });
+
   it('says how to set a target, and starts nothing, in a channel with none when the app has no default', async () => {
     h = await startSlackApp({ env: { NOTION_PARENT_PAGE_ID: '' } });
     const harness = h;
