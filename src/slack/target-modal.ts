@@ -52,21 +52,7 @@ export interface TargetFormInput {
 export function targetModal(input: TargetFormInput): ModalView {
   const blocks: KnownBlock[] = [
     section(`Quotes synced in <#${input.channel}> go to ${input.now}.`),
-    {
-      type: 'input',
-      block_id: TARGET_INPUTS.database,
-      optional: true,
-      dispatch_action: true,
-      label: { type: 'plain_text', text: 'A Notion database' },
-      hint: { type: 'plain_text', text: 'Only databases shared with the integration are listed (in Notion: ••• → Connections).' },
-      element: {
-        type: 'external_select',
-        action_id: TARGET_INPUTS.database,
-        min_query_length: 0,
-        placeholder: { type: 'plain_text', text: 'Search your Notion databases' },
-        ...(input.selected ? { initial_option: option(input.selected.title, input.selected.id) } : {}),
-      },
-    },
+    searchInput(TARGET_INPUTS.database, 'A Notion database', 'Only databases shared with the integration are listed (in Notion: ••• → Connections).', 'Search your Notion databases', input.selected),
     {
       type: 'input',
       block_id: TARGET_INPUTS.link,
@@ -74,19 +60,7 @@ export function targetModal(input: TargetFormInput): ModalView {
       label: { type: 'plain_text', text: '…or paste a Notion link' },
       element: { type: 'plain_text_input', action_id: TARGET_INPUTS.link, placeholder: { type: 'plain_text', text: 'https://www.notion.so/…' } },
     },
-    {
-      type: 'input',
-      block_id: TARGET_INPUTS.parent,
-      optional: true,
-      label: { type: 'plain_text', text: '…or create a new database under a page' },
-      hint: { type: 'plain_text', text: 'Quote Sync creates it there at the first sync, with its own properties.' },
-      element: {
-        type: 'external_select',
-        action_id: TARGET_INPUTS.parent,
-        min_query_length: 0,
-        placeholder: { type: 'plain_text', text: 'Search your Notion pages' },
-      },
-    },
+    searchInput(TARGET_INPUTS.parent, '…or create a new database under a page', 'Quote Sync creates it there at the first sync, with its own properties.', 'Search your Notion pages'),
     { type: 'divider' },
   ];
   const metadata: TargetFormMetadata = { c: input.channel, ...(input.selected ? { d: input.selected.id } : {}) };
@@ -115,6 +89,26 @@ export function targetModal(input: TargetFormInput): ModalView {
     close: { type: 'plain_text', text: 'Cancel' },
     private_metadata: JSON.stringify(metadata),
     blocks,
+  };
+}
+
+/** A select whose options Notion's search gives as the person types (`external_select`, listed before any key). */
+function searchInput(id: string, label: string, hint: string, placeholder: string, initial?: { id: string; title: string }): KnownBlock {
+  return {
+    type: 'input',
+    block_id: id,
+    optional: true,
+    // The database select tells the app at once, so the form can show that database's fields.
+    ...(id === TARGET_INPUTS.database ? { dispatch_action: true } : {}),
+    label: { type: 'plain_text', text: label },
+    hint: { type: 'plain_text', text: hint },
+    element: {
+      type: 'external_select',
+      action_id: id,
+      min_query_length: 0,
+      placeholder: { type: 'plain_text', text: placeholder },
+      ...(initial ? { initial_option: option(initial.title, initial.id) } : {}),
+    },
   };
 }
 

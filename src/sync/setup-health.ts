@@ -104,6 +104,13 @@ export interface NotionAccessCheckOptions {
   cacheMs?: number;
 }
 
+/** The check's one request: the test's probe, else a gateway on the integration's pacer (none without a token). */
+function probeFor(options: NotionAccessCheckOptions): NotionAccessProbe | undefined {
+  const { notion } = options.config;
+  if (options.probe) return options.probe;
+  return notion.token ? new NotionGateway({ token: notion.token, apiUrl: notion.apiUrl, timeoutMs: notion.timeoutMs, pacer: options.pacer }) : undefined;
+}
+
 /** The check with its minute of cache; concurrent callers share the request in flight. */
 export class NotionAccessCheck {
   private last: Promise<NotionAccess> | undefined;
@@ -113,12 +120,7 @@ export class NotionAccessCheck {
 
   constructor(private readonly options: NotionAccessCheckOptions) {
     this.now = options.now ?? Date.now;
-    const { config } = options;
-    this.probe =
-      options.probe ??
-      (config.notion.token
-        ? new NotionGateway({ token: config.notion.token, apiUrl: config.notion.apiUrl, timeoutMs: config.notion.timeoutMs, pacer: options.pacer })
-        : undefined);
+    this.probe = probeFor(options);
   }
 
   current(): Promise<NotionAccess> {
@@ -145,12 +147,7 @@ export class TargetAccessChecks {
 
   constructor(private readonly options: NotionAccessCheckOptions) {
     this.now = options.now ?? Date.now;
-    const { config } = options;
-    this.probe =
-      options.probe ??
-      (config.notion.token
-        ? new NotionGateway({ token: config.notion.token, apiUrl: config.notion.apiUrl, timeoutMs: config.notion.timeoutMs, pacer: options.pacer })
-        : undefined);
+    this.probe = probeFor(options);
   }
 
   check(target: JobTarget, what: string): Promise<NotionAccess> {
