@@ -1,6 +1,7 @@
 /**
  * `npm start` as a process: configuration problems stop it with one sentence naming the variable
- * (exit 2, nothing listening); SIGTERM stops it cleanly (exit 0).
+ * (exit 2, nothing listening); it runs with or without a default Notion target; SIGTERM stops it
+ * cleanly (exit 0).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -86,8 +87,11 @@ describe('starting the app', () => {
     expect(out).toContain('quote sync stopped; unfinished jobs resume at the next start');
   });
 
-  it('runs until SIGTERM, then stops cleanly', async () => {
-    const { child, output } = startProcess(await servers());
+  it.each([
+    ['with a default Notion target', {}],
+    ['without one: each channel chooses its own in Slack', { NOTION_PARENT_PAGE_ID: '', NOTION_DATABASE_ID: '' }],
+  ])('runs until SIGTERM, then stops cleanly, %s', async (_name, change) => {
+    const { child, output } = startProcess({ ...(await servers()), ...change });
     await new Promise<void>((resolve, reject) => {
       child.stdout!.on('data', () => output().includes('quote sync is running') && resolve());
       child.stderr!.on('data', () => output().includes('quote sync is running') && resolve());
