@@ -96,9 +96,13 @@ export function homeView(input: HomeInput): HomeView {
 function healthBlocks(input: HomeInput): KnownBlock[] {
   const { notion, rate } = input;
   const checked = `checked ${slackDate(new Date(notion.checkedAt))}`;
+  // No default is a choice, not a fault, once channels have targets of their own.
+  const chosenPerChannel = !notion.ok && notion.problem === 'target_missing' && (input.targets?.length ?? 0) > 0;
   const notionText = notion.ok
     ? `:large_green_circle: *Notion*: the token works and the ${notion.target.kind === 'database' ? 'database' : 'parent page'} is shared with the integration${notion.url ? ` (<${notion.url}|open it>)` : ''}.`
-    : `:red_circle: *Notion*: ${notion.message}\n*What to do:* ${notion.action}`;
+    : chosenPerChannel
+      ? `:white_circle: *Notion*: ${notion.message} Channels without a target of their own are told how to choose one.`
+      : `:red_circle: *Notion*: ${notion.message}\n*What to do:* ${notion.action}`;
   return [section(notionText), context(checked), section(rateText(rate))];
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HOME_JOBS, HOME_MAX_BLOCKS, homeView, type HomeInput, type HomeJob } from '../../src/slack/home-view.js';
+import { HOME_JOBS, HOME_TARGETS, HOME_MAX_BLOCKS, homeView, type HomeInput, type HomeJob } from '../../src/slack/home-view.js';
 
 const CHECKED_AT = Date.parse('2025-06-01T10:00:00Z');
 
@@ -98,5 +98,25 @@ describe('homeView', () => {
     expect(texts(homeView(input())).some((t) => t.includes('*Rate budget*: not learned yet. Jobs pace at up to 3 request(s) a second'))).toBe(true);
     const learned = texts(homeView(input({ rate: { learned: { budget: 180, windowMs: 60_000 }, requestsPerSecond: 3 } })));
     expect(learned.some((t) => t.includes('*Rate budget*: learned from Notion, 180 request(s) per 60 s window') && !t.includes('*Note:*'))).toBe(true);
+  });
+
+  it('lists each channel\'s target with its health and a Change button, at most HOME_TARGETS, and takes no default for a fault once channels have their own', () => {
+    const missing = { ok: false as const, problem: 'target_missing' as const, message: 'No default Notion target is set: only channels with a target of their own can sync.', action: 'Type it.', checkedAt: CHECKED_AT };
+    const target = (i: number) => ({
+      channel: `C${String(i).padStart(9, '0')}`,
+      words: `<https://www.notion.so/${i}|Quotes ${i}>`,
+      setBy: 'U1',
+      access: i === 0 ? { ...missing, problem: 'not_shared' as const, message: 'It is not shared.', action: 'Share it.' } : { ok: true as const, target: { kind: 'database' as const, databaseId: 'd' }, url: 'u', checkedAt: CHECKED_AT },
+      lastWritten: i === 1 ? '2025-06-01T10:00:00Z' : undefined,
+    });
+    const view = homeView(input({ notion: missing, targets: Array.from({ length: HOME_TARGETS + 3 }, (_, i) => target(i)) }));
+    const lines = texts(view);
+    expect(lines.find((t) => t.startsWith('<#C000000000>'))).toBe('<#C000000000> → <https://www.notion.so/0|Quotes 0> (set by <@U1>)\n:red_circle: It is not shared. *What to do:* Share it. · nothing written yet');
+    expect(lines.find((t) => t.startsWith('<#C000000001>'))).toMatch(/:large_green_circle: can be opened · last written <!date\^/);
+    expect(view.blocks.filter((b) => (b as { accessory?: { action_id?: string } }).accessory?.action_id === 'target_change')).toHaveLength(HOME_TARGETS);
+    expect(lines.some((t) => t.startsWith('And 3 more channel(s)'))).toBe(true);
+    expect(lines.some((t) => t.startsWith(':white_circle: *Notion*: No default Notion target is set'))).toBe(true);
+    // With no channel target, no default is a fault with what to do.
+    expect(texts(homeView(input({ notion: missing }))).some((t) => t.startsWith(':red_circle: *Notion*: No default'))).toBe(true);
   });
 });
