@@ -59,10 +59,13 @@ export function classifyNotionError(error: unknown): NotionFailure | undefined {
     if (status === 529) return { kind: 'overloaded', status, retryAfterMs, message };
     if (status === 409) return { kind: 'conflict', status, message };
     if (status === 401) return { kind: 'unauthorized', status, message };
+    // A Free workspace out of blocks (Notion's "Workspace block limits"): 403 restricted_resource
+    // with `additional_data.block_limit`; every create fails until a person acts.
+    if (status === 403 && hasBlockLimit(error)) return { kind: 'workspace_full', status, message };
     if (status === 403) return { kind: 'forbidden', status, message };
     if (status === 404) return { kind: 'not_found', status, message };
-    // A free workspace out of blocks: every create will fail until a person acts.
-    if ((status === 400 || status === 403) && /block limit/i.test(message)) return { kind: 'workspace_full', status, message };
+    // The same, as a 400 that names it (before Notion documented the 403).
+    if (status === 400 && /block limit/i.test(message)) return { kind: 'workspace_full', status, message };
     // Writing into a database in the trash answers 400 "Can't edit block that is archived": the target is gone.
     if (status === 400 && /\barchived\b/i.test(message)) return { kind: 'not_found', status, message };
     if (status >= 500) return { kind: 'server', status, message };
@@ -79,6 +82,11 @@ export function refusalOf(error: unknown): Refusal | undefined {
   if (failure?.kind === 'rate_limited') return { limit: failure.limit, retryAfterMs: failure.retryAfterMs };
   if (failure?.kind === 'overloaded') return { limit: 'overloaded', retryAfterMs: failure.retryAfterMs };
   return undefined;
+}
+
+function hasBlockLimit(error: { additional_data?: unknown; message: string }): boolean {
+  const data = error.additional_data as { block_limit?: unknown } | undefined;
+  return (data?.block_limit !== undefined && data.block_limit !== null) || /block limit/i.test(error.message);
 }
 
 function rateLimitKind(error: { additional_data?: unknown }): RateLimitKind {

@@ -95,7 +95,8 @@ export function decideRetry(
     case 'workspace_full':
       return {
         action: 'stop_job',
-        reason: 'The Notion workspace has reached its block limit, so no more pages can be created. Upgrade the plan or free space, then retry the job.',
+        reason:
+          "The Notion workspace has reached its block limit: Notion's Free plan allows a workspace with more than one member 1,000 blocks in its lifetime, and deleting pages does not give them back. No more pages can be created there. Upgrade the workspace's plan, or choose a database in another workspace (`/sync-quotes target`, or NOTION_DATABASE_ID), then retry the job.",
       };
     case 'invalid':
       return operation !== 'read'

@@ -2466,12 +2466,20 @@ function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-/** Notion documents no shape for this; modelled as a validation error that names the block limit. */
+/**
+ * A write that would create blocks in a Free workspace past its block limit ("Workspace block
+ * limits": Free workspaces with more than one member have 1,000 lifetime blocks; after the
+ * three-day grace, requests that create blocks fail; reads and edits that create none go on):
+ * 403 `restricted_resource` naming the limit in `additional_data.block_limit`. The fields inside
+ * `block_limit` are modelled; the app reads only that it is there.
+ */
 function workspaceFull(): ApiError {
   return new ApiError(
-    400,
-    'validation_error',
-    'This workspace has reached its block limit. Upgrade the workspace plan or remove content to add more.',
+    403,
+    'restricted_resource',
+    'This workspace has reached its block limit. Upgrade the workspace plan to add more content.',
+    {},
+    { block_limit: { limit: 1000, plan: 'free' } },
   );
 }
 

@@ -3,14 +3,14 @@ import { APIErrorCode } from '@notionhq/client';
 import { describe, expect, it } from 'vitest';
 import { classifyNotionError, mayHaveBeenApplied } from '../../src/notion/failure.js';
 
-function apiError(status: number, code: APIErrorCode, headers: Record<string, string> = {}) {
+function apiError(status: number, code: APIErrorCode, headers: Record<string, string> = {}, additionalData?: Record<string, unknown>) {
   return new APIResponseError({
     code,
     status,
     message: `${code} happened`,
     headers: new Headers(headers),
     rawBodyText: '{}',
-    additional_data: undefined,
+    additional_data: additionalData as never,
     request_id: 'req-1',
   });
 }
@@ -29,6 +29,8 @@ describe('classifyNotionError', () => {
     expect(classifyNotionError(apiError(529, APIErrorCode.ServiceOverload))?.kind).toBe('overloaded');
     expect(classifyNotionError(apiError(401, APIErrorCode.Unauthorized))?.kind).toBe('unauthorized');
     expect(classifyNotionError(apiError(403, APIErrorCode.RestrictedResource))?.kind).toBe('forbidden');
+    // The workspace block limit: 403 restricted_resource naming it in additional_data (Notion's "Workspace block limits").
+    expect(classifyNotionError(apiError(403, APIErrorCode.RestrictedResource, {}, { block_limit: { limit: 1000 } }))?.kind).toBe('workspace_full');
     expect(classifyNotionError(apiError(404, APIErrorCode.ObjectNotFound))?.kind).toBe('not_found');
     expect(classifyNotionError(apiError(400, APIErrorCode.ValidationError))).toMatchObject({ kind: 'invalid', code: 'validation_error' });
   });

@@ -135,8 +135,11 @@ describe('resilience against the local Notion', () => {
     const { job } = await harness.engine.prepare(json(makeQuoteRecords(12, 35)), harness.engine.targetFor());
     const report = await harness.engine.run(job.id);
     expect(report).toMatchObject({ state: 'failed', written: 0, breakerTrips: 0 });
-    expect(report.error).toMatch(/block limit/);
+    // The documented cause and what to do; nothing retried.
+    expect(report.error).toMatch(/block limit: Notion's Free plan allows a workspace with more than one member 1,000 blocks/);
+    expect(report.error).toMatch(/Upgrade the workspace's plan, or choose a database in another workspace/);
     expect(report.failed).toHaveLength(12);
+    expect(harness.notion.stats().byStatus['403']).toBe(1);
     expect(harness.notion.requests.filter((r) => r.route === 'POST /v1/pages')).toHaveLength(1);
   });
 
