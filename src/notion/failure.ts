@@ -54,7 +54,8 @@ export function classifyNotionError(error: unknown): NotionFailure | undefined {
   if (APIResponseError.isAPIResponseError(error) || UnknownHTTPResponseError.isUnknownHTTPResponseError(error)) {
     const status = error.status;
     const message = error.message;
-    const retryAfterMs = parseRetryAfterMs(headerOf(error.headers, 'retry-after'));
+    // The header first; 429 and 529 bodies carry the same wait in `additional_data.retry_after`.
+    const retryAfterMs = parseRetryAfterMs(headerOf(error.headers, 'retry-after')) ?? bodyRetryAfterMs(error);
     if (status === 429) return { kind: 'rate_limited', status, retryAfterMs, limit: rateLimitKind(error), message };
     if (status === 529) return { kind: 'overloaded', status, retryAfterMs, message };
     if (status === 409) return { kind: 'conflict', status, message };
@@ -82,6 +83,13 @@ export function refusalOf(error: unknown): Refusal | undefined {
   if (failure?.kind === 'rate_limited') return { limit: failure.limit, retryAfterMs: failure.retryAfterMs };
   if (failure?.kind === 'overloaded') return { limit: 'overloaded', retryAfterMs: failure.retryAfterMs };
   return undefined;
+}
+
+/** `additional_data.retry_after` of a 429 or 529 body, in seconds, as ms. */
+function bodyRetryAfterMs(error: { additional_data?: unknown }): number | undefined {
+  const value = (error.additional_data as { retry_after?: unknown } | undefined)?.retry_after;
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value * 1000) : undefined;
+  return typeof value === 'string' ? parseRetryAfterMs(value) : undefined;
 }
 
 function hasBlockLimit(error: { additional_data?: unknown; message: string }): boolean {

@@ -84,3 +84,25 @@ describe("Notion's workspace-wide limit", () => {
     expect(notion.rateLimited()).toEqual({ connection: 0, workspace: 25 });
   });
 });
+
+describe('a wait said only in the body', () => {
+  it("is read from additional_data.retry_after when the Retry-After header is missing: the window's refusals stay a handful", async () => {
+    notion = await startNotionServer({
+      seed: 52,
+      rateLimit: { model: 'window', requests: BUDGET, windowSeconds: WINDOW_S, retryAfter: 'exact' },
+      retryAfterHeader: false,
+    });
+    const env = fastEnv(notion, tempDbPath(), {
+      NOTION_REQUESTS_PER_SECOND: String((4 * BUDGET) / WINDOW_S),
+      NOTION_RATE_WINDOW_MS: String(WINDOW_S * 1000),
+    });
+    const result = await run(['sync', quotesFile(300, 52), '--json'], env);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ state: 'done', written: 300 });
+    // Without the body's wait the writer would fall back to its 2 ms back-off and meet the closed window again and again.
+    const refused = notion.rateLimited().connection;
+    expect(refused).toBeGreaterThanOrEqual(1);
+    expect(refused).toBeLessThanOrEqual(4);
+    expect(notion.requests.filter((r) => r.status === 429).every((r) => r.rateLimitReason === 'public_api_request_rate_limit')).toBe(true);
+  });
+});

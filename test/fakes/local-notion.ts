@@ -114,6 +114,8 @@ export interface LocalNotionOptions {
   faults?: NotionFaults;
   /** Added to every response. */
   latencyMs?: number;
+  /** `false`: a 429 or 529 says its wait only in the body's `additional_data.retry_after`, not in a Retry-After header. */
+  retryAfterHeader?: boolean;
   port?: number;
 }
 
@@ -684,15 +686,23 @@ export class LocalNotion {
       this.send(res, record, 200, outcome.body);
     } catch (error) {
       if (error instanceof ApiError) {
-        const extra = error.additionalData;
+        let extra = error.additionalData;
+        let headers = error.headers;
         const reason = extra?.rate_limit_reason;
         if (error.status === 429 && typeof reason === 'string') record.rateLimitReason = reason;
+        // 429 and 529 bodies carry the wait too, in `additional_data.retry_after` (seconds), for
+        // clients that cannot read the header ("Request limits"); `retryAfterHeader: false` sends it only there.
+        const wait = headers['retry-after'];
+        if ((error.status === 429 || error.status === 529) && wait !== undefined) {
+          extra = { ...extra, retry_after: Number(wait) };
+          if (this.options.retryAfterHeader === false) headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'retry-after'));
+        }
         this.send(
           res,
           record,
           error.status,
           { object: 'error', status: error.status, code: error.code, message: error.message, ...(extra ? { additional_data: extra } : {}) },
-          error.headers,
+          headers,
         );
       } else {
         this.send(res, record, 500, {

@@ -16,6 +16,13 @@ function apiError(status: number, code: APIErrorCode, headers: Record<string, st
 }
 
 describe('classifyNotionError', () => {
+  it("reads the wait of a 429 or 529 from the body's additional_data.retry_after when the header is missing; the header wins when both are there", () => {
+    expect(classifyNotionError(apiError(429, APIErrorCode.RateLimited, {}, { retry_after: 12 }))).toMatchObject({ kind: 'rate_limited', retryAfterMs: 12_000 });
+    expect(classifyNotionError(apiError(529, APIErrorCode.ServiceOverload, {}, { retry_after: '3' }))).toMatchObject({ kind: 'overloaded', retryAfterMs: 3000 });
+    expect(classifyNotionError(apiError(429, APIErrorCode.RateLimited, { 'retry-after': '7' }, { retry_after: 12 }))).toMatchObject({ retryAfterMs: 7000 });
+    expect(classifyNotionError(apiError(429, APIErrorCode.RateLimited, {}, { retry_after: -1 }))).toMatchObject({ retryAfterMs: undefined });
+  });
+
   it('reads 429 with its Retry-After', () => {
     const f = classifyNotionError(apiError(429, APIErrorCode.RateLimited, { 'retry-after': '7' }));
     expect(f).toMatchObject({ kind: 'rate_limited', retryAfterMs: 7000 });
