@@ -10,7 +10,7 @@ export type NotionFailure =
   | { kind: 'rate_limited'; status: 429; retryAfterMs: number | undefined; limit: RateLimitKind; message: string }
   | { kind: 'overloaded'; status: 529; retryAfterMs: number | undefined; message: string }
   | { kind: 'conflict'; status: 409; message: string }
-  | { kind: 'server'; status: number; message: string }
+  | { kind: 'server'; status: number; message: string; committedResourceId?: string }
   | { kind: 'timeout'; message: string }
   | { kind: 'network'; message: string }
   | { kind: 'unauthorized'; status: 401; message: string }
@@ -69,7 +69,11 @@ export function classifyNotionError(error: unknown): NotionFailure | undefined {
     if (status === 400 && /block limit/i.test(message)) return { kind: 'workspace_full', status, message };
     // Writing into a database in the trash answers 400 "Can't edit block that is archived": the target is gone.
     if (status === 400 && /\barchived\b/i.test(message)) return { kind: 'not_found', status, message };
-    if (status >= 500) return { kind: 'server', status, message };
+    if (status >= 500) {
+      // A write Notion committed before failing names what it made: it is written, not to be sent again.
+      const committed = (error.additional_data as { committed_resource_id?: unknown } | undefined)?.committed_resource_id;
+      return { kind: 'server', status, message, ...(typeof committed === 'string' && committed ? { committedResourceId: committed } : {}) };
+    }
     return { kind: 'invalid', status, code: String(error.code), message };
   }
   if (isNotionClientError(error)) return { kind: 'invalid', status: 0, code: error.code, message: error.message };

@@ -87,6 +87,12 @@ export async function createQuotePage(p: QueuedQuote, target: { dataSourceId: st
       // A bug, not Notion: leave the quote resolvable (in_flight is looked up on resume).
       throw error;
     }
+    if (failure.kind === 'server' && failure.committedResourceId) {
+      // Notion says the page was made before it failed (`committed_resource_id`): no look-up, no second create.
+      await store.quotes.setState(jobId, id, 'written', { pageId: failure.committedResourceId });
+      await deps.onEvent({ ...failureEvent(failure, id, 0), message: `${describeFailure(failure)}, but Notion committed the page ${failure.committedResourceId}: taken as written` });
+      return { kind: 'done', outcome: 'success' };
+    }
     const decision = applyRetryDecision(failure, p, { operation: 'create', policy: deps.policy, random: deps.random });
     const ambiguous = mayHaveBeenApplied(failure);
     const outcome: WriteOutcome | undefined =

@@ -123,6 +123,8 @@ export type InjectedFault =
   | 'conflict'
   | 'server_error'
   | 'server_error_applied'
+  /** A 503 to a page create that was applied, naming the page in `additional_data.committed_resource_id`. */
+  | 'unavailable_committed'
   | 'overload'
   | 'rate_limited'
   | 'workspace_rate_limited'
@@ -801,7 +803,16 @@ export class LocalNotion {
     }
     const result = this.route(method, url, route, body);
     record.applied = result.applied;
-    if (fault === 'server_error_applied') throw serverError(this.random());
+    if (fault === 'server_error_applied' || fault === 'unavailable_committed') {
+      const error = fault === 'unavailable_committed' ? serverError(0.5) : serverError(this.random());
+      // A 503 after a write that was committed names what it made ("Request limits": retry guidance):
+      // `additional_data.committed_resource_id`, so the client takes it as written and does not create again.
+      const id = (result.body as { id?: unknown } | undefined)?.id;
+      if (error.status === 503 && route === PAGE_CREATE && typeof id === 'string') {
+        throw new ApiError(503, error.code, error.message, {}, { committed_resource_id: id, retry_guidance: 'do_not_retry' });
+      }
+      throw error;
+    }
     if (fault === 'lost_response') return { kind: 'lost' };
     if (fault === 'hang') return { kind: 'hang' };
     return { kind: 'ok', body: result.body };

@@ -129,6 +129,24 @@ describe('resilience against the local Notion', () => {
     expect(harness.notion.stats().byStatus['401']).toBe(1);
   });
 
+  it('a 503 to a create that names its committed page is taken as written: no look-up, no second create', async () => {
+    harness = await startHarness();
+    harness.notion.injectNext('POST /v1/pages', 'unavailable_committed', 3);
+    const { job } = await harness.engine.prepare(json(makeQuoteRecords(10, 36)), harness.engine.targetFor());
+    const report = await harness.engine.run(job.id);
+    expect(report).toMatchObject({ state: 'done', written: 10, failed: [] });
+    expect(harness.notion.stats().byStatus['503']).toBe(3);
+    expect(harness.notion.requests.filter((r) => r.route === 'POST /v1/pages')).toHaveLength(10);
+    expect(harness.notion.requests.filter((r) => r.route === 'POST /v1/data_sources/:id/query')).toHaveLength(0);
+    const ids = harness.notion.propertyTexts(harness.notion.dataSourceOf(harness.notion.databaseIds()[0]!), 'Quote ID');
+    expect(new Set(ids).size).toBe(10);
+    expect(ids).toHaveLength(10);
+    // Each committed page is the one the store keeps for its quote.
+    const stored = (await harness.store.quotes.list(job.id)).map((q) => q.pageId);
+    expect(stored.every((id) => typeof id === 'string')).toBe(true);
+    expect(new Set(stored).size).toBe(10);
+  });
+
   it('a full workspace goes straight to the fallback with a sentence saying so', async () => {
     harness = await startHarness();
     harness.notion.setFaults({ workspaceFull: true });
