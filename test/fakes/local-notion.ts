@@ -114,6 +114,8 @@ export interface LocalNotionOptions {
   faults?: NotionFaults;
   /** Added to every response. */
   latencyMs?: number;
+  /** `false`: an applied 503 does not name its page (`committed_resource_id`), as before Notion documented it (benchmark's reference). */
+  committedResourceIds?: boolean;
   /** `false`: a 429 or 529 says its wait only in the body's `additional_data.retry_after`, not in a Retry-After header. */
   retryAfterHeader?: boolean;
   port?: number;
@@ -808,7 +810,7 @@ export class LocalNotion {
       // A 503 after a write that was committed names what it made ("Request limits": retry guidance):
       // `additional_data.committed_resource_id`, so the client takes it as written and does not create again.
       const id = (result.body as { id?: unknown } | undefined)?.id;
-      if (error.status === 503 && route === PAGE_CREATE && typeof id === 'string') {
+      if (error.status === 503 && route === PAGE_CREATE && typeof id === 'string' && this.options.committedResourceIds !== false) {
         throw new ApiError(503, error.code, error.message, {}, { committed_resource_id: id, retry_guidance: 'do_not_retry' });
       }
       throw error;
