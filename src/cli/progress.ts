@@ -104,8 +104,17 @@ export function summaryText(report: SyncReport): string {
   for (const db of report.databases) lines.push(`  database "${db.title}": ${db.url}`);
   for (const r of report.rejected.slice(0, 20)) lines.push(`  rejected row ${r.row}: ${r.reason.replace(/^row \d+: /, "")}`);
   if (report.rejected.length > 20) lines.push(`  … and ${report.rejected.length - 20} more rejected row(s)`);
-  for (const f of report.failed.slice(0, 20)) lines.push(`  failed ${f.id}: ${f.reason}`);
-  if (report.failed.length > 20) lines.push(`  … and ${report.failed.length - 20} more failed quote(s)`);
+  // Quotes that failed for one reason (the job stopped) are one line, not one per quote; the reason said once.
+  const byReason = new Map<string, string[]>();
+  for (const f of report.failed) byReason.set(f.reason, [...(byReason.get(f.reason) ?? []), f.id]);
+  let shown = 0;
+  for (const [reason, ids] of byReason) {
+    if (shown >= 20) break;
+    shown += 1;
+    const said = reason === report.error ? '' : `: ${reason}`;
+    lines.push(ids.length === 1 ? `  failed ${ids[0]}${said}` : `  ${ids.length} failed (${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''})${said}`);
+  }
+  if (byReason.size > shown) lines.push(`  … and ${byReason.size - shown} more reason(s) quotes failed for`);
   if (report.error) lines.push(`  ${report.error}`);
   return lines.join('\n') + '\n';
 }

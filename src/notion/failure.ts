@@ -12,7 +12,7 @@ export type NotionFailure =
   | { kind: 'conflict'; status: 409; message: string }
   | { kind: 'server'; status: number; message: string; committedResourceId?: string }
   | { kind: 'timeout'; message: string }
-  | { kind: 'network'; message: string }
+  | { kind: 'network'; message: string; code?: string }
   | { kind: 'unauthorized'; status: 401; message: string }
   | { kind: 'forbidden'; status: 403; message: string }
   | { kind: 'not_found'; status: number; message: string }
@@ -77,7 +77,10 @@ export function classifyNotionError(error: unknown): NotionFailure | undefined {
     return { kind: 'invalid', status, code: String(error.code), message };
   }
   if (isNotionClientError(error)) return { kind: 'invalid', status: 0, code: error.code, message: error.message };
-  if (isNetworkError(error)) return { kind: 'network', message: describeNetworkError(error) };
+  if (isNetworkError(error)) {
+    const code = networkCode(error);
+    return { kind: 'network', message: describeNetworkError(error), ...(code ? { code } : {}) };
+  }
   return undefined;
 }
 
@@ -128,6 +131,11 @@ function isNetworkError(error: unknown): error is Error {
   if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
   // Node's fetch reports every transport failure as TypeError('fetch failed') with the reason in `cause`.
   return error instanceof TypeError && error.message === 'fetch failed';
+}
+
+function networkCode(error: Error): string | undefined {
+  const code = (error as { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 function describeNetworkError(error: Error): string {

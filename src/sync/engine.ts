@@ -337,7 +337,7 @@ export class SyncEngine {
       } else if (stopReason) {
         const whole = chunksStopped >= Math.max(1, chunks.length);
         await store.jobs.setState(jobId, whole ? 'failed' : 'partial', stopReason);
-        logger.warn({ jobId, reason: stopReason }, 'job stopped');
+        logger.info({ jobId, reason: stopReason }, 'job stopped');
       } else {
         await store.jobs.setState(jobId, (await store.quotes.counts(jobId)).failed > 0 ? 'partial' : 'done');
       }

@@ -42,6 +42,11 @@ export type RetryDecision =
   /** Nothing more can be written in this job (token, access, target). */
   | { action: 'stop_job'; reason: string };
 
+/** Tries of a request whose host name does not resolve before the job stops. */
+export const UNREACHABLE_ATTEMPTS = 3;
+/** The name does not exist (ENOTFOUND), or no resolver answers, as on a machine offline (EAI_AGAIN). */
+const UNRESOLVED = new Set(['ENOTFOUND', 'EAI_AGAIN']);
+
 /** Exponential back-off with equal jitter: half fixed, half random, capped. `attempt` counts from 1. */
 export function backoffMs(attempt: number, policy: Pick<RetryPolicy, 'baseMs' | 'maxMs'>, random: () => number): number {
   const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
@@ -68,6 +73,13 @@ export function decideRetry(
     case 'server':
     case 'timeout':
     case 'network': {
+      // A name that does not resolve is not a blip: the machine has no way to Notion. Said once, soon.
+      if (failure.kind === 'network' && UNRESOLVED.has(failure.code ?? '') && attempt >= UNREACHABLE_ATTEMPTS) {
+        return {
+          action: 'stop_job',
+          reason: `Notion cannot be reached: its address does not resolve (${failure.code}, ${attempt} tries). Check this machine's network and DNS, and NOTION_API_URL, then retry the job.`,
+        };
+      }
       if (attempt >= policy.maxAttempts) {
         return { action: 'give_up', reason: `${describeFailure(failure)}, ${attempt} times; gave up.` };
       }

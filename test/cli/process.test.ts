@@ -150,4 +150,21 @@ describe('quote-sync as a process', () => {
       `817 rows, faults: ${n.requests.length} requests (${JSON.stringify(statuses)}); exit ${run.exitAfterLastRequestMs} ms after the last request`,
     );
   });
+
+  it('says once that Notion cannot be reached when its address does not resolve, stops within a few tries, and keeps the log off the terminal', async () => {
+    notion = await startNotionServer({ seed: 81 });
+    // `.invalid` never resolves (RFC 6761): as a machine whose DNS cannot find Notion.
+    // The command line's own log level (fastEnv silences it): what a person sees.
+    const env: Record<string, string> = { ...fastEnv(notion, tempDbPath()), NOTION_API_URL: 'http://notion.invalid' };
+    delete env.LOG_LEVEL;
+    const run = await runCliProcess(['sync', quotesFile(21, 81)], env);
+    expect(run.code).toBe(3);
+    const said = `${run.stdout}${run.stderr}`;
+    expect(said.match(/Notion cannot be reached/g)).toHaveLength(1);
+    expect(said).toMatch(/21 failed \(q_[0-9a-f]+, q_[0-9a-f]+, q_[0-9a-f]+, …\)\n/);
+    expect(said).toMatch(/3 Notion request\(s\)/);
+    // Not a JSON log line among the person's lines.
+    expect(said.split('\n').filter((l) => l.startsWith('{'))).toEqual([]);
+    expect(said).toMatch(/not written: .*-not-written\.csv/);
+  });
 });
