@@ -17,6 +17,8 @@ export type NotionFailure =
   | { kind: 'forbidden'; status: 403; message: string }
   | { kind: 'not_found'; status: number; message: string }
   | { kind: 'workspace_full'; status: number; message: string }
+  /** 429 `rate_limit_reason: "public_api_request_blocked"`: Notion blocks the integration's requests; not to be retried. */
+  | { kind: 'blocked'; status: 429; message: string }
   | { kind: 'invalid'; status: number; code: string; message: string };
 
 export type NotionFailureKind = NotionFailure['kind'];
@@ -56,6 +58,7 @@ export function classifyNotionError(error: unknown): NotionFailure | undefined {
     const message = error.message;
     // The header first; 429 and 529 bodies carry the same wait in `additional_data.retry_after`.
     const retryAfterMs = parseRetryAfterMs(headerOf(error.headers, 'retry-after')) ?? bodyRetryAfterMs(error);
+    if (status === 429 && rateLimitReason(error) === REQUEST_BLOCKED) return { kind: 'blocked', status, message };
     if (status === 429) return { kind: 'rate_limited', status, retryAfterMs, limit: rateLimitKind(error), message };
     if (status === 529) return { kind: 'overloaded', status, retryAfterMs, message };
     if (status === 409) return { kind: 'conflict', status, message };
@@ -104,9 +107,17 @@ function hasBlockLimit(error: { additional_data?: unknown; message: string }): b
   return (data?.block_limit !== undefined && data.block_limit !== null) || /block limit/i.test(error.message);
 }
 
-function rateLimitKind(error: { additional_data?: unknown }): RateLimitKind {
+/** The `rate_limit_reason` Notion says not to retry: the integration's requests are blocked. */
+export const REQUEST_BLOCKED = 'public_api_request_blocked';
+
+function rateLimitReason(error: { additional_data?: unknown }): string | undefined {
   const reason = (error.additional_data as { rate_limit_reason?: unknown } | undefined)?.rate_limit_reason;
-  if (typeof reason !== 'string') return 'connection';
+  return typeof reason === 'string' ? reason : undefined;
+}
+
+function rateLimitKind(error: { additional_data?: unknown }): RateLimitKind {
+  const reason = rateLimitReason(error);
+  if (reason === undefined) return 'connection';
   return RATE_LIMIT_REASONS[reason] ?? 'other';
 }
 

@@ -104,6 +104,12 @@ export function decideRetry(
       return notFoundOrForbidden(failure.status);
     case 'forbidden':
       return notFoundOrForbidden(failure.status);
+    case 'blocked':
+      return {
+        action: 'stop_job',
+        reason:
+          'Notion has blocked this integration\'s requests (429 public_api_request_blocked) and says not to retry them. Nothing more was sent. Check the integration at notion.so/profile/integrations or ask Notion support, then retry the job.',
+      };
     case 'workspace_full':
       return {
         action: 'stop_job',
@@ -185,6 +191,8 @@ export function describeFailure(failure: NotionFailure): string {
       return 'Notion could not find the object (404)';
     case 'workspace_full':
       return 'the Notion workspace is full (block limit)';
+    case 'blocked':
+      return "Notion blocked the integration's requests (429 public_api_request_blocked)";
     case 'invalid':
       return `Notion refused the request (${failure.status} ${failure.code})`;
   }

@@ -167,4 +167,20 @@ describe('quote-sync as a process', () => {
     expect(said.split('\n').filter((l) => l.startsWith('{'))).toEqual([]);
     expect(said).toMatch(/not written: .*-not-written\.csv/);
   });
+
+  it('stops at once when Notion blocks the integration (public_api_request_blocked): nothing retried, every quote in the fallback, exit 3', async () => {
+    notion = await startNotionServer({ seed: 82 });
+    const env: Record<string, string> = fastEnv(notion, tempDbPath());
+    notion.injectNext('POST /v1/pages', 'request_blocked');
+    const run = await runCliProcess(['sync', quotesFile(30, 82), '--json'], env);
+    expect(run.code).toBe(3);
+    const report = JSON.parse(run.stdout) as { written: number; failed: unknown[]; error: string; fallbackCsv: string };
+    expect(report).toMatchObject({ written: 0, error: expect.stringMatching(/blocked this integration's requests.*not to retry/) });
+    expect(report.failed).toHaveLength(30);
+    expect(report.fallbackCsv).toMatch(/not-written\.csv$/);
+    // One create was refused; nothing was sent after it.
+    const creates = notion.requests.filter((r) => r.route === 'POST /v1/pages');
+    expect(creates).toHaveLength(1);
+    expect(notion.requests.at(-1)).toBe(creates[0]);
+  });
 });

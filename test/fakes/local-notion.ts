@@ -130,6 +130,8 @@ export type InjectedFault =
   | 'overload'
   | 'rate_limited'
   | 'workspace_rate_limited'
+  /** 429 `rate_limit_reason: "public_api_request_blocked"`: the integration's requests are blocked ("Request limits": do not retry). */
+  | 'request_blocked'
   | 'lost_response'
   | 'hang'
   | 'unauthorized'
@@ -259,6 +261,7 @@ export const LIMITS = {
 export const RATE_LIMIT_REASONS = {
   connection: 'public_api_request_rate_limit',
   workspace: 'public_api_space_request_rate_limit',
+  blocked: 'public_api_request_blocked',
 } as const;
 
 /**
@@ -748,6 +751,9 @@ export class LocalNotion {
     const injected = this.injected.get(route)?.shift();
     if (injected === 'rate_limited') throw rateLimited(connection?.retryAfter(now) ?? 1);
     if (injected === 'workspace_rate_limited') throw workspaceRateLimited(this.options.workspaceRetryAfterSeconds ?? 90);
+    if (injected === 'request_blocked') {
+      throw new ApiError(429, 'rate_limited', 'Requests from this integration are blocked.', {}, { rate_limit_reason: RATE_LIMIT_REASONS.blocked });
+    }
     connection?.spend(now);
     this.workspaceBudget?.spend(now);
     if (injected === 'unauthorized') throw unauthorized();

@@ -1,7 +1,7 @@
 import { APIResponseError, RequestTimeoutError, UnknownHTTPResponseError } from '@notionhq/client';
 import { APIErrorCode } from '@notionhq/client';
 import { describe, expect, it } from 'vitest';
-import { classifyNotionError, mayHaveBeenApplied } from '../../src/notion/failure.js';
+import { classifyNotionError, refusalOf, mayHaveBeenApplied } from '../../src/notion/failure.js';
 
 function apiError(status: number, code: APIErrorCode, headers: Record<string, string> = {}, additionalData?: Record<string, unknown>) {
   return new APIResponseError({
@@ -16,6 +16,11 @@ function apiError(status: number, code: APIErrorCode, headers: Record<string, st
 }
 
 describe('classifyNotionError', () => {
+  it('tells a blocked integration (429 public_api_request_blocked) from a rate limit: it is not waited out', () => {
+    expect(classifyNotionError(apiError(429, APIErrorCode.RateLimited, { 'retry-after': '1' }, { rate_limit_reason: 'public_api_request_blocked' }))?.kind).toBe('blocked');
+    expect(refusalOf(apiError(429, APIErrorCode.RateLimited, {}, { rate_limit_reason: 'public_api_request_blocked' }))).toBeUndefined();
+  });
+
   it("reads the wait of a 429 or 529 from the body's additional_data.retry_after when the header is missing; the header wins when both are there", () => {
     expect(classifyNotionError(apiError(429, APIErrorCode.RateLimited, {}, { retry_after: 12 }))).toMatchObject({ kind: 'rate_limited', retryAfterMs: 12_000 });
     expect(classifyNotionError(apiError(529, APIErrorCode.ServiceOverload, {}, { retry_after: '3' }))).toMatchObject({ kind: 'overloaded', retryAfterMs: 3000 });
