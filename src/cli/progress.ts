@@ -52,7 +52,7 @@ export function terminalReporter(out: TerminalOutput, now: () => number = Date.n
       }
     },
     event(e) {
-      if (e.kind === 'workspace_limited') {
+      if (e.kind === 'workspace_limited' || e.kind === 'endpoint_limited') {
         clearBar();
         out.write(`${e.message}\n`);
       } else if (e.kind === 'rate_limited' || e.kind === 'overloaded') {

@@ -110,7 +110,7 @@ export async function collectDigest(store: JobStore, options: { now: Date; hours
     // The same groupings as a job's own report (src/sync/report.ts).
     absorbed: {
       conflicts: n('conflict'),
-      rateLimits: n('rate_limited') + n('workspace_limited') + n('overloaded'),
+      rateLimits: n('rate_limited') + n('workspace_limited') + n('endpoint_limited') + n('overloaded'),
       serverErrors: n('server_error') + n('timeout') + n('network'),
       breakerTrips: n('breaker_open'),
     },

@@ -4,10 +4,18 @@
  */
 import { APIResponseError, RequestTimeoutError, UnknownHTTPResponseError, isNotionClientError } from '@notionhq/client';
 import { parseRetryAfterMs } from '../time/retry-after.js';
-import type { Refusal } from './pacer.js';
+import { RequestsBlockedError, type Refusal } from './pacer.js';
 
 export type NotionFailure =
-  | { kind: 'rate_limited'; status: 429; retryAfterMs: number | undefined; limit: RateLimitKind; message: string }
+  | {
+      kind: 'rate_limited';
+      status: 429;
+      retryAfterMs: number | undefined;
+      limit: RateLimitKind;
+      message: string;
+      /** The request's endpoint (`POST /v1/pages`…), as the gateway tagged it: what an endpoint limit holds. */
+      endpoint?: string;
+    }
   | { kind: 'overloaded'; status: 529; retryAfterMs: number | undefined; message: string }
   | { kind: 'conflict'; status: 409; message: string }
   | { kind: 'server'; status: number; message: string; committedResourceId?: string }
@@ -25,15 +33,34 @@ export type NotionFailureKind = NotionFailure['kind'];
 
 /**
  * Which limit a 429 names in `additional_data.rate_limit_reason` (Notion's request-limits page):
- * this integration's own, the workspace's (shared by all its integrations), or another, which is
- * waited out like any other 429. A 429 naming none is the integration's own (the older limit).
+ * this integration's own, the workspace's (shared by all its integrations), one endpoint's own
+ * ("Some endpoints also have their own limit"), or another, which is waited out like any other
+ * 429. A 429 naming none is the integration's own (the older limit).
  */
-export type RateLimitKind = 'connection' | 'workspace' | 'other';
+export type RateLimitKind = 'connection' | 'workspace' | 'endpoint' | 'other';
 
 export const RATE_LIMIT_REASONS: Readonly<Record<string, RateLimitKind>> = {
   public_api_request_rate_limit: 'connection',
   public_api_space_request_rate_limit: 'workspace',
+  public_api_endpoint_rate_limit: 'endpoint',
 };
+
+/** Where the gateway notes which endpoint a failed request was for (a refusal of one endpoint holds only it). */
+const ENDPOINT = Symbol('quote-sync.notion-endpoint');
+
+/** Tags a failed request's error with its endpoint (`POST /v1/pages`); returns the error. */
+export function tagEndpoint<T>(error: T, endpoint: string): T {
+  if (error && typeof error === 'object' && !Object.isFrozen(error)) {
+    Object.defineProperty(error, ENDPOINT, { value: endpoint, enumerable: false, configurable: true });
+  }
+  return error;
+}
+
+/** The endpoint a failed request was for, when the gateway tagged it. */
+export function endpointOf(error: unknown): string | undefined {
+  const value = error && typeof error === 'object' ? (error as Record<symbol, unknown>)[ENDPOINT] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
 
 /** Connection-level error codes from Node's fetch (undici) and sockets. */
 const NETWORK_CODES = new Set([
@@ -52,6 +79,8 @@ const NETWORK_CODES = new Set([
 
 /** Classifies a thrown value; returns undefined for anything that is not a Notion or network failure (a bug). */
 export function classifyNotionError(error: unknown): NotionFailure | undefined {
+  // Not sent: Notion blocked the integration's requests after this job was asked for.
+  if (error instanceof RequestsBlockedError) return { kind: 'blocked', status: 429, message: error.message };
   if (RequestTimeoutError.isRequestTimeoutError(error)) return { kind: 'timeout', message: 'the request timed out' };
   if (APIResponseError.isAPIResponseError(error) || UnknownHTTPResponseError.isUnknownHTTPResponseError(error)) {
     const status = error.status;
@@ -59,7 +88,10 @@ export function classifyNotionError(error: unknown): NotionFailure | undefined {
     // The header first; 429 and 529 bodies carry the same wait in `additional_data.retry_after`.
     const retryAfterMs = parseRetryAfterMs(headerOf(error.headers, 'retry-after')) ?? bodyRetryAfterMs(error);
     if (status === 429 && rateLimitReason(error) === REQUEST_BLOCKED) return { kind: 'blocked', status, message };
-    if (status === 429) return { kind: 'rate_limited', status, retryAfterMs, limit: rateLimitKind(error), message };
+    if (status === 429) {
+      const endpoint = endpointOf(error);
+      return { kind: 'rate_limited', status, retryAfterMs, limit: rateLimitKind(error), message, ...(endpoint ? { endpoint } : {}) };
+    }
     if (status === 529) return { kind: 'overloaded', status, retryAfterMs, message };
     if (status === 409) return { kind: 'conflict', status, message };
     if (status === 401) return { kind: 'unauthorized', status, message };
@@ -89,8 +121,12 @@ export function classifyNotionError(error: unknown): NotionFailure | undefined {
 
 /** A rate-limit or overload answer, as the pacer needs it; undefined for any other failure. */
 export function refusalOf(error: unknown): Refusal | undefined {
+  if (error instanceof RequestsBlockedError) return undefined;
   const failure = classifyNotionError(error);
-  if (failure?.kind === 'rate_limited') return { limit: failure.limit, retryAfterMs: failure.retryAfterMs };
+  if (failure?.kind === 'blocked') return { limit: 'blocked', retryAfterMs: undefined };
+  if (failure?.kind === 'rate_limited') {
+    return { limit: failure.limit, retryAfterMs: failure.retryAfterMs, ...(failure.endpoint ? { endpoint: failure.endpoint } : {}) };
+  }
   if (failure?.kind === 'overloaded') return { limit: 'overloaded', retryAfterMs: failure.retryAfterMs };
   return undefined;
 }

@@ -11,6 +11,7 @@ import type {
   UpdateDataSourceParameters,
   UpdatePageParameters,
 } from '@notionhq/client';
+import { tagEndpoint } from './failure.js';
 import type { PauseInfo, RequestPacer } from './pacer.js';
 
 export interface GatewayOptions {
@@ -22,6 +23,8 @@ export interface GatewayOptions {
   signal?: AbortSignal;
   /** Called as each request is about to go out; a throw keeps it from being sent (the job's lease may have run out). */
   beforeSend?: () => void;
+  /** When a person asked for the job these requests serve (ms): a block Notion answered after it stops them unsent. */
+  askedAt?: number;
 }
 
 export interface DatabaseInfo {
@@ -135,22 +138,32 @@ export class NotionGateway implements NotionPages {
     this.client = NotionGateway.makeClient(this.options);
   }
 
-  private send<T>(call: (client: Client) => Promise<T>): Promise<T> {
-    return this.options.pacer.run(() => {
-      this.options.beforeSend?.();
-      this.count += 1;
-      return call(this.client);
-    }, this.options.signal);
+  /** Sends one request to `endpoint` (method and path template) through the pacer; a failure is tagged with the endpoint. */
+  private send<T>(endpoint: string, call: (client: Client) => Promise<T>): Promise<T> {
+    const askedAt = this.options.askedAt;
+    return this.options.pacer.run(
+      async () => {
+        this.options.beforeSend?.();
+        this.count += 1;
+        try {
+          return await call(this.client);
+        } catch (error) {
+          throw tagEndpoint(error, endpoint);
+        }
+      },
+      this.options.signal,
+      { endpoint, ...(askedAt !== undefined ? { askedAt } : {}) },
+    );
   }
 
   async retrieveDatabase(databaseId: string): Promise<DatabaseInfo> {
-    const db = await this.send((c) => c.databases.retrieve({ database_id: databaseId }));
+    const db = await this.send('GET /v1/databases/:id', (c) => c.databases.retrieve({ database_id: databaseId }));
     return toDatabaseInfo(db);
   }
 
   /** `pages.retrieve`: a page's id, url and whether it is in the trash (the set-up check of a parent page). */
   async retrievePage(pageId: string): Promise<{ id: string; url: string; title: string; inTrash: boolean; parentType: string | undefined }> {
-    const page = await this.send((c) => c.pages.retrieve({ page_id: pageId }));
+    const page = await this.send('GET /v1/pages/:id', (c) => c.pages.retrieve({ page_id: pageId }));
     const p = page as { id: string; url?: string; in_trash?: boolean; archived?: boolean; parent?: { type?: string }; properties?: Record<string, { type?: string; title?: unknown }> };
     const title = plainTitle(Object.values(p.properties ?? {}).find((q) => q.type === 'title')?.title);
     return { id: p.id, url: p.url ?? '', title, inTrash: Boolean(p.in_trash ?? p.archived), parentType: p.parent?.type };
@@ -161,7 +174,7 @@ export class NotionGateway implements NotionPages {
     title: string;
     properties: NonNullable<CreateDatabaseParameters['initial_data_source']>['properties'];
   }): Promise<DatabaseInfo> {
-    const db = await this.send((c) =>
+    const db = await this.send('POST /v1/databases', (c) =>
       c.databases.create({
         parent: { type: 'page_id', page_id: input.parentPageId },
         title: [{ type: 'text', text: { content: input.title } }],
@@ -172,7 +185,7 @@ export class NotionGateway implements NotionPages {
   }
 
   async retrieveDataSource(dataSourceId: string): Promise<DataSourceInfo> {
-    const ds = await this.send((c) => c.dataSources.retrieve({ data_source_id: dataSourceId }));
+    const ds = await this.send('GET /v1/data_sources/:id', (c) => c.dataSources.retrieve({ data_source_id: dataSourceId }));
     return toDataSourceInfo(ds);
   }
 
@@ -180,7 +193,7 @@ export class NotionGateway implements NotionPages {
     dataSourceId: string,
     properties: NonNullable<UpdateDataSourceParameters['properties']>,
   ): Promise<DataSourceInfo> {
-    const ds = await this.send((c) => c.dataSources.update({ data_source_id: dataSourceId, properties }));
+    const ds = await this.send('PATCH /v1/data_sources/:id', (c) => c.dataSources.update({ data_source_id: dataSourceId, properties }));
     return toDataSourceInfo(ds);
   }
 
@@ -188,7 +201,7 @@ export class NotionGateway implements NotionPages {
     dataSourceId: string,
     input: QueryInput = {},
   ): Promise<QueryPage> {
-    const result = await this.send((c) =>
+    const result = await this.send('POST /v1/data_sources/:id/query', (c) =>
       c.dataSources.query({
         data_source_id: dataSourceId,
         page_size: input.pageSize ?? 100,
@@ -215,7 +228,7 @@ export class NotionGateway implements NotionPages {
    * matches `query`, last edited first. Notion answers at most 100 per page.
    */
   async search(input: { query: string; object: 'data_source' | 'page'; pageSize?: number; startCursor?: string }): Promise<SearchPage> {
-    const result = await this.send((c) =>
+    const result = await this.send('POST /v1/search', (c) =>
       c.search({
         query: input.query,
         filter: { property: 'object', value: input.object },
@@ -248,7 +261,7 @@ export class NotionGateway implements NotionPages {
 
   /** `pages.update`: sets just these properties of the page; safe to repeat. */
   async updatePage(pageId: string, properties: Record<string, unknown>): Promise<PageInfo> {
-    const page = await this.send((c) => c.pages.update({ page_id: pageId, properties } as UpdatePageParameters));
+    const page = await this.send('PATCH /v1/pages/:id', (c) => c.pages.update({ page_id: pageId, properties } as UpdatePageParameters));
     return {
       id: page.id,
       url: 'url' in page ? String(page.url) : '',
@@ -257,7 +270,7 @@ export class NotionGateway implements NotionPages {
   }
 
   async createPage(body: CreatePageParameters): Promise<PageInfo> {
-    const page = await this.send((c) => c.pages.create(body));
+    const page = await this.send('POST /v1/pages', (c) => c.pages.create(body));
     return {
       id: page.id,
       url: 'url' in page ? String(page.url) : '',

@@ -9,7 +9,13 @@
  *   requests within it; what is learned is handed to `onLearned`, to be remembered per integration;
  * - a 429 the window model cannot explain lowers the adaptive rate (adaptive-rate.ts), for
  *   workspaces still on the older "average rate" limit;
- * - a workspace-wide 429 only pauses: other integrations spent that limit, not this one.
+ * - a workspace-wide 429 only pauses: other integrations spent that limit, not this one;
+ * - a 429 of one endpoint's own limit (`public_api_endpoint_rate_limit`) holds only the requests
+ *   to that endpoint for its Retry-After; the rest go on, and the window budget is learned from
+ *   them as before;
+ * - a 429 saying the integration's requests are blocked (`public_api_request_blocked`, not to be
+ *   retried) is remembered: every request of a job asked for before it fails without being sent
+ *   (`RequestsBlockedError`), here and, through the store, on every replica.
  *
  * Replicas of the app that share a store share one budget too (`shared`, the store's rate
  * ledger): each request's slot is taken on a timeline common to all of them, within the budget
@@ -32,12 +38,37 @@ export type RefusalLimit =
   | 'workspace'
   /** A 429 with another reason: waited out like any other. */
   | 'other'
+  /** One endpoint's own limit (`public_api_endpoint_rate_limit`): holds only that endpoint. */
+  | 'endpoint'
+  /** `public_api_request_blocked`: Notion blocks the integration's requests; never retried. */
+  | 'blocked'
   /** 529 service_overload. */
   | 'overloaded';
 
 export interface Refusal {
   limit: RefusalLimit;
   retryAfterMs: number | undefined;
+  /** For an endpoint limit: the endpoint it holds (`POST /v1/pages`). */
+  endpoint?: string;
+}
+
+/** What one request is, for the pacer: its endpoint, and when the job it serves was asked for. */
+export interface RequestLabel {
+  /** `POST /v1/pages`, `POST /v1/data_sources/:id/query`…: what an endpoint limit holds. */
+  endpoint?: string;
+  /** When a person asked for the job (ms): a block met after it stops the job; one before it does not. */
+  askedAt?: number;
+}
+
+/**
+ * A request not sent because Notion blocked the integration's requests (429
+ * `public_api_request_blocked`) after the job it serves was asked for. Classified as `blocked`.
+ */
+export class RequestsBlockedError extends Error {
+  constructor(readonly blockedAt: number) {
+    super(`Notion blocked this integration's requests (429 public_api_request_blocked) at ${new Date(blockedAt).toISOString()}; the request was not sent.`);
+    this.name = 'RequestsBlockedError';
+  }
 }
 
 /** The pause in force: how long, and which limit caused it. */
@@ -51,6 +82,8 @@ export interface SharedSlot {
   slot: number;
   /** The budget per window every replica keeps to, once one of them learned it. */
   budget: number | undefined;
+  /** When any replica met a `public_api_request_blocked`, if one did. */
+  blockedAt?: number | undefined;
   release(): Promise<void>;
 }
 
@@ -62,6 +95,8 @@ export interface SharedBudget {
   learned(budget: number, windowMs: number): Promise<void>;
   /** Every replica's sends since `since`, and from when that history is complete. */
   history(since: number): Promise<{ sends: number[]; completeFrom: number }>;
+  /** Tells every replica that Notion blocked the integration's requests at `at`. */
+  blocked(at: number): Promise<void>;
 }
 
 export interface PacerOptions {
@@ -75,6 +110,10 @@ export interface PacerOptions {
   learned?: LearnedWindow;
   /** Told whenever the budget is learned or the pacer closes, to remember it. */
   onLearned?: (learned: LearnedWindow) => Promise<void> | void;
+  /** A block an earlier process met (ms), read from the store. */
+  blockedAt?: number;
+  /** Told when Notion blocks the integration's requests, to remember it for later processes. */
+  onBlocked?: (at: number) => Promise<void> | void;
   /** The budget replicas share, when they share a store. */
   shared?: SharedBudget;
   /** Reads a failed request: a rate-limit or overload refusal, or undefined for anything else. */
@@ -87,6 +126,9 @@ export interface PacerOptions {
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
+
+/** What a queued request answers when its endpoint became held while it waited: not sent, to wait and go again. */
+const HELD: unique symbol = Symbol('held');
 
 /** Refusals without Retry-After double the fallback pause up to this many times it. */
 const MAX_FALLBACK_FACTOR = 32;
@@ -101,6 +143,10 @@ export class RequestPacer {
   private pauseLimit: RefusalLimit = 'connection';
   private timer: unknown;
   private fallbackRepeats = 0;
+  /** When Notion last blocked the integration's requests (ms), if it did. */
+  private blockedAtValue: number | undefined;
+  /** Endpoints held by their own limit, until when (ms). */
+  private readonly endpointHolds = new Map<string, number>();
   private readonly options: PacerOptions;
   private readonly setTimer: NonNullable<PacerOptions['setTimer']>;
   private readonly clearTimer: NonNullable<PacerOptions['clearTimer']>;
@@ -124,6 +170,7 @@ export class RequestPacer {
     this.clearTimer = options.clearTimer ?? ((handle) => clearTimeout(handle as NodeJS.Timeout));
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? sleepEndingOnAbort;
+    this.blockedAtValue = options.blockedAt;
   }
 
   /** The rate requests are sent at now (requests per second). */
@@ -140,6 +187,17 @@ export class RequestPacer {
     return this.queue.isPaused;
   }
 
+  /** When Notion blocked the integration's requests, if it did (ms). */
+  get blockedAt(): number | undefined {
+    return this.blockedAtValue;
+  }
+
+  /** How long requests to `endpoint` are still held by its own limit, if they are. */
+  endpointPause(endpoint: string): PauseInfo | undefined {
+    const left = (this.endpointHolds.get(endpoint) ?? 0) - this.now();
+    return left > 0 ? { limit: 'endpoint', ms: left } : undefined;
+  }
+
   /** The pause in force, if any: how much of it is left and what caused it. */
   get pause(): PauseInfo | undefined {
     const left = this.resumeAt - this.now();
@@ -149,8 +207,24 @@ export class RequestPacer {
   /**
    * Runs `request` when its turn comes. `signal` takes it out of the queue (rejecting with the
    * signal's reason) as long as it has not been sent; a request already sent is let finish.
+   * A request to an endpoint held by its own limit waits outside the queue, so the others pass.
    */
-  run<T>(request: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async run<T>(request: () => Promise<T>, signal?: AbortSignal, label: RequestLabel = {}): Promise<T> {
+    for (;;) {
+      this.throwIfBlocked(label);
+      const held = label.endpoint === undefined ? undefined : this.endpointPause(label.endpoint);
+      if (held) {
+        await this.sleep(held.ms, signal);
+        if (signal?.aborted) throw signal.reason;
+        continue;
+      }
+      const result = await this.runQueued(request, signal, label);
+      // Held while it waited in the queue: it was not sent, and waits for the hold like the rest.
+      if (result !== HELD) return result;
+    }
+  }
+
+  private runQueued<T>(request: () => Promise<T>, signal: AbortSignal | undefined, label: RequestLabel): Promise<T | typeof HELD> {
     let sent = false;
     const unqueue = new AbortController();
     const onAbort = () => {
@@ -161,8 +235,15 @@ export class RequestPacer {
     return this.queue
       .add(
         async () => {
+          this.throwIfBlocked(label);
+          if (label.endpoint !== undefined && this.endpointPause(label.endpoint)) return HELD;
           this.adaptive.maybeClimb(this.now());
-          const { slot, release } = await this.takeSlot();
+          const { slot, release, blockedAt } = await this.takeSlot();
+          if (blockedAt !== undefined && blockedAt > (this.blockedAtValue ?? Number.NEGATIVE_INFINITY)) this.blockedAtValue = blockedAt;
+          if (this.isBlockedFor(label)) {
+            await release?.();
+            this.throwIfBlocked(label);
+          }
           const now = this.now();
           if (slot > now) await this.sleep(slot - now, signal);
           if (signal?.aborted) {
@@ -181,7 +262,9 @@ export class RequestPacer {
             if (refusal) {
               // Notion does nothing with a request over a rate limit: it used no budget.
               if (refusal.limit !== 'overloaded') await release?.();
-              await this.refused(refusal, at);
+              if (refusal.limit === 'blocked') await this.blocked(at);
+              else if (refusal.limit === 'endpoint' && refusal.endpoint !== undefined) this.holdEndpoint(refusal, at);
+              else await this.refused(refusal, at);
             }
             throw error;
           }
@@ -206,6 +289,30 @@ export class RequestPacer {
     }, ms);
   }
 
+  /** Whether a request of a job asked for at `label.askedAt` is to fail unsent: Notion blocked the integration since. */
+  private isBlockedFor(label: RequestLabel): boolean {
+    return this.blockedAtValue !== undefined && label.askedAt !== undefined && label.askedAt <= this.blockedAtValue;
+  }
+
+  private throwIfBlocked(label: RequestLabel): void {
+    if (this.isBlockedFor(label)) throw new RequestsBlockedError(this.blockedAtValue!);
+  }
+
+  /** Notion blocked the integration's requests: remembered here, in the store, and by every replica. */
+  private async blocked(at: number): Promise<void> {
+    if (at > (this.blockedAtValue ?? Number.NEGATIVE_INFINITY)) this.blockedAtValue = at;
+    this.window.unsend(at);
+    await this.options.onBlocked?.(at);
+    await this.options.shared?.blocked(at);
+  }
+
+  /** One endpoint's own limit: only its requests wait; the window and the rate learn nothing from it. */
+  private holdEndpoint(refusal: Refusal, sentAt: number): void {
+    const until = this.now() + (refusal.retryAfterMs ?? this.fallbackWait());
+    this.window.unsend(sentAt);
+    if (until > (this.endpointHolds.get(refusal.endpoint!) ?? 0)) this.endpointHolds.set(refusal.endpoint!, until);
+  }
+
   /** Clears the pause timer and hands what was learned over to be remembered. Requests still queued stay queued. */
   async close(): Promise<void> {
     if (this.timer !== undefined) this.clearTimer(this.timer);
@@ -219,7 +326,7 @@ export class RequestPacer {
    * caught up (after a pause that would fire two requests into an empty budget). Shared, the
    * ledger does the same for every replica at once.
    */
-  private async takeSlot(): Promise<{ slot: number; release?: () => Promise<void> }> {
+  private async takeSlot(): Promise<{ slot: number; release?: () => Promise<void>; blockedAt?: number | undefined }> {
     const now = this.now();
     const spacingMs = 1000 / this.adaptive.rate;
     const shared = this.options.shared;
@@ -237,7 +344,7 @@ export class RequestPacer {
     });
     if (taken.budget !== undefined) this.window.adoptBudget(taken.budget);
     this.nextSlot = taken.slot + spacingMs;
-    return { slot: taken.slot, release: () => taken.release() };
+    return { slot: taken.slot, release: () => taken.release(), blockedAt: taken.blockedAt };
   }
 
   private async refused(refusal: Refusal, sentAt: number): Promise<void> {

@@ -115,7 +115,7 @@ export class SlackJobs {
       // The same file again after a failure is a retry: what failed is written now.
       await engine.requeueFailed(job.id, { onlyIfStopped: true });
     }
-    this.enqueue(job.id, origin, resumed);
+    this.enqueue(job.id, origin, resumed, Date.now());
     this.events.emit('submitted', job);
     return { job, resumed, alreadyRunning: false };
   }
@@ -166,7 +166,7 @@ export class SlackJobs {
     await this.deps.engine.requeueFailed(jobId);
     await this.deps.engine.reopen(jobId);
     await this.deps.engine.setOrigin(jobId, origin);
-    this.enqueue(jobId, origin, true);
+    this.enqueue(jobId, origin, true, Date.now());
     return { applied: true, reply: `Retrying job \`${jobId}\`: ${left} quote(s) to write. Follow it in the job's thread.` };
   }
 
@@ -266,7 +266,8 @@ export class SlackJobs {
       // Held by a live replica (or process): it is not left behind.
       if (!(await this.hold(job.id))) continue;
       this.deps.logger.info({ jobId: job.id }, 'resuming a job no one holds');
-      this.enqueue(job.id, origin, true);
+      // Asked for when it was made: a block Notion answered since then stops it unsent.
+      this.enqueue(job.id, origin, true, Date.parse(job.createdAt));
       resumed += 1;
     }
     return resumed;
@@ -322,14 +323,15 @@ export class SlackJobs {
     await Promise.allSettled([...this.held.keys()].map((jobId) => this.letGo(jobId)));
   }
 
-  private enqueue(jobId: string, origin: SlackOrigin, resumed: boolean): void {
+  /** `askedAt`: when a person asked for this run of the job (ms): see RequestLabel.askedAt. */
+  private enqueue(jobId: string, origin: SlackOrigin, resumed: boolean, askedAt: number): void {
     const ahead = this.queue.size + this.queue.pending;
     // The slot is queued, with the run's outcome, before the task is added: p-queue starts a task at once when it has room, and the run takes its slot as it starts.
     let resolveOutcome!: (run: JobOutcome) => void;
     this.slots.queue(jobId, new Promise((resolve) => (resolveOutcome = resolve)));
     resolveOutcome(
       this.queue
-        .add(() => this.runJob(jobId, origin, resumed))
+        .add(() => this.runJob(jobId, origin, resumed, askedAt))
         // A run that could not even start or end (the store out of reach) must not take the app down.
         .catch((error: unknown) => {
           this.deps.logger.error({ jobId, err: error }, 'a job run failed outside the job');
@@ -349,7 +351,7 @@ export class SlackJobs {
     }
   }
 
-  private async runJob(jobId: string, origin: SlackOrigin, resumed: boolean): Promise<SyncReport | undefined> {
+  private async runJob(jobId: string, origin: SlackOrigin, resumed: boolean, askedAt: number): Promise<SyncReport | undefined> {
     const { engine, client, logger } = this.deps;
     const start = this.slots.start(jobId);
     const message: JobMessage = { channel: origin.channel, ts: origin.messageTs, threadTs: origin.threadTs };
@@ -395,7 +397,7 @@ export class SlackJobs {
       finished: async (report) => thread.finished(await settle(report)),
     };
     try {
-      const report = await settle(await engine.run(jobId, { reporter, signal: start.controller.signal, resumed, lease }));
+      const report = await settle(await engine.run(jobId, { reporter, signal: start.controller.signal, resumed, lease, askedAt }));
       this.slots.cancelApplied(jobId);
       return report;
     } catch (error) {

@@ -78,6 +78,9 @@ export function alertText(e: WriterEvent): string | undefined {
     case 'workspace_limited':
       // Not a failure: other integrations of the workspace used its shared limit; the job waits.
       return `:hourglass_flowing_sand: ${e.message}. The job goes on by itself.`;
+    case 'endpoint_limited':
+      // One endpoint's own limit: its requests wait, nothing is lost, the job goes on.
+      return `:hourglass_flowing_sand: ${e.message}. The job goes on by itself.`;
     default:
       return undefined;
   }

@@ -105,6 +105,8 @@ export class SlackThreadReporter implements JobReporter {
     });
   }
 
+  private endpointLimitTold = false;
+
   progress(p: JobProgress): void {
     this.latest = p;
     if (this.editQueued) return;
@@ -120,7 +122,13 @@ export class SlackThreadReporter implements JobReporter {
 
   event(e: WriterEvent): void {
     const text = alertText(e);
-    if (text) this.reply(text);
+    if (!text) return;
+    // An endpoint's own limit may answer every minute of a long job: the thread says it once.
+    if (e.kind === 'endpoint_limited') {
+      if (this.endpointLimitTold) return;
+      this.endpointLimitTold = true;
+    }
+    this.reply(text);
   }
 
   note(message: string): void {

@@ -9,6 +9,7 @@ export type JobEventKind =
   | 'conflict'
   | 'rate_limited'
   | 'workspace_limited'
+  | 'endpoint_limited'
   | 'overloaded'
   | 'server_error'
   | 'timeout'

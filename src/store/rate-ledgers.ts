@@ -25,6 +25,8 @@ export interface Reservation {
   slot: number;
   /** The budget per window all replicas keep to, once learned. */
   budget: number | undefined;
+  /** When Notion last blocked the integration's requests, on any replica (integration_blocks). */
+  blockedAt: number | undefined;
 }
 
 interface LedgerRow {
@@ -59,7 +61,8 @@ export class RateLedgers {
       await tx.run(`INSERT INTO rate_sends (integration, at, id) VALUES (?, ?, ?)`, [integration, slot, request.ref]);
       await tx.run(`UPDATE rate_ledgers SET next_slot = ? WHERE integration = ?`, [slot + request.spacingMs, integration]);
       await tx.run(`DELETE FROM rate_sends WHERE integration = ? AND at < ?`, [integration, request.earliest - 2 * request.windowMs]);
-      return { slot, budget };
+      const block = await tx.get<{ blocked_at: number }>(`SELECT blocked_at FROM integration_blocks WHERE integration = ?`, [integration]);
+      return { slot, budget, blockedAt: block?.blocked_at };
     });
   }
 

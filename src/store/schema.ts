@@ -156,10 +156,19 @@ CREATE TABLE IF NOT EXISTS channel_targets (
 );
 `;
 
+/** Added with Notion's `public_api_request_blocked`: when it last blocked an integration's requests (ms). */
+const BLOCKS = `
+CREATE TABLE IF NOT EXISTS integration_blocks (
+  integration TEXT PRIMARY KEY,
+  blocked_at REAL NOT NULL,
+  updated_at TEXT NOT NULL
+);
+`;
+
 /** The PostgreSQL spelling of the schema. */
 function postgresSchema(): string {
   return (
-    (SCHEMA + SHARED_PACING + FIELDS + CHANNELS)
+    (SCHEMA + SHARED_PACING + FIELDS + CHANNELS + BLOCKS)
       .replace('id INTEGER PRIMARY KEY AUTOINCREMENT', 'id BIGSERIAL PRIMARY KEY')
       .replaceAll(' INTEGER', ' BIGINT')
       .replaceAll(' REAL', ' DOUBLE PRECISION') + '\nALTER TABLE jobs ADD COLUMN IF NOT EXISTS seq BIGSERIAL;\n'
@@ -172,7 +181,7 @@ const SCHEMA_LOCK = 7_301_443_581;
 /** Creates whatever tables and indexes the store lacks. */
 export async function applySchema(db: Db): Promise<void> {
   if (db.dialect === 'sqlite') {
-    await db.exec(SCHEMA + SHARED_PACING + FIELDS + CHANNELS);
+    await db.exec(SCHEMA + SHARED_PACING + FIELDS + CHANNELS + BLOCKS);
     return;
   }
   // CREATE ... IF NOT EXISTS is not safe against itself in PostgreSQL (two at once can both

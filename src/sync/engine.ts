@@ -247,7 +247,7 @@ export class SyncEngine {
    */
   async run(
     jobId: string,
-    options: { reporter?: JobReporter; signal?: AbortSignal; resumed?: boolean; lease?: HeldLease } = {},
+    options: { reporter?: JobReporter; signal?: AbortSignal; resumed?: boolean; lease?: HeldLease; askedAt?: number } = {},
   ): Promise<SyncReport> {
     const job = await this.deps.store.jobs.get(jobId);
     if (!job) throw new JobNotFoundError(jobId);
@@ -275,13 +275,18 @@ export class SyncEngine {
     job: SyncJob,
     token: string,
     lease: HeldLease,
-    options: { reporter?: JobReporter; signal?: AbortSignal; resumed?: boolean },
+    options: { reporter?: JobReporter; signal?: AbortSignal; resumed?: boolean; askedAt?: number },
   ): Promise<SyncReport> {
     const { store, config, logger } = this.deps;
     const jobId = job.id;
     const reporter = options.reporter ?? {};
     // No write goes out once the lease may have run out: another holder may have the job then.
-    const { gateway, runtime: base } = this.connection(token, { beforeSend: () => lease.check(), ...(options.signal ? { signal: options.signal } : {}) });
+    // A block Notion answered after the job was asked for (here, or on another replica) stops its requests unsent.
+    const { gateway, runtime: base } = this.connection(token, {
+      beforeSend: () => lease.check(),
+      askedAt: options.askedAt ?? Date.now(),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     // The job went to another holder: its state, report and thread are theirs now.
     const leaseLost = () => lease.lost.reason instanceof LeaseLostError;
     const policy = retryPolicyFor(config, job.options.careful === true);
@@ -364,7 +369,7 @@ export class SyncEngine {
   }
 
   /** A gateway paced by the integration's queue, and the retry runtime of set-up reads through it. */
-  private connection(token: string, options: { beforeSend?: () => void; signal?: AbortSignal } = {}): { gateway: NotionGateway; runtime: RetryRuntime } {
+  private connection(token: string, options: { beforeSend?: () => void; signal?: AbortSignal; askedAt?: number } = {}): { gateway: NotionGateway; runtime: RetryRuntime } {
     const { config } = this.deps;
     const gateway = new NotionGateway({
       token,

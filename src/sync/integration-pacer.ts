@@ -29,12 +29,14 @@ export function sharedBudget(store: JobStore, integration: string): SharedBudget
     pause: (until) => store.rateLedgers.pause(integration, until),
     learned: (budget, windowMs) => store.rateLedgers.learned(integration, budget, windowMs),
     history: (since) => store.rateLedgers.history(integration, since),
+    blocked: (at) => store.rateBudgets.block(integration, at),
   };
 }
 
 export async function integrationPacer(config: Config, store: JobStore): Promise<RequestPacer> {
   const integration = integrationKey(config);
   const learned = await store.rateBudgets.get(integration);
+  const blockedAt = await store.rateBudgets.blockedAt(integration);
   return new RequestPacer({
     requestsPerSecond: config.notion.requestsPerSecond,
     recoveryMs: config.notion.rateRecoveryMs,
@@ -43,6 +45,9 @@ export async function integrationPacer(config: Config, store: JobStore): Promise
     refusalOf,
     ...(learned ? { learned } : {}),
     onLearned: (budget) => store.rateBudgets.save(integration, budget),
+    ...(blockedAt !== undefined ? { blockedAt } : {}),
+    // Shared, the ledger tells every replica (and the next process); alone, the store tells the next process.
+    ...(store.shared ? {} : { onBlocked: (at: number) => store.rateBudgets.block(integration, at) }),
     ...(store.shared ? { shared: sharedBudget(store, integration) } : {}),
   });
 }

@@ -37,7 +37,7 @@ export async function retryCounts(store: JobStore, jobId: string): Promise<SyncR
   const n = (kind: JobEventKind) => events[kind] ?? 0;
   return {
     conflict: n('conflict'),
-    rateLimited: n('rate_limited') + n('workspace_limited') + n('overloaded'),
+    rateLimited: n('rate_limited') + n('workspace_limited') + n('endpoint_limited') + n('overloaded'),
     server: n('server_error') + n('timeout') + n('network'),
     ambiguous: await store.events.ambiguousFailures(jobId),
   };

@@ -169,10 +169,31 @@ export function countsAsRateLimitWait(failure: NotionFailure): boolean {
   return !(failure.kind === 'rate_limited' && failure.limit === 'workspace');
 }
 
+/** The gateway's endpoints in words, for the thread and the terminal. */
+const ENDPOINT_WORDS: Readonly<Record<string, string>> = {
+  'POST /v1/pages': 'page creates',
+  'PATCH /v1/pages/:id': 'page updates',
+  'GET /v1/pages/:id': 'page reads',
+  'POST /v1/data_sources/:id/query': 'database queries',
+  'GET /v1/data_sources/:id': 'database reads',
+  'PATCH /v1/data_sources/:id': 'database changes',
+  'GET /v1/databases/:id': 'database reads',
+  'POST /v1/databases': 'database creates',
+  'POST /v1/search': 'searches',
+};
+
+/** What an endpoint limit holds, in words: "page creates", or the endpoint itself. */
+export function endpointWords(endpoint: string | undefined): string {
+  if (endpoint === undefined) return 'one endpoint';
+  return ENDPOINT_WORDS[endpoint] ?? endpoint;
+}
+
 export function describeFailure(failure: NotionFailure): string {
   switch (failure.kind) {
     case 'rate_limited':
-      return failure.limit === 'workspace' ? "Notion's workspace-wide limit" : 'Notion rate-limited the request (429)';
+      if (failure.limit === 'workspace') return "Notion's workspace-wide limit";
+      if (failure.limit === 'endpoint') return `Notion's own limit on ${endpointWords(failure.endpoint)} (429 public_api_endpoint_rate_limit)`;
+      return 'Notion rate-limited the request (429)';
     case 'overloaded':
       return 'Notion was overloaded (529)';
     case 'conflict':

@@ -6,7 +6,7 @@ import { mayHaveBeenApplied, type NotionFailure } from '../notion/failure.js';
 import type { JobEventKind } from '../store/index.js';
 import { waitInSeconds } from '../time/duration.js';
 import type { BreakerTrip } from './breaker.js';
-import { describeFailure } from './retry.js';
+import { describeFailure, endpointWords } from './retry.js';
 
 /** The job events the writer records; the engine records the others. */
 export type WriterEventKind = Exclude<JobEventKind, 'recovery' | 'database_recreated'>;
@@ -33,6 +33,17 @@ export function failureEvent(failure: NotionFailure, quoteId: string | undefined
       waitMs,
       ambiguous: false,
       message: `${describeFailure(failure)}: waiting ${waitInSeconds(waitMs)}`,
+    };
+  }
+  if (failure.kind === 'rate_limited' && failure.limit === 'endpoint') {
+    // Only that endpoint's requests wait, for as long as Notion said; the rest go on.
+    const held = failure.retryAfterMs ?? waitMs;
+    return {
+      kind: 'endpoint_limited',
+      ...(quoteId ? { quoteId } : {}),
+      waitMs: held,
+      ambiguous: false,
+      message: `${describeFailure(failure)}: ${endpointWords(failure.endpoint)} wait ${waitInSeconds(held)}; other requests go on`,
     };
   }
   const kind: WriterEventKind =

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
-import { exited, spawnCli } from '../support/cli.js';
+import { exited, spawnCli, until } from '../support/cli.js';
 import { fastEnv, multiplicity } from '../support/harness.js';
 import { freshPostgresDatabase, postgresAvailable } from '../support/postgres.js';
 import { startPostgres } from '../support/postgres-server.js';
@@ -92,5 +92,36 @@ describe.skipIf(!postgresAvailable())('the command line on a PostgreSQL store', 
     } finally {
       await server.stop();
     }
+  });
+
+  it("one process meeting Notion's block (public_api_request_blocked) stops the other's job too: it sends nothing more, every quote accounted for", async () => {
+    notion = await startNotionServer({ seed: 64, latencyMs: 1 });
+    const base = fastEnv(notion, await freshPostgresDatabase(), { NOTION_REQUESTS_PER_SECOND: '60', LOG_LEVEL: 'warn' });
+    delete base.NOTION_PARENT_PAGE_ID;
+    const targets = [notion.seedDatabase({ title: 'Team A quotes' }), notion.seedDatabase({ title: 'Team B quotes' })];
+    const written = (i: number) => notion!.propertyTexts(targets[i]!.dataSourceId, 'Quote ID').length;
+    let blockedAt = Number.POSITIVE_INFINITY;
+    const both = targets.map((t, i) => run(['sync', quotesFile(300, 64 + i), '--json'], { ...base, NOTION_DATABASE_ID: t.databaseId }));
+    // Both are writing; then Notion blocks the next create, whichever process sends it.
+    await until(() => written(0) >= 15 && written(1) >= 15);
+    notion.injectNext('POST /v1/pages', 'request_blocked');
+    await until(() => {
+      const answered = notion!.requests.find((r) => r.rateLimitReason === 'public_api_request_blocked');
+      if (answered) blockedAt = answered.at;
+      return answered !== undefined;
+    });
+    const results = await Promise.all(both);
+    for (const [i, result] of results.entries()) {
+      expect(result.code).toBe(3);
+      const report = JSON.parse(result.stdout) as { written: number; failed: { reason: string }[]; error: string };
+      expect(report.error).toMatch(/blocked this integration's requests/);
+      // Every quote is in Notion or in the fallback with its reason.
+      expect(report.written + report.failed.length).toBe(300);
+      expect(report.written).toBe(written(i));
+    }
+    // One blocked answer; after it, at most the one create already on its way when it came.
+    expect(notion.rateLimited().blocked).toBe(1);
+    const after = notion.requests.filter((r) => r.at > blockedAt);
+    expect(after.length).toBeLessThanOrEqual(1);
   });
 });

@@ -182,5 +182,12 @@ describe('quote-sync as a process', () => {
     const creates = notion.requests.filter((r) => r.route === 'POST /v1/pages');
     expect(creates).toHaveLength(1);
     expect(notion.requests.at(-1)).toBe(creates[0]);
+    console.info(`request blocked, 30 quotes: exit ${run.exitAfterLastRequestMs} ms after the blocked answer`);
+
+    // Syncing the file of what was not written is a person asking again: it is sent (the block is not held
+    // against a job asked for after it) and, Notion no longer blocking, every quote is written once.
+    const again = await runCliProcess(['sync', report.fallbackCsv, '--json'], env);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ state: 'done', written: 30, failed: [] });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Notion's rate limits as its request-limits page describes them now, met by the command line as
  * a process: a per-connection budget per window that it learns and then keeps to (and remembers
- * for the next process), and a workspace-wide limit it waits out, saying so, without failing.
+ * for the next process), a workspace-wide limit it waits out, saying so, without failing, and one
+ * endpoint's own limit, which holds only that endpoint.
  * Windows are scaled down (60 s → 1 s) with an exact Retry-After, as Notion's whole seconds are
  * to a 60 s window.
  */
@@ -81,7 +82,7 @@ describe("Notion's workspace-wide limit", () => {
     expect(result.stderr).toMatch(/^Notion's workspace-wide limit: waiting 0\.1 s$/m);
     const report = JSON.parse(result.stdout);
     expect(report).toMatchObject({ state: 'done', written: 30, failed: [] });
-    expect(notion.rateLimited()).toEqual({ connection: 0, workspace: 25 });
+    expect(notion.rateLimited()).toEqual({ connection: 0, workspace: 25, endpoint: 0, blocked: 0 });
   });
 });
 
@@ -104,5 +105,41 @@ describe('a wait said only in the body', () => {
     expect(refused).toBeGreaterThanOrEqual(1);
     expect(refused).toBeLessThanOrEqual(4);
     expect(notion.requests.filter((r) => r.status === 429).every((r) => r.rateLimitReason === 'public_api_request_rate_limit')).toBe(true);
+  });
+});
+
+describe("one endpoint's own limit (public_api_endpoint_rate_limit)", () => {
+  it('holds only page creates for their Retry-After, says so naming it, writes every quote once, and the window budget is still learned', async () => {
+    // Creates may not exceed 150 per 3 s (50 a second on average); the connection's budget is 100 per 1 s.
+    // The writer's first second meets the connection's window; the seconds after, the endpoint's.
+    notion = await startNotionServer({
+      seed: 54,
+      rateLimit: { model: 'window', requests: BUDGET, windowSeconds: WINDOW_S, retryAfter: 'exact' },
+      endpointLimits: { 'POST /v1/pages': { requests: 150, windowSeconds: 3 } },
+    });
+    const env = fastEnv(notion, tempDbPath(), {
+      NOTION_REQUESTS_PER_SECOND: String((4 * BUDGET) / WINDOW_S),
+      NOTION_RATE_WINDOW_MS: String(WINDOW_S * 1000),
+    });
+    const result = await run(['sync', quotesFile(400, 54), '--json'], env);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ state: 'done', written: 400, failed: [] });
+    const refused = notion.rateLimited();
+    expect(refused.endpoint).toBeGreaterThanOrEqual(1);
+    expect(refused.connection).toBeGreaterThanOrEqual(1);
+    expect(refused.connection).toBeLessThanOrEqual(4);
+    expect(result.stderr).toMatch(/^Notion's own limit on page creates \(429 public_api_endpoint_rate_limit\): page creates wait \d+ s; other requests go on$/m);
+
+    const ids = notion.propertyTexts(report.databases[0].dataSourceId, 'Quote ID');
+    expect(multiplicity(ids).duplicates).toEqual([]);
+    expect(ids).toHaveLength(400);
+    // The endpoint's refusals taught the window nothing: its budget is the connection's.
+    const store = await JobStore.open(env.QUOTE_SYNC_DB!);
+    const learned = await store.rateBudgets.get(integrationKey(loadConfig(env)));
+    await store.close();
+    expect(learned!.budget).toBeGreaterThanOrEqual(0.95 * BUDGET);
+    expect(learned!.budget).toBeLessThanOrEqual(BUDGET);
+    console.info(`endpoint limit, 400 rows: ${refused.endpoint} endpoint and ${refused.connection} connection refusal(s), budget learned ${learned!.budget} of ${BUDGET}`);
   });
 });

@@ -101,8 +101,20 @@ export interface WorkspaceLimitOptions {
   retryAfterSeconds?: number;
 }
 
+/**
+ * One endpoint's own limit ("Some endpoints also have their own limit"): fixed windows per
+ * connection, opened at the endpoint's first request; a refusal is a 429 naming
+ * `public_api_endpoint_rate_limit`, its Retry-After the seconds until the window resets.
+ */
+export interface EndpointLimitOptions {
+  requests: number;
+  windowSeconds: number;
+}
+
 export interface LocalNotionOptions {
   token?: string;
+  /** Limits of single endpoints, by route (`POST /v1/pages`, `POST /v1/data_sources/:id/query`…), per connection. */
+  endpointLimits?: Readonly<Record<string, EndpointLimitOptions>>;
   seed?: number;
   /** Per connection: each token has a budget of its own. */
   rateLimit?: RateLimitOptions | false;
@@ -262,6 +274,7 @@ export const RATE_LIMIT_REASONS = {
   connection: 'public_api_request_rate_limit',
   workspace: 'public_api_space_request_rate_limit',
   blocked: 'public_api_request_blocked',
+  endpoint: 'public_api_endpoint_rate_limit',
 } as const;
 
 /**
@@ -418,6 +431,10 @@ export class LocalNotion {
   /** Per-connection budgets by token, each opened at its token's first request. */
   private readonly connectionBudgets = new Map<string, RequestBudget>();
   private workspaceBudget: RequestBudget | undefined;
+  /** Endpoint budgets by token and route, each opened at that route's first request of the token. */
+  private readonly endpointBudgets = new Map<string, RequestBudget>();
+  /** Tokens whose requests are blocked: every request answers 429 `public_api_request_blocked`. */
+  private readonly blockedTokens = new Set<string>();
   private readonly tokens = new Set<string>();
   private revoked = false;
   /** Pages outside databases (parent pages), shared with the integration or not. */
@@ -473,6 +490,18 @@ export class LocalNotion {
   setRateLimit(rate: RateLimitOptions | false): void {
     this.rateLimit = rate || undefined;
     this.connectionBudgets.clear();
+  }
+
+  /**
+   * Blocks the integration's requests (the default token's, or `token`'s): from now on every one
+   * answers 429 `public_api_request_blocked`, which "Request limits" says not to retry, until `unblock`.
+   */
+  blockIntegration(token: string = this.token): void {
+    this.blockedTokens.add(token);
+  }
+
+  unblock(token: string = this.token): void {
+    this.blockedTokens.delete(token);
   }
 
   /** Replaces the workspace limit; its windows start afresh at the next request. */
@@ -647,11 +676,13 @@ export class LocalNotion {
   }
 
   /** 429s answered so far, by the limit named in their `rate_limit_reason`. */
-  rateLimited(): { connection: number; workspace: number } {
-    const counts = { connection: 0, workspace: 0 };
+  rateLimited(): { connection: number; workspace: number; endpoint: number; blocked: number } {
+    const counts = { connection: 0, workspace: 0, endpoint: 0, blocked: 0 };
     for (const r of this.requests) {
       if (r.rateLimitReason === RATE_LIMIT_REASONS.connection) counts.connection += 1;
       else if (r.rateLimitReason === RATE_LIMIT_REASONS.workspace) counts.workspace += 1;
+      else if (r.rateLimitReason === RATE_LIMIT_REASONS.endpoint) counts.endpoint += 1;
+      else if (r.rateLimitReason === RATE_LIMIT_REASONS.blocked) counts.blocked += 1;
     }
     return counts;
   }
@@ -740,6 +771,7 @@ export class LocalNotion {
   ): { kind: 'ok'; body: unknown } | { kind: 'lost' } | { kind: 'hang' } {
     // A token this workspace does not know is no connection: no budget of its own to spend.
     if (token === undefined || !this.tokens.has(token)) throw unauthorized();
+    if (this.blockedTokens.has(token)) throw requestBlocked();
     // Rate limits come first: a request over a budget costs nothing and does nothing. The
     // connection's limit is asked first; a request either limit refuses is counted by neither.
     const now = Date.now();
@@ -748,14 +780,16 @@ export class LocalNotion {
     if (connectionWait !== undefined) throw rateLimited(connectionWait);
     const workspaceWait = this.workspaceBudget?.refusal(now);
     if (workspaceWait !== undefined) throw workspaceRateLimited(workspaceWait);
+    const endpoint = this.endpointBudget(token, route);
+    const endpointWait = endpoint?.refusal(now);
+    if (endpointWait !== undefined) throw endpointRateLimited(endpointWait);
     const injected = this.injected.get(route)?.shift();
     if (injected === 'rate_limited') throw rateLimited(connection?.retryAfter(now) ?? 1);
     if (injected === 'workspace_rate_limited') throw workspaceRateLimited(this.options.workspaceRetryAfterSeconds ?? 90);
-    if (injected === 'request_blocked') {
-      throw new ApiError(429, 'rate_limited', 'Requests from this integration are blocked.', {}, { rate_limit_reason: RATE_LIMIT_REASONS.blocked });
-    }
+    if (injected === 'request_blocked') throw requestBlocked();
     connection?.spend(now);
     this.workspaceBudget?.spend(now);
+    endpoint?.spend(now);
     if (injected === 'unauthorized') throw unauthorized();
     this.authorize();
 
@@ -836,6 +870,19 @@ export class LocalNotion {
     if (!budget) {
       budget = connectionBudget(this.rateLimit, now);
       this.connectionBudgets.set(token, budget);
+    }
+    return budget;
+  }
+
+  /** The endpoint's own budget for this token, when the route has a limit of its own. */
+  private endpointBudget(token: string, route: string): RequestBudget | undefined {
+    const limit = this.options.endpointLimits?.[route];
+    if (!limit) return undefined;
+    const key = `${token}\n${route}`;
+    let budget = this.endpointBudgets.get(key);
+    if (!budget) {
+      budget = new FixedWindows(limit.requests, limit.windowSeconds * 1000, wholeSeconds);
+      this.endpointBudgets.set(key, budget);
     }
     return budget;
   }
@@ -2476,6 +2523,21 @@ function rateLimited(retryAfterSeconds: number): ApiError {
     'You have been rate limited. Please try again in a few minutes.',
     { 'retry-after': String(retryAfterSeconds) },
     { rate_limit_reason: RATE_LIMIT_REASONS.connection },
+  );
+}
+
+/** "Request limits": the integration's requests are blocked; not to be retried. No Retry-After. */
+function requestBlocked(): ApiError {
+  return new ApiError(429, 'rate_limited', 'Requests from this integration are blocked.', {}, { rate_limit_reason: RATE_LIMIT_REASONS.blocked });
+}
+
+function endpointRateLimited(retryAfterSeconds: number): ApiError {
+  return new ApiError(
+    429,
+    'rate_limited',
+    'This endpoint has been rate limited. Please try again later.',
+    { 'retry-after': String(retryAfterSeconds) },
+    { rate_limit_reason: RATE_LIMIT_REASONS.endpoint },
   );
 }
 

@@ -1,7 +1,8 @@
 import { APIResponseError, RequestTimeoutError, UnknownHTTPResponseError } from '@notionhq/client';
 import { APIErrorCode } from '@notionhq/client';
 import { describe, expect, it } from 'vitest';
-import { classifyNotionError, refusalOf, mayHaveBeenApplied } from '../../src/notion/failure.js';
+import { classifyNotionError, refusalOf, mayHaveBeenApplied, tagEndpoint } from '../../src/notion/failure.js';
+import { RequestsBlockedError } from '../../src/notion/pacer.js';
 
 function apiError(status: number, code: APIErrorCode, headers: Record<string, string> = {}, additionalData?: Record<string, unknown>) {
   return new APIResponseError({
@@ -18,7 +19,20 @@ function apiError(status: number, code: APIErrorCode, headers: Record<string, st
 describe('classifyNotionError', () => {
   it('tells a blocked integration (429 public_api_request_blocked) from a rate limit: it is not waited out', () => {
     expect(classifyNotionError(apiError(429, APIErrorCode.RateLimited, { 'retry-after': '1' }, { rate_limit_reason: 'public_api_request_blocked' }))?.kind).toBe('blocked');
-    expect(refusalOf(apiError(429, APIErrorCode.RateLimited, {}, { rate_limit_reason: 'public_api_request_blocked' }))).toBeUndefined();
+    // The pacer hears of it as a block, not a pause to wait out.
+    expect(refusalOf(apiError(429, APIErrorCode.RateLimited, {}, { rate_limit_reason: 'public_api_request_blocked' }))).toEqual({ limit: 'blocked', retryAfterMs: undefined });
+  });
+
+  it("reads one endpoint's own limit (public_api_endpoint_rate_limit) with the endpoint the gateway tagged, for the pacer to hold only it", () => {
+    const error = tagEndpoint(apiError(429, APIErrorCode.RateLimited, { 'retry-after': '4' }, { rate_limit_reason: 'public_api_endpoint_rate_limit' }), 'POST /v1/pages');
+    expect(classifyNotionError(error)).toMatchObject({ kind: 'rate_limited', limit: 'endpoint', endpoint: 'POST /v1/pages', retryAfterMs: 4000 });
+    expect(refusalOf(error)).toEqual({ limit: 'endpoint', retryAfterMs: 4000, endpoint: 'POST /v1/pages' });
+    // The tag is not part of the error's own fields (logs and JSON stay as Notion said).
+    expect(Object.keys(error)).not.toContain('endpoint');
+  });
+
+  it('classifies a request the pacer kept back for a block as blocked', () => {
+    expect(classifyNotionError(new RequestsBlockedError(Date.UTC(2026, 11, 3)))).toMatchObject({ kind: 'blocked', message: expect.stringMatching(/not sent/) });
   });
 
   it("reads the wait of a 429 or 529 from the body's additional_data.retry_after when the header is missing; the header wins when both are there", () => {

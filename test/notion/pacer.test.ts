@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequestPacer, type Refusal } from '../../src/notion/pacer.js';
+import { RequestPacer, RequestsBlockedError, type Refusal } from '../../src/notion/pacer.js';
 import type { LearnedWindow } from '../../src/notion/window-budget.js';
 
 describe('RequestPacer', () => {
@@ -173,6 +173,65 @@ describe('RequestPacer refusals', () => {
     await expect(queued).rejects.toThrow('stop');
     release();
     await expect(inFlight).resolves.toBe('done');
+  });
+
+  it("holds only the endpoint whose own limit refused a request; the others pass, and the window learns nothing from it", async () => {
+    const pacer = new RequestPacer({ requestsPerSecond: 1000, windowMs: 1000, refusalOf });
+    const order: string[] = [];
+    const creates = { endpoint: 'POST /v1/pages' };
+    const queries = { endpoint: 'POST /v1/data_sources/:id/query' };
+    await expect(
+      pacer.run(async () => Promise.reject(new Refused({ limit: 'endpoint', retryAfterMs: 80, endpoint: creates.endpoint })), undefined, creates),
+    ).rejects.toBeInstanceOf(Refused);
+    expect(pacer.pause).toBeUndefined();
+    expect(pacer.endpointPause(creates.endpoint)).toMatchObject({ limit: 'endpoint' });
+    const create = pacer.run(async () => void order.push('create'), undefined, creates);
+    const query = pacer.run(async () => void order.push('query'), undefined, queries);
+    await query;
+    expect(order).toEqual(['query']);
+    await create;
+    expect(order).toEqual(['query', 'create']);
+    expect(pacer.windowBudget).toBeUndefined();
+    expect(pacer.requestsPerSecond).toBe(1000);
+  });
+
+  it('a request queued before its endpoint was held is not sent until the hold ends', async () => {
+    const pacer = new RequestPacer({ requestsPerSecond: 1000, refusalOf });
+    const creates = { endpoint: 'POST /v1/pages' };
+    const sent: number[] = [];
+    const refused = pacer.run(async () => Promise.reject(new Refused({ limit: 'endpoint', retryAfterMs: 60, endpoint: creates.endpoint })), undefined, creates);
+    const queued = pacer.run(async () => void sent.push(Date.now()), undefined, creates);
+    const heldUntil = Date.now() + 60;
+    await expect(refused).rejects.toThrow();
+    await queued;
+    expect(sent[0]!).toBeGreaterThanOrEqual(heldUntil - 5);
+  });
+
+  it("once Notion blocks the integration's requests, those of jobs asked for before it fail unsent; later ones go", async () => {
+    const blocks: number[] = [];
+    let now = 1000;
+    const pacer = new RequestPacer({ requestsPerSecond: 1000, refusalOf, now: () => now, sleep: async () => undefined, onBlocked: (at) => void blocks.push(at) });
+    const job = { askedAt: 900 };
+    await expect(pacer.run(async () => Promise.reject(new Refused({ limit: 'blocked', retryAfterMs: undefined })), undefined, job)).rejects.toBeInstanceOf(Refused);
+    expect(blocks).toEqual([1000]);
+    expect(pacer.blockedAt).toBe(1000);
+    let sent = 0;
+    await expect(pacer.run(async () => void (sent += 1), undefined, job)).rejects.toBeInstanceOf(RequestsBlockedError);
+    await expect(pacer.run(async () => void (sent += 1), undefined, { askedAt: 1000 })).rejects.toBeInstanceOf(RequestsBlockedError);
+    expect(sent).toBe(0);
+    now = 2000;
+    await pacer.run(async () => void (sent += 1), undefined, { askedAt: 1500 });
+    // Requests of no job (a Home tab check, a search) are not held by it.
+    await pacer.run(async () => void (sent += 1));
+    expect(sent).toBe(2);
+    // Not a pause: the queue goes on for everyone else.
+    expect(pacer.pause).toBeUndefined();
+  });
+
+  it('takes a block another process met from the store at start', async () => {
+    const pacer = new RequestPacer({ requestsPerSecond: 1000, blockedAt: 5000 });
+    await expect(pacer.run(async () => 'sent', undefined, { askedAt: 4000 })).rejects.toBeInstanceOf(RequestsBlockedError);
+    await expect(pacer.run(async () => 'sent', undefined, { askedAt: 6000 })).resolves.toBe('sent');
   });
 
   it('close() clears the pause timer, so nothing holds the process', async () => {

@@ -343,6 +343,29 @@ describe('jobs while they run', () => {
     expect(await harness.app.context.jobs.finished(queued.id)).toMatchObject({ state: 'done', written: 10 });
   });
 
+  it("Notion blocking the integration stops the running job and the one waiting behind it, which sends nothing; both threads say why and offer Retry", async () => {
+    const { harness, job } = await startRunningJob();
+    const second = await serveFile('second.json', JSON.stringify(makeQuoteRecords(10, 23)), 'application/json');
+    const submitted = harness.nextJob();
+    await harness.driver.command(second);
+    const queued = await submitted;
+    await harness.slack.waitFor(() => harness.slack.messages.some((m) => m.history.some((t) => t.includes(`Job \`${queued.id}\` is waiting`))), 'the queued note');
+    harness.notion.injectNext('POST /v1/pages', 'request_blocked');
+    const first = await harness.app.context.jobs.finished(job.id);
+    expect(first?.error).toMatch(/blocked this integration's requests/);
+    const sentBefore = harness.notion.requests.length;
+    const next = await harness.app.context.jobs.finished(queued.id);
+    expect(next).toMatchObject({ written: 0, error: expect.stringMatching(/blocked this integration's requests/) });
+    expect(next!.failed).toHaveLength(10);
+    // The job waiting behind it sent no request at all.
+    expect(harness.notion.requests.length).toBe(sentBefore);
+    expect(harness.notion.rateLimited().blocked).toBe(1);
+    for (const id of [job.id, queued.id]) {
+      const final = harness.slack.messages.find((m) => JSON.stringify(m.blocks ?? []).includes(`"action_id":"job_retry","value":"${id}"`));
+      expect(final, `the Retry button of job ${id}`).toBeDefined();
+    }
+  });
+
   it('cancel of a job waiting its turn keeps it from starting, and its message says how to start it later', async () => {
     const { harness, job } = await startRunningJob();
     const second = await serveFile('second.json', JSON.stringify(makeQuoteRecords(10, 22)), 'application/json');

@@ -98,6 +98,21 @@ describe('the job thread in Slack', () => {
     expect(csv.quotes.map((q) => q.quote.id).sort()).toEqual(report.failed.map((f) => f.id).sort());
   });
 
+  it("names an endpoint's own limit in the thread once, however often it answers, and the job goes on", async () => {
+    // Creates: 20 per 1 s window. 60 quotes meet it twice or more.
+    harness = await startHarness({ notion: { endpointLimits: { 'POST /v1/pages': { requests: 20, windowSeconds: 1 } } }, env: { NOTION_REQUESTS_PER_SECOND: '200' } });
+    slack = await startSlackServer();
+    const reporter = new SlackThreadReporter({ client: client(slack), channel: CHANNEL, source: 'quotes.json', logger: silentLogger, updateIntervalMs: 50 });
+    const { job } = await harness.engine.prepare(json(makeQuoteRecords(60, 44)), harness.engine.targetFor());
+    const report = await harness.engine.run(job.id, { reporter });
+    expect(report).toMatchObject({ state: 'done', written: 60 });
+    expect(harness.notion.rateLimited().endpoint).toBeGreaterThanOrEqual(2);
+    const replies = slack.thread(CHANNEL, reporter.threadTs!).map((m) => m.history.at(-1)!).filter((t) => /endpoint_rate_limit/.test(t));
+    expect(replies).toEqual([
+      expect.stringMatching(/^:hourglass_flowing_sand: Notion's own limit on page creates \(429 public_api_endpoint_rate_limit\): page creates wait 1 s; other requests go on\. The job goes on by itself\.$/),
+    ]);
+  });
+
   it('honours Slack 429s and still lands the final state', async () => {
     harness = await startHarness();
     slack = await startSlackServer({ retryAfterSeconds: 1 });
