@@ -54,6 +54,8 @@ export interface NotionFaults {
   serverErrorAppliedRate?: number;
   /** Any request: 529 service_overload. */
   overloadRate?: number;
+  /** Page creates: applied, then a 503 naming the page in `additional_data.committed_resource_id` (the benchmark's fault row). */
+  committedUnavailableRate?: number;
   /** Page writes (creates and updates): applied, then the connection is destroyed without a response. */
   lostResponseRate?: number;
   /** Page writes (creates and updates): applied, and no response is ever sent (the client times out). */
@@ -810,6 +812,7 @@ export class LocalNotion {
       pick(f.overloadRate, 'overload', true);
       pick(f.lostResponseRate, 'lost_response', isPageWrite);
       pick(f.hangRate, 'hang', isPageWrite);
+      pick(f.committedUnavailableRate, 'unavailable_committed', route === PAGE_CREATE);
       if (fault === 'server_error' && isPageWrite && this.random() < (f.serverErrorAppliedRate ?? 0.5)) fault = 'server_error_applied';
     }
     switch (fault) {
