@@ -4,11 +4,17 @@
  * the channel where it was asked for.
  */
 import type { App } from '@slack/bolt';
-import { slackErrorCode } from '../src/errors.js';
-import { postDigest, scheduleDigest } from '../src/digest/schedule.js';
+import type { Config } from '../src/config.js';
+import { digestSettingProblems, postDigest, scheduleDigest } from '../src/digest/schedule.js';
+import { slackErrorCode, type ConfigProblem } from '../src/errors.js';
 import type { AppContext } from '../src/slack/app.js';
 import { problem } from './command-place.js';
 import type { ExtraSubcommands } from './sync-quotes.js';
+
+/** DIGEST_CRON and DIGEST_TZ when they cannot be used and the digest is on, for the start-up's one message. */
+export function settingProblems(config: Config): ConfigProblem[] {
+  return config.digest.channelId ? digestSettingProblems(config.digest.cron, config.digest.timezone) : [];
+}
 
 /** Starts the schedule when DIGEST_CHANNEL_ID is set; a bad DIGEST_CRON or DIGEST_TZ throws a ConfigError. */
 export function register(app: App, context: AppContext): void {

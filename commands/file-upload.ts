@@ -5,9 +5,10 @@
  * exactly one of those deliveries start the job. A delivery that cannot take the upload up for
  * now (files.info not finding a file just uploaded, the first message failing) gives the claim
  * back, so the next delivery does; the claim is bound to the job once the job exists, so a claim
- * left without one by a process that stopped is taken over. An upload that cannot be taken up
- * for good (gone, refused, unreadable) is told once. The bot's own uploads (the CSV of what was
- * not written) are ignored, or re-importing would loop.
+ * left without one by a process that stopped is taken over: by the next delivery, or, from the
+ * event kept with the claim, by the next search for left-behind work (left-uploads.ts). An
+ * upload that cannot be taken up for good (gone, refused, unreadable) is told once. The bot's own
+ * uploads (the CSV of what was not written) are ignored, or re-importing would loop.
  */
 import type { AllMiddlewareArgs, App } from '@slack/bolt';
 import { slackErrorCode, slackFailure } from '../src/errors.js';
@@ -16,11 +17,14 @@ import { sleepEndingOnAbort } from '../src/time/sleep.js';
 import { refusal } from '../src/slack/access.js';
 import { downloadSlackFile, looksLikeData, quoteFileFormat, type SlackFile } from '../src/slack/files.js';
 import { problem } from './command-place.js';
+import { takeUpLeftUploads, uploadEvent } from './left-uploads.js';
 
 type Client = AllMiddlewareArgs['client'];
 
 export function register(app: App, context: AppContext): void {
   const turns = new UploadTurns();
+  // Claims a stopped process left without a job: taken up at start and in each search for left-behind jobs.
+  context.jobs.onScan(() => takeUpLeftUploads(context, (upload) => handleUpload(upload, app.client, context, turns)));
   app.event('message', async ({ event, client, context: bolt }) => {
     if (event.subtype !== 'file_share') return;
     for (const file of event.files ?? []) {
@@ -100,12 +104,14 @@ export async function handleUpload(upload: Upload, client: Client, context: AppC
   await turns.take(key, async (othersWaiting) => {
     const { engine } = context;
     // One upload, one job: whichever delivery claims the file first goes on; the rest stop here.
-    if (!(await engine.claimTrigger(key, { takeOverUnboundAfterMs: context.uploads.claimTakeoverMs }))) return;
+    // The claim keeps the event, so that it can be taken up again if this process stops before the job exists.
+    if (!(await engine.claimTrigger(key, { takeOverUnboundAfterMs: context.uploads.claimTakeoverMs, event: uploadEvent(upload) }))) return;
     let outcome: Pickup = 'not-now';
     try {
       outcome = await takeUp(upload, key, client, context, othersWaiting);
     } finally {
       if (outcome === 'not-now') await engine.releaseTrigger(key);
+      if (outcome === 'settled') await engine.settleTrigger(key);
     }
   });
 }

@@ -1,14 +1,14 @@
 /**
- * Gumloop, three ways in: `/sync-quotes run <flow> [input=value …]` starts a flow, shows its state
- * in a thread while it runs, then syncs its quotes; `/sync-quotes gumloop <run>` syncs a finished
- * run; `POST /gumloop/quotes` lets a flow push a batch (Bearer GUMLOOP_WEBHOOK_SECRET) with its
- * thread in GUMLOOP_CHANNEL_ID. The quotes then go through the same job as a file: exactly once.
+ * Gumloop, three ways in: `/sync-quotes run <flow> [input=value …]` starts a flow (waiting for a
+ * free slot while the plan's runs are busy), shows its state in a thread while it runs, then syncs
+ * its quotes; `/sync-quotes gumloop <run>` syncs a run once it is done; `POST /gumloop/quotes`
+ * lets a flow push a batch (Bearer GUMLOOP_WEBHOOK_SECRET) with its thread in GUMLOOP_CHANNEL_ID. The quotes then go through the same job as a file: exactly once.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError, GumloopError, InputError, slackErrorCode } from '../src/errors.js';
-import { GumloopClient, type GumloopRun } from '../src/gumloop/client.js';
-import { quotesFromOutputs } from '../src/gumloop/outputs.js';
+import { GumloopClient } from '../src/gumloop/client.js';
+import { GumloopFollower } from '../src/gumloop/follower.js';
 import type { AppContext, AppRoute } from '../src/slack/app.js';
 import type { SyncCommand } from '../src/slack/command-text.js';
 import type { JobMessage } from '../src/slack/jobs.js';
@@ -23,59 +23,28 @@ export function gumloopClient(config: AppContext['config']): GumloopClient | und
   return new GumloopClient({ apiUrl: g.apiUrl, apiKey: g.apiKey, userId: g.userId, ...(g.projectId ? { projectId: g.projectId } : {}) });
 }
 
-/** The `run` and `gumloop` subcommands; none when Gumloop is not configured. */
+/**
+ * The `run` and `gumloop` subcommands; none when Gumloop is not configured. Their waits on runs
+ * are kept in the store (src/gumloop/follower.ts): taken up at start and by a periodic look when
+ * the replica that followed one is gone, and left for the next start when the app stops.
+ */
 export function gumloopSubcommands(context: AppContext): Pick<ExtraSubcommands, 'run' | 'gumloop'> {
   const client = gumloopClient(context.config);
   if (!client) return {};
-  // Waits on runs stop with the app; the runs themselves go on in Gumloop and can be synced later.
-  const waits = new Set<AbortController>();
-  context.onStop(() => waits.forEach((w) => w.abort()));
-  const follow = async (message: JobMessage, runId: string, flow: string | undefined, where: CommandPlace, update: boolean) => {
-    const { config, jobs } = context;
-    const wait = new AbortController();
-    waits.add(wait);
-    const label = `Gumloop run ${runId}${flow ? ` of flow ${flow}` : ''}`;
-    try {
-      const run = await client.waitForRun(runId, {
-        timeoutMs: config.gumloop.runTimeoutMs,
-        initialDelayMs: config.gumloop.pollMs,
-        maxDelayMs: config.gumloop.pollMaxMs,
-        signal: wait.signal,
-        onState: (r) => void jobs.say(message, `${label}: ${r.state.toLowerCase()}…`),
-      });
-      await submitRun(run, message, where.user, context, update);
-    } catch (error) {
-      await jobs.say(message, `:x: ${wait.signal.aborted ? `The app stopped while waiting for ${label}; \`/sync-quotes gumloop ${runId}\` syncs it once it is done.` : problem(error, context.logger)}`);
-    } finally {
-      waits.delete(wait);
-    }
-  };
+  const { config, engine, jobs, logger, store } = context;
+  const follower = new GumloopFollower({ store, engine, jobs, client, settings: config.gumloop, logger });
+  context.onStop(() => follower.stop());
+  follower.watch();
   return {
     run: async (cmd: Extract<SyncCommand, { kind: 'run' }>, where: CommandPlace) => {
       const message = await openThread(where, `<@${where.user}> started the Gumloop flow ${cmd.savedItemId}. Starting it…`, context);
-      if (!message) return;
-      let started;
-      try {
-        started = await client.startPipeline(cmd.savedItemId, cmd.inputs);
-      } catch (error) {
-        await context.jobs.say(message, `:x: ${problem(error, context.logger)}`);
-        return;
-      }
-      await context.jobs.say(message, `Gumloop run ${started.url ? `<${started.url}|${started.runId}>` : started.runId} of flow ${cmd.savedItemId}: started…`);
-      await follow(message, started.runId, cmd.savedItemId, where, cmd.update === true);
+      if (message) await follower.startFlow(cmd.savedItemId, cmd.inputs, { message, user: where.user, update: cmd.update === true });
     },
     gumloop: async (cmd: Extract<SyncCommand, { kind: 'gumloop' }>, where: CommandPlace) => {
       const message = await openThread(where, `<@${where.user}> asked for the quotes of Gumloop run ${cmd.runId}. Reading it…`, context);
-      if (message) await follow(message, cmd.runId, undefined, where, cmd.update === true);
+      if (message) await follower.follow(cmd.runId, { message, user: where.user, update: cmd.update === true });
     },
   };
-}
-
-/** A finished run's quotes become a job in the run's thread. */
-async function submitRun(run: GumloopRun, message: JobMessage, user: string | undefined, context: AppContext, update: boolean): Promise<void> {
-  const source = quotesFromOutputs(run, context.config.gumloop.quotesOutput);
-  const submitted = await context.jobs.submit(source, message, { trigger: 'gumloop', ...(user ? { user } : {}) }, { update });
-  if (submitted.alreadyRunning) await context.jobs.say(message, `These quotes are already being synced by job \`${submitted.job.id}\`.`);
 }
 
 /**

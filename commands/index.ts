@@ -8,6 +8,7 @@ import { register as registerHomeTab } from './home-tab.js';
 import { register as registerJobButtons } from './job-buttons.js';
 import { register as registerSyncQuotes } from './sync-quotes.js';
 import { register as registerTarget } from './target.js';
+import { register as registerWorkflowStep } from './workflow-step.js';
 
 export function register(app: App, context: AppContext): void {
   registerSyncQuotes(app, context, { ...gumloopSubcommands(context), ...digestSubcommand(app, context) });
@@ -16,6 +17,7 @@ export function register(app: App, context: AppContext): void {
   registerHomeTab(app, context);
   registerJobButtons(app, context);
   registerTarget(app, context);
+  registerWorkflowStep(app, context);
 }
 
 export const routes: AppRoute[] = [gumloopWebhook];

@@ -1,23 +1,29 @@
 /**
- * `npm start`: runs the Slack app until SIGTERM or SIGINT. A configuration problem stops it at
- * once with one sentence naming the variable (exit 2); on a signal it stops taking work, lets the
- * Notion request in flight finish, and leaves unfinished jobs to resume at the next start.
+ * `npm start`: runs the Slack app until SIGTERM or SIGINT. Configuration problems stop it at once
+ * with one message naming every bad or missing variable (exit 2); both Notion targets set is said
+ * in a warning (the database wins). On a signal it stops taking work, lets the Notion request in
+ * flight finish, and leaves unfinished jobs to resume at the next start.
  */
 import { loadConfig, processEnv } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
 import { startApp } from '../src/slack/app.js';
+import { appSettingProblems } from '../src/slack/app-settings.js';
+import { bothTargetsNote } from '../src/sync/notion-settings.js';
+import { settingProblems as digestSettingProblems } from './digest.js';
 import { register, routes } from './index.js';
 
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig(processEnv());
+    config = loadConfig(processEnv(), { require: (c) => [...appSettingProblems(c), ...digestSettingProblems(c)] });
   } catch (error) {
     fail(error);
     return;
   }
   const logger = createLogger(config.logLevel);
+  const note = bothTargetsNote(config);
+  if (note) logger.warn({ databaseId: config.notion.databaseId, parentPageId: config.notion.parentPageId }, note);
   const starting = startApp({ config, logger, register, routes });
   // Signals are handled from the first moment: one that arrives while starting stops the app once it is up.
   const stop = (signal: string) => {

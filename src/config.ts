@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from './errors.js';
+import { ConfigError, type ConfigProblem } from './errors.js';
 import { isPostgresLocation, redactLocation } from './store/db.js';
 
 export const DEFAULT_NOTION_API_URL = 'https://api.notion.com';
@@ -39,6 +39,13 @@ const int = (min: number, fallback: number) =>
       message: `expected a whole number of at least ${min}`,
     })
     .transform((v) => (v === undefined ? fallback : Number(v)));
+/** `int` without a default: unset stays undefined (the default depends on other settings). */
+const optionalInt = (min: number) =>
+  optionalText
+    .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= min), {
+      message: `expected a whole number of at least ${min}`,
+    })
+    .transform((v) => (v === undefined ? undefined : Number(v)));
 const positiveNumber = (fallback: number) =>
   optionalText
     .refine((v) => v === undefined || (Number.isFinite(Number(v)) && Number(v) > 0), {
@@ -72,6 +79,7 @@ const schema = z.object({
   NOTION_MAX_ATTEMPTS: int(1, 8),
   NOTION_TIMEOUT_MS: int(1, 30_000),
   NOTION_READY_TIMEOUT_MS: int(0, 60_000),
+  NOTION_CREATE_CLAIM_TAKEOVER_MS: optionalInt(1),
   NOTION_RATE_RECOVERY_MS: int(0, 60_000),
   NOTION_RATE_WINDOW_MS: int(1, 60_000),
   NOTION_PROFILE: z.enum(['default', 'careful']).default('default'),
@@ -80,6 +88,7 @@ const schema = z.object({
   NOTION_DATABASE_TITLE: text.default('Quotes'),
   QUOTE_SYNC_DB: text.default(DEFAULT_DB_PATH),
   QUOTE_SYNC_DATA_DIR: optionalText,
+  RETENTION_DAYS: int(0, 30),
   JOB_LEASE_MS: int(100, 60_000),
   BREAKER_WINDOW: int(1, 20),
   BREAKER_CONFLICT_RATIO: ratio(0.2),
@@ -90,6 +99,9 @@ const schema = z.object({
   SLACK_APP_TOKEN: optionalText,
   SLACK_API_URL: httpUrl.default(DEFAULT_SLACK_API_URL),
   PORT: int(0, 3000),
+  METRICS_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, {
+    message: 'expected at least 16 random characters (e.g. `openssl rand -hex 32`)',
+  }),
   DIGEST_CHANNEL_ID: optionalText,
   DIGEST_CRON: text.default('0 9 * * *'),
   DIGEST_TZ: text.default('UTC'),
@@ -107,6 +119,7 @@ const schema = z.object({
   ALLOWED_CHANNEL_IDS: idList,
   ALLOW_PRIVATE_URLS: bool,
   MAX_FILE_BYTES: int(1, 20_000_000),
+  UPLOAD_CLAIM_TAKEOVER_MS: int(1, 60_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -123,6 +136,12 @@ export interface NotionSettings {
   readonly maxAttempts: number;
   readonly timeoutMs: number;
   readonly readyTimeoutMs: number;
+  /**
+   * A claim to create the database under a page still unrecorded after this long was left by a
+   * process that stopped: another takes it over (adopting the database it may have made). By
+   * default twice the ready wait and a minute, when the creation can no longer be under way.
+   */
+  readonly createClaimTakeoverMs: number;
   /** Quiet time after a 429 before the learned rate climbs back a step. */
   readonly rateRecoveryMs: number;
   /** Length of Notion's per-connection budget window (60 s on its request-limits page). */
@@ -149,6 +168,8 @@ export interface Config {
   readonly dbPath: string;
   /** Where fallback CSVs are written: beside a SQLite file, else QUOTE_SYNC_DATA_DIR or ./data. */
   readonly dataDir: string;
+  /** Days a finished job's fallback CSV and quote texts are kept after its last change; 0 keeps them for ever. */
+  readonly retentionDays: number;
   /** How long a job stays with a replica that stopped renewing its lease, before another picks it up. */
   readonly jobLeaseMs: number;
   readonly logLevel: Env['LOG_LEVEL'];
@@ -158,6 +179,10 @@ export interface Config {
     readonly appToken: string | undefined;
     readonly apiUrl: string;
     readonly port: number;
+    /** When set, `/metrics` on PORT answers only `Authorization: Bearer <this>`. */
+    readonly metricsToken: string | undefined;
+    /** A claim on an upload still without a job after this long was left by a process that stopped: it is taken over. */
+    readonly uploadClaimTakeoverMs: number;
   };
   readonly digest: { readonly channelId: string | undefined; readonly cron: string; readonly timezone: string };
   readonly gumloop: {
@@ -166,7 +191,7 @@ export interface Config {
     readonly apiUrl: string;
     readonly quotesOutput: string;
     readonly projectId: string | undefined;
-    /** How long `/sync-quotes run` waits for a flow to finish. */
+    /** How long `/sync-quotes run` waits for a free slot to start a flow (the plan's runs all busy), then for the run to finish. */
     readonly runTimeoutMs: number;
     /** First pause between polls of a run; it doubles up to pollMaxMs. */
     readonly pollMs: number;
@@ -182,23 +207,47 @@ export interface Config {
   };
 }
 
-/** Parses the environment. Throws ConfigError naming the first bad variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+/** Settings a program cannot run without (the app's Slack tokens, the command line's target), checked on the parsed configuration. */
+export type ConfigRequirement = (config: Config) => readonly ConfigProblem[];
+
+/**
+ * Parses the environment, then checks `require` on the result. Throws one ConfigError naming every
+ * bad or missing variable, so a person learns them all from one run.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env, options: { require?: ConfigRequirement } = {}): Config {
+  const { data: e, problems } = readEnv(env);
+  const bad = new Set(problems.map((p) => p.variable));
+  if (!bad.has('NOTION_RETRY_MAX_MS') && !bad.has('NOTION_RETRY_BASE_MS') && e.NOTION_RETRY_MAX_MS < e.NOTION_RETRY_BASE_MS) {
+    problems.push({
+      variable: 'NOTION_RETRY_MAX_MS',
+      message: `NOTION_RETRY_MAX_MS (${e.NOTION_RETRY_MAX_MS}) must be at least NOTION_RETRY_BASE_MS (${e.NOTION_RETRY_BASE_MS}).`,
+    });
+  }
+  const config = toConfig(e);
+  // A variable already named as malformed is not named again as missing.
+  problems.push(...(options.require?.(config) ?? []).filter((p) => !bad.has(p.variable)));
+  if (problems.length > 0) throw ConfigError.naming(problems);
+  return config;
+}
+
+/** The parsed environment and a problem per malformed variable; those read as unset, so the checks after still see the rest. */
+function readEnv(env: Record<string, string | undefined>): { data: Env; problems: ConfigProblem[] } {
   const result = schema.safeParse(env);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
+  if (result.success) return { data: result.data, problems: [] };
+  const problems: ConfigProblem[] = [];
+  for (const issue of result.error.issues) {
     const variable = String(issue.path[0]);
+    if (problems.some((p) => p.variable === variable)) continue;
     const raw = env[variable];
     const shown = raw === undefined ? 'nothing' : JSON.stringify(redactIfSecret(variable, raw));
-    throw new ConfigError(`${variable} is ${shown}: ${issue.message}.`, variable);
+    problems.push({ variable, message: `${variable} is ${shown}: ${issue.message}.` });
   }
-  const e = result.data;
-  if (e.NOTION_RETRY_MAX_MS < e.NOTION_RETRY_BASE_MS) {
-    throw new ConfigError(
-      `NOTION_RETRY_MAX_MS (${e.NOTION_RETRY_MAX_MS}) must be at least NOTION_RETRY_BASE_MS (${e.NOTION_RETRY_BASE_MS}).`,
-      'NOTION_RETRY_MAX_MS',
-    );
-  }
+  const rest = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([name]) => !problems.some((p) => p.variable === name))));
+  if (!rest.success) throw ConfigError.naming(problems);
+  return { data: rest.data, problems };
+}
+
+function toConfig(e: Env): Config {
   return deepFreeze({
     notion: {
       token: e.NOTION_TOKEN,
@@ -211,6 +260,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttempts: e.NOTION_MAX_ATTEMPTS,
       timeoutMs: e.NOTION_TIMEOUT_MS,
       readyTimeoutMs: e.NOTION_READY_TIMEOUT_MS,
+      createClaimTakeoverMs: e.NOTION_CREATE_CLAIM_TAKEOVER_MS ?? 2 * e.NOTION_READY_TIMEOUT_MS + 60_000,
       rateRecoveryMs: e.NOTION_RATE_RECOVERY_MS,
       rateWindowMs: e.NOTION_RATE_WINDOW_MS,
       profile: e.NOTION_PROFILE,
@@ -226,6 +276,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     dbPath: e.QUOTE_SYNC_DB,
     dataDir: e.QUOTE_SYNC_DATA_DIR ?? (isPostgresLocation(e.QUOTE_SYNC_DB) ? DEFAULT_DATA_DIR : dirname(e.QUOTE_SYNC_DB)),
+    retentionDays: e.RETENTION_DAYS,
     jobLeaseMs: e.JOB_LEASE_MS,
     logLevel: e.LOG_LEVEL,
     slack: {
@@ -234,6 +285,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       appToken: e.SLACK_APP_TOKEN,
       apiUrl: e.SLACK_API_URL,
       port: e.PORT,
+      metricsToken: e.METRICS_TOKEN,
+      uploadClaimTakeoverMs: e.UPLOAD_CLAIM_TAKEOVER_MS,
     },
     digest: { channelId: e.DIGEST_CHANNEL_ID, cron: e.DIGEST_CRON, timezone: e.DIGEST_TZ },
     gumloop: {

@@ -13,12 +13,14 @@ export type QuoteSyncErrorCode =
   | 'job_not_found'
   | 'job_busy'
   | 'lease_lost'
+  | 'job_texts_cleared'
   | 'store_unavailable'
   | 'gumloop_unauthorized'
   | 'gumloop_not_found'
   | 'gumloop_request_failed'
   | 'gumloop_run_failed'
   | 'gumloop_timeout'
+  | 'gumloop_busy'
   | 'gumloop_output_unusable';
 
 export abstract class QuoteSyncError extends Error {
@@ -28,15 +30,32 @@ export abstract class QuoteSyncError extends Error {
   }
 }
 
-/** A configuration value is missing or malformed. */
+/** One missing or malformed setting: the variable (or flag) and a sentence saying what it should be. */
+export interface ConfigProblem {
+  readonly variable: string;
+  readonly message: string;
+}
+
+/** Configuration values are missing or malformed; `problems` has every one, `variable` the first. */
 export class ConfigError extends QuoteSyncError {
   readonly code = 'config_invalid';
   override readonly name = 'ConfigError';
+  readonly problems: readonly ConfigProblem[];
   constructor(
     message: string,
     readonly variable?: string,
+    problems?: readonly ConfigProblem[],
   ) {
     super(message);
+    this.problems = problems ?? (variable ? [{ variable, message }] : []);
+  }
+
+  /** One error naming every problem: a single one as its sentence, several as a list, so one run shows them all. */
+  static naming(problems: readonly ConfigProblem[]): ConfigError {
+    const [first] = problems;
+    if (problems.length === 1 && first) return new ConfigError(first.message, first.variable, problems);
+    const list = problems.map((p) => `\n  - ${p.message}`).join('');
+    return new ConfigError(`${problems.length} settings need fixing:${list}`, first?.variable, problems);
   }
 }
 
@@ -108,6 +127,26 @@ export class LeaseLostError extends QuoteSyncError {
   }
 }
 
+/**
+ * The job finished long enough ago that retention (RETENTION_DAYS) cleared its quote texts: it is
+ * kept as a record (counts, pages) and cannot be resumed or retried. Syncing the file again makes
+ * a new job, and the quotes Notion has already are found there, not written twice.
+ */
+export class JobTextsClearedError extends QuoteSyncError {
+  readonly code = 'job_texts_cleared';
+  override readonly name = 'JobTextsClearedError';
+  constructor(
+    readonly jobId: string,
+    /** When the texts were cleared (ISO 8601). */
+    readonly clearedAt: string,
+  ) {
+    super(
+      `Job ${jobId} finished long ago: its quotes were cleared from the store on ${clearedAt.slice(0, 10)} (RETENTION_DAYS), so it cannot be resumed or retried. ` +
+        'Sync the file again: the quotes already in Notion are found there and not written twice.',
+    );
+  }
+}
+
 /** The job store (a PostgreSQL server) cannot be reached or stopped answering. What was committed stays. */
 export class StoreUnavailableError extends QuoteSyncError {
   readonly code = 'store_unavailable';
@@ -129,6 +168,7 @@ export type QuoteSyncErrorType =
   | JobNotFoundError
   | JobBusyError
   | LeaseLostError
+  | JobTextsClearedError
   | StoreUnavailableError
   | GumloopErrorType;
 
@@ -141,6 +181,7 @@ export type GumloopErrorType =
   | GumloopRequestError
   | GumloopRunFailedError
   | GumloopTimeoutError
+  | GumloopBusyError
   | GumloopOutputError;
 
 /** Any failure to get quotes out of Gumloop. */
@@ -224,6 +265,23 @@ export class GumloopTimeoutError extends GumloopError {
       ? `The Gumloop run ${runId} was still ${lastState} after ${durationInWords(timeoutMs)}`
       : `Gumloop did not report the state of run ${runId} within ${durationInWords(timeoutMs)}`;
     super(`${what}, so Quote Sync stopped waiting. When it is done in Gumloop, sync it with \`/sync-quotes gumloop ${runId}\`.`);
+  }
+}
+
+/** Gumloop kept rejecting the start (429: the plan's concurrent runs were busy) until the wait ran out. Nothing ran. */
+export class GumloopBusyError extends GumloopError {
+  readonly code = 'gumloop_busy';
+  override readonly name = 'GumloopBusyError';
+  constructor(
+    readonly savedItemId: string,
+    readonly waitedMs: number,
+    /** How many starts Gumloop rejected. */
+    readonly rejections: number,
+  ) {
+    super(
+      `Gumloop was still running as many flows as the plan allows after ${durationInWords(waitedMs)}, so the flow ${savedItemId} did not start (nothing ran). ` +
+        'Start it again once a run has finished in Gumloop, or raise the plan\'s limit on runs at once.',
+    );
   }
 }
 

@@ -34,3 +34,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 
 /** A logger that drops everything, for tests and quiet command-line runs. */
 export const silentLogger: Logger = pino({ level: 'silent' });
+
+/** `logger` with the job's id on every line: a logger that already names the job is kept as it is (pino would repeat the key). */
+export function forJob(logger: Logger, jobId: string): Logger {
+  return logger.bindings().jobId === jobId ? logger : logger.child({ jobId });
+}

@@ -67,6 +67,12 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config.access.allowedUserIds)).toBe(true);
   });
 
+  it('reads METRICS_TOKEN: unset by default, at least 16 characters, never echoed', () => {
+    expect(loadConfig({}).slack.metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: ' 0123456789abcdef ' }).slack.metricsToken).toBe('0123456789abcdef');
+    expect(() => loadConfig({ METRICS_TOKEN: 'short-secret' })).toThrow('METRICS_TOKEN is "[redacted]": expected at least 16 random characters (e.g. `openssl rand -hex 32`).');
+  });
+
   it('splits comma lists and trims', () => {
     expect(loadConfig({ ALLOWED_USER_IDS: ' U1, U2 ,,U3 ' }).access.allowedUserIds).toEqual(['U1', 'U2', 'U3']);
     expect(loadConfig({ ALLOW_PRIVATE_URLS: 'true' }).access.allowPrivateUrls).toBe(true);

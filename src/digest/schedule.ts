@@ -17,7 +17,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import { schedule, validateDetailed } from 'node-cron';
-import { ConfigError, slackFailure } from '../errors.js';
+import { ConfigError, slackFailure, type ConfigProblem } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { JobStore } from '../store/index.js';
 import { collectDigestChart, digestChartAltText, renderDigestChart } from './chart.js';
@@ -109,8 +109,8 @@ export interface DigestSchedule {
  * next tick runs again; a tick that comes while a run is still going is skipped.
  */
 export function scheduleDigest(o: { cron: string; timezone: string; run: () => Promise<void>; logger: Logger }): DigestSchedule {
-  checkCron(o.cron);
-  checkTimezone(o.timezone);
+  const problems = digestSettingProblems(o.cron, o.timezone);
+  if (problems.length > 0) throw ConfigError.naming(problems);
   const task = schedule(
     o.cron,
     async () => {
@@ -128,24 +128,26 @@ export function scheduleDigest(o: { cron: string; timezone: string; run: () => P
   };
 }
 
-function checkCron(expression: string): void {
-  const result = validateDetailed(expression);
-  if (result.valid) return;
-  const why = result.errors.map((e) => e.message).join('; ');
-  throw new ConfigError(
-    `DIGEST_CRON is "${expression}", which is not a cron expression (${why}). ` +
-      'Expected five fields (minute hour day-of-month month day-of-week), or six with seconds first, e.g. "0 9 * * *".',
-    'DIGEST_CRON',
-  );
-}
-
-function checkTimezone(timezone: string): void {
+/** A problem per digest setting that cannot be used, so a start names DIGEST_CRON and DIGEST_TZ together. */
+export function digestSettingProblems(cron: string, timezone: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const result = validateDetailed(cron);
+  if (!result.valid) {
+    const why = result.errors.map((e) => e.message).join('; ');
+    problems.push({
+      variable: 'DIGEST_CRON',
+      message:
+        `DIGEST_CRON is "${cron}", which is not a cron expression (${why}). ` +
+        'Expected five fields (minute hour day-of-month month day-of-week), or six with seconds first, e.g. "0 9 * * *".',
+    });
+  }
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: timezone });
   } catch {
-    throw new ConfigError(
-      `DIGEST_TZ is "${timezone}", which is not a time zone. Expected an IANA name such as "UTC", "Europe/Berlin" or "America/New_York".`,
-      'DIGEST_TZ',
-    );
+    problems.push({
+      variable: 'DIGEST_TZ',
+      message: `DIGEST_TZ is "${timezone}", which is not a time zone. Expected an IANA name such as "UTC", "Europe/Berlin" or "America/New_York".`,
+    });
   }
+  return problems;
 }

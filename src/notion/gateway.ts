@@ -1,7 +1,7 @@
 /**
  * The only module that calls @notionhq/client. Every call is paced by the integration's
- * RequestPacer and counted. It never retries: the SDK's own retry is switched off so the writer,
- * which owns retries, sees and paces every request.
+ * RequestPacer, counted, and told to the pacer's observer if it has one. It never retries: the
+ * SDK's own retry is switched off so the writer, which owns retries, sees and paces every request.
  */
 import { Client, RequestTimeoutError } from '@notionhq/client';
 import type {
@@ -83,6 +83,9 @@ export interface SearchHit {
   url: string;
   /** What the object sits in: a page of a data source is a database row, not a place for a new database. */
   parentType: string | undefined;
+  /** A data source's database's own parent page (`database_parent.page_id`), when it sits in a page. */
+  databaseParentPageId?: string;
+  createdTime: string | undefined;
   lastEditedTime: string | undefined;
 }
 
@@ -145,9 +148,15 @@ export class NotionGateway implements NotionPages {
       async () => {
         this.options.beforeSend?.();
         this.count += 1;
+        // The integration's observer (the app's metrics), carried by the pacer every gateway shares.
+        const observer = this.options.pacer.observer;
+        const sentAt = performance.now();
         try {
-          return await call(this.client);
+          const result = await call(this.client);
+          observer?.answered?.({ endpoint, ms: performance.now() - sentAt });
+          return result;
         } catch (error) {
+          observer?.answered?.({ endpoint, ms: performance.now() - sentAt, error });
           throw tagEndpoint(error, endpoint);
         }
       },
@@ -242,6 +251,7 @@ export class NotionGateway implements NotionPages {
       const object = item.object;
       if (object !== 'data_source' && object !== 'page') continue;
       const parent = item.parent as { type?: string; database_id?: string } | undefined;
+      const databaseParent = item.database_parent as { type?: string; page_id?: string } | undefined;
       const title =
         object === 'data_source'
           ? plainTitle(item.title)
@@ -253,6 +263,8 @@ export class NotionGateway implements NotionPages {
         title,
         url: typeof item.url === 'string' ? item.url : '',
         parentType: parent?.type,
+        ...(object === 'data_source' && databaseParent?.type === 'page_id' && databaseParent.page_id ? { databaseParentPageId: databaseParent.page_id } : {}),
+        createdTime: typeof item.created_time === 'string' ? item.created_time : undefined,
         lastEditedTime: typeof item.last_edited_time === 'string' ? item.last_edited_time : undefined,
       });
     }

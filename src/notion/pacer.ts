@@ -28,6 +28,7 @@
 import PQueue from 'p-queue';
 import { sleepEndingOnAbort } from '../time/sleep.js';
 import { AdaptiveRate, DEFAULT_RATE_RECOVERY_MS } from './adaptive-rate.js';
+import type { NotionObserver } from './observer.js';
 import { DEFAULT_WINDOW_MS, WindowBudget, type LearnedWindow } from './window-budget.js';
 
 /** Which limit refused a request. */
@@ -118,6 +119,8 @@ export interface PacerOptions {
   shared?: SharedBudget;
   /** Reads a failed request: a rate-limit or overload refusal, or undefined for anything else. */
   refusalOf?: (error: unknown) => Refusal | undefined;
+  /** Told how long each request waited for its slot; the gateways on this pacer report their requests to it too. */
+  observe?: NotionObserver;
   /** Pause after a refusal without Retry-After; doubles while they repeat. Default 1 s. */
   fallbackWaitMs?: number;
   /** Injectable for tests. */
@@ -173,6 +176,11 @@ export class RequestPacer {
     this.blockedAtValue = options.blockedAt;
   }
 
+  /** Whoever watches this integration's requests (see PacerOptions.observe). */
+  get observer(): NotionObserver | undefined {
+    return this.options.observe;
+  }
+
   /** The rate requests are sent at now (requests per second). */
   get requestsPerSecond(): number {
     return this.adaptive.rate;
@@ -210,6 +218,7 @@ export class RequestPacer {
    * A request to an endpoint held by its own limit waits outside the queue, so the others pass.
    */
   async run<T>(request: () => Promise<T>, signal?: AbortSignal, label: RequestLabel = {}): Promise<T> {
+    const since = this.now();
     for (;;) {
       this.throwIfBlocked(label);
       const held = label.endpoint === undefined ? undefined : this.endpointPause(label.endpoint);
@@ -218,13 +227,14 @@ export class RequestPacer {
         if (signal?.aborted) throw signal.reason;
         continue;
       }
-      const result = await this.runQueued(request, signal, label);
+      const result = await this.runQueued(request, signal, label, since);
       // Held while it waited in the queue: it was not sent, and waits for the hold like the rest.
       if (result !== HELD) return result;
     }
   }
 
-  private runQueued<T>(request: () => Promise<T>, signal: AbortSignal | undefined, label: RequestLabel): Promise<T | typeof HELD> {
+  /** `since`: when the request first asked for its turn, for the wait told to the observer. */
+  private runQueued<T>(request: () => Promise<T>, signal: AbortSignal | undefined, label: RequestLabel, since: number): Promise<T | typeof HELD> {
     let sent = false;
     const unqueue = new AbortController();
     const onAbort = () => {
@@ -253,6 +263,7 @@ export class RequestPacer {
           sent = true;
           const at = this.now();
           this.window.sent(at);
+          this.options.observe?.waited?.({ endpoint: label.endpoint, ms: at - since });
           try {
             const result = await request();
             this.fallbackRepeats = 0;

@@ -1,20 +1,27 @@
 /**
  * The Slack app: one Bolt App (Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT with
- * request signing), the engine and the job runner, put together. The listeners live in
+ * request signing), the engine and the job runner, put together, with the operator's routes on
+ * PORT (`/healthz`, and `/readyz` and `/metrics` from src/metrics/). The listeners live in
  * `commands/` and come in through `register`, so nothing here depends on them.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { App, LogLevel, type App as BoltApp, type CustomRoute } from '@slack/bolt';
+import { App, LogLevel, SocketModeReceiver, type App as BoltApp, type CustomRoute } from '@slack/bolt';
 import type { Logger as SlackLogger } from '@slack/logger';
 import type { Config } from '../config.js';
 import { ConfigError, slackErrorCode, slackFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { JobStore, storeOpenProblem } from '../store/index.js';
+import { AppMetrics } from '../metrics/app-metrics.js';
+import { operatorRoutes } from '../metrics/operator-routes.js';
+import { SocketConnection } from '../metrics/readiness.js';
+import { observedSlackFetch } from '../metrics/slack-calls.js';
+import { startRetention } from '../retention/schedule.js';
+import { JobStore, storeOpenProblem, type StoreObserver } from '../store/index.js';
 import { SyncEngine } from '../sync/engine.js';
 import { NotionDirectory, type DirectoryOptions } from '../sync/notion-directory.js';
-import { requireNotionToken } from '../sync/notion-settings.js';
+import { checkAppConfig } from './app-settings.js';
 import { ChannelTargetService } from './channel-targets.js';
 import { SlackJobs } from './jobs.js';
+import { slackRequestScope } from './request-scope.js';
 
 /** What the listeners in `commands/` get. */
 /** Slack sends an upload's two events within a second or so of each other. */
@@ -26,7 +33,10 @@ export interface UploadSettings {
   fileInfoAttempts: number;
   /** The wait before the second of those tries; it doubles for each try after. */
   fileInfoRetryMs: number;
-  /** A claim on an upload still without a job after this long was left by a process that stopped: the next delivery takes it over. */
+  /**
+   * A claim on an upload still without a job after this long was left by a process that stopped:
+   * the next delivery, or the next search for left-behind work, takes it over. Default: UPLOAD_CLAIM_TAKEOVER_MS.
+   */
   claimTakeoverMs: number;
 }
 
@@ -87,39 +97,33 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-/** The settings the app cannot run without; a ConfigError names the first one missing. */
-export function checkAppConfig(config: Config): void {
-  const need = (value: string | undefined, variable: string, what: string) => {
-    if (!value) throw new ConfigError(`${variable} is not set: ${what}`, variable);
-  };
-  need(config.slack.botToken, 'SLACK_BOT_TOKEN', 'the bot token (xoxb-…) from the app\'s "OAuth & Permissions" page.');
-  if (!config.slack.appToken) {
-    need(config.slack.signingSecret, 'SLACK_SIGNING_SECRET', 'the signing secret from the app\'s "Basic Information" page (or set SLACK_APP_TOKEN for Socket Mode).');
-  } else if (!config.slack.appToken.startsWith('xapp-')) {
-    throw new ConfigError('SLACK_APP_TOKEN must be an app-level token (xapp-…) with the connections:write scope.', 'SLACK_APP_TOKEN');
-  }
-  if (config.gumloop.webhookSecret && config.gumloop.webhookSecret.length < 16) {
-    throw new ConfigError('GUMLOOP_WEBHOOK_SECRET is too short: use at least 16 random characters (e.g. `openssl rand -hex 32`).', 'GUMLOOP_WEBHOOK_SECRET');
-  }
-  // The same words as the command line's. A target is not needed here: each channel may choose its own in Slack.
-  requireNotionToken(config);
-}
-
 /** Builds and starts the app, then resumes the jobs a previous run left unfinished. */
 export async function startApp(options: AppOptions): Promise<RunningApp> {
   const { config, logger } = options;
   checkAppConfig(config);
-  const store = await openStore(config.dbPath, logger);
+  // The operator's view (/metrics, /readyz): a registry of this app's own, fed by observers.
+  const metrics = new AppMetrics();
+  const store = await openStore(config.dbPath, logger, metrics.store);
   const engine = await SyncEngine.open({
     config,
     store,
     logger,
+    observer: metrics.engine,
     ...(options.random ? { random: options.random } : {}),
     ...(options.leaseTtlMs !== undefined ? { leaseTtlMs: options.leaseTtlMs } : {}),
   });
+  metrics.readAtScrape({ pacer: engine.pacer, store, windowMs: config.notion.rateWindowMs });
   let context: AppContext | undefined;
+  let socket: SocketConnection | undefined;
   const routes: CustomRoute[] = [
     { path: '/healthz', method: ['GET'], handler: (_req, res) => health(res, context) },
+    ...operatorRoutes({
+      metrics,
+      token: config.slack.metricsToken,
+      logger,
+      // Not ready before the context exists; in Socket Mode, not before the connection is open.
+      readiness: () => (context ? { store, ...(socket ? { socket } : {}) } : undefined),
+    }),
     ...(options.routes ?? []).map(
       (route): CustomRoute => ({
         path: route.path,
@@ -136,7 +140,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     ),
   ];
   // The WebClient waits out Slack's 429s (Retry-After) itself; other failures get a few tries, not its default half hour.
-  const clientOptions = { slackApiUrl: config.slack.apiUrl, retryConfig: { retries: 4, factor: 2, minTimeout: 500, maxTimeout: 8000 } };
+  const clientOptions = {
+    slackApiUrl: config.slack.apiUrl,
+    retryConfig: { retries: 4, factor: 2, minTimeout: 500, maxTimeout: 8000 },
+    fetch: observedSlackFetch(config.slack.apiUrl, (method, error) => metrics.slackCall(method, error)),
+  };
   const common = {
     token: config.slack.botToken!,
     logger: boltLogger(logger),
@@ -145,9 +153,17 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     deferInitialization: true,
     clientOptions,
   };
-  const app = config.slack.appToken
-    ? new App({ ...common, appToken: config.slack.appToken, socketMode: true, installerOptions: { port: config.slack.port, clientOptions } })
-    : new App({ ...common, signingSecret: config.slack.signingSecret!, port: config.slack.port });
+  // Socket Mode's receiver is made here rather than by Bolt, for its client: readiness follows the connection.
+  const receiver = config.slack.appToken
+    ? new SocketModeReceiver({
+        appToken: config.slack.appToken,
+        logger: common.logger,
+        customRoutes: routes,
+        installerOptions: { port: config.slack.port, clientOptions },
+      })
+    : undefined;
+  if (receiver) socket = new SocketConnection(receiver.client);
+  const app = receiver ? new App({ ...common, socketMode: true, receiver }) : new App({ ...common, signingSecret: config.slack.signingSecret!, port: config.slack.port });
   const directory = new NotionDirectory({ config, pacer: engine.pacer, ...options.directory });
   const targets = new ChannelTargetService({ config, store, directory, client: app.client, logger });
   const jobs = new SlackJobs({
@@ -168,8 +184,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     directory,
     onStop: (stop) => void stoppers.push(stop),
     fileSharedGraceMs: options.fileSharedGraceMs ?? DEFAULT_FILE_SHARED_GRACE_MS,
-    uploads: { ...DEFAULT_UPLOAD_SETTINGS, ...options.uploads },
+    uploads: { ...DEFAULT_UPLOAD_SETTINGS, claimTakeoverMs: config.slack.uploadClaimTakeoverMs, ...options.uploads },
   };
+  // Each listener runs in its request's scope: the jobs it starts log the request's id.
+  app.use(slackRequestScope);
   app.error(async (error) => {
     // Listeners answer people themselves; what reaches here is a bug, kept in the log only.
     logger.error({ err: error.original ?? error, code: error.code }, 'unhandled error in a Slack listener');
@@ -191,6 +209,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const resumed = await jobs.resumeUnfinished();
   // Replicas (or another process on the same store) may stop with jobs in hand: look for them from now on.
   jobs.watchForLeftJobs();
+  // Old finished jobs' fallback CSVs and quote texts go after RETENTION_DAYS: swept now, then daily.
+  const retention = startRetention({ store, config, logger });
+  if (retention) stoppers.push(() => retention.stop());
   logger.info({ mode: config.slack.appToken ? 'socket' : 'http', port, resumed }, 'quote sync is running');
   let stopping: Promise<void> | undefined;
   return {
@@ -212,9 +233,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
 }
 
 /** The job store; one that cannot be opened stops the app at start, with a sentence and no secret. */
-async function openStore(location: string, logger: Logger): Promise<JobStore> {
+async function openStore(location: string, logger: Logger, observe: StoreObserver): Promise<JobStore> {
   try {
-    return await JobStore.open(location, { onIdleError: (error) => logger.warn({ err: error }, 'a connection to the job store broke; reconnecting') });
+    return await JobStore.open(location, { observe, onIdleError: (error) => logger.warn({ err: error }, 'a connection to the job store broke; reconnecting') });
   } catch (error) {
     throw new ConfigError(storeOpenProblem(location, error), 'QUOTE_SYNC_DB');
   }

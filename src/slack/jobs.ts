@@ -8,10 +8,11 @@
  * moment it queues it until its run ends, and looks on a timer for Slack jobs whose lease ran out
  * (their replica died) or was given back (it shut down), and finishes them in their own threads.
  */
+import { AsyncResource } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import PQueue from 'p-queue';
 import type { WebClient } from '@slack/web-api';
-import { JobBusyError, LeaseLostError, QuoteSyncError, slackFailure } from '../errors.js';
+import { JobBusyError, JobTextsClearedError, LeaseLostError, QuoteSyncError, slackFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { JobTarget, SyncJob } from '../store/index.js';
 import type { JobReporter, SyncEngine, SyncSource } from '../sync/engine.js';
@@ -21,6 +22,7 @@ import { JobSlots, type JobOutcome } from './job-slots.js';
 import { jobMessage, type JobAction } from './job-message.js';
 import { jobLine, statusText } from './messages.js';
 import { slackOrigin, type JobMessage, type SlackOrigin, type TriggerKind } from './origin.js';
+import { requestLogger } from './request-scope.js';
 import { SlackThreadReporter } from './thread.js';
 
 export { slackOrigin, type JobMessage, type SlackOrigin, type TriggerKind } from './origin.js';
@@ -60,7 +62,11 @@ export class SlackJobs {
   /** The leases this replica holds, one per job it has queued or runs. */
   private readonly held = new Map<string, Promise<HeldLease | undefined>>();
   private scanTimer: NodeJS.Timeout | undefined;
+  /** What else each search for left-behind work looks at (see `onScan`). */
+  private readonly scanLooks: (() => Promise<unknown>)[] = [];
   private scanning: Promise<number> | undefined;
+  /** Settles when every job thread that ended here has posted its summary (see runJob). */
+  private threadsPosted: Promise<void> = Promise.resolve();
   private stopped = false;
 
   constructor(private readonly deps: SlackJobsDeps) {}
@@ -81,7 +87,7 @@ export class SlackJobs {
     try {
       await this.deps.client.chat.update({ channel: message.channel, ts: message.ts, ...jobMessage(text, options.jobId, options.actions ?? []) });
     } catch (error) {
-      this.deps.logger.warn({ channel: message.channel, error: slackFailure(error) }, 'slack call failed');
+      requestLogger(this.deps.logger).warn({ channel: message.channel, ...(options.jobId ? { jobId: options.jobId } : {}), error: slackFailure(error) }, 'slack call failed');
     }
   }
 
@@ -106,7 +112,7 @@ export class SlackJobs {
     };
     // The target is fixed here, with the job: a channel changing target later does not move it.
     const target = this.deps.targetFor ? await this.deps.targetFor(message.channel) : engine.targetFor();
-    const { job, resumed } = await engine.prepare(source, target, { origin, ...(options.update ? { update: true } : {}) });
+    const { job, resumed } = await engine.prepare(source, target, { origin, logger: requestLogger(this.deps.logger), ...(options.update ? { update: true } : {}) });
     if (this.slots.isActive(job.id)) return { job, resumed, alreadyRunning: true };
     // Another replica runs the job: its thread shows the progress.
     if (!(await this.hold(job.id))) return { job, resumed, alreadyRunning: true };
@@ -146,6 +152,8 @@ export class SlackJobs {
     const failedBefore = (await store.quotes.counts(jobId)).failed;
     const left = (await store.quotes.toWrite(jobId)).length + failedBefore;
     if (left === 0) return { applied: false, reply: `Job \`${jobId}\` has nothing left to write: every valid quote is in Notion.` };
+    const clearedAt = await store.retention.clearedAt(jobId);
+    if (clearedAt) return { applied: false, reply: new JobTextsClearedError(jobId, clearedAt).message };
     const home = slackOrigin(job.origin);
     if (!(await this.hold(jobId))) {
       return { applied: false, reply: `Job \`${jobId}\` is running in another instance of the app; its thread shows the progress.` };
@@ -158,7 +166,7 @@ export class SlackJobs {
         home?.threadTs,
       );
     } catch (error) {
-      this.deps.logger.warn({ jobId, error: slackFailure(error) }, 'cannot post the retry');
+      requestLogger(this.deps.logger).warn({ jobId, error: slackFailure(error) }, 'cannot post the retry');
       if (!this.slots.isActive(jobId)) await this.letGo(jobId);
       return { applied: false, reply: `I could not post in the job's channel (${slackFailure(error)}), so the retry did not start. Invite me there with \`/invite @Quote Sync\` and try again.` };
     }
@@ -234,6 +242,14 @@ export class SlackJobs {
     return this.scanning;
   }
 
+  /**
+   * Adds `look` to every search for what stopped processes left, at start and on the timer, after
+   * the left jobs are taken: say, upload claims left without a job (commands/left-uploads.ts).
+   */
+  onScan(look: () => Promise<unknown>): void {
+    this.scanLooks.push(look);
+  }
+
   /** How often this replica looks at what other replicas did: jobs they left, cancels they asked for. */
   private get scanEveryMs(): number {
     return this.deps.orphanScanMs ?? Math.max(50, Math.round(this.deps.engine.leaseTtlMs / 3));
@@ -270,6 +286,7 @@ export class SlackJobs {
       this.enqueue(job.id, origin, true, Date.parse(job.createdAt));
       resumed += 1;
     }
+    for (const look of this.scanLooks) if (!this.stopped) await look();
     return resumed;
   }
 
@@ -319,6 +336,8 @@ export class SlackJobs {
     this.queue.pause();
     this.queue.clear();
     await Promise.allSettled(this.slots.abortRunning());
+    // Threads of jobs that ended still posting their summary: their last word goes out first.
+    await this.threadsPosted;
     // What waited here is given back, so another replica picks it up now rather than after the lease.
     await Promise.allSettled([...this.held.keys()].map((jobId) => this.letGo(jobId)));
   }
@@ -331,7 +350,13 @@ export class SlackJobs {
     this.slots.queue(jobId, new Promise((resolve) => (resolveOutcome = resolve)));
     resolveOutcome(
       this.queue
-        .add(() => this.runJob(jobId, origin, resumed, askedAt))
+        // The queue's turn ends when Notion is done with the job; the outcome, once its thread is up to date too.
+        // Run in the scope it was queued in: its log names the Slack request that asked for it (request-scope.ts).
+        .add(AsyncResource.bind(() => this.runJob(jobId, origin, resumed, askedAt)))
+        .then(async (run) => {
+          await run?.threadPosted;
+          return run?.report;
+        })
         // A run that could not even start or end (the store out of reach) must not take the app down.
         .catch((error: unknown) => {
           this.deps.logger.error({ jobId, err: error }, 'a job run failed outside the job');
@@ -351,8 +376,30 @@ export class SlackJobs {
     }
   }
 
-  private async runJob(jobId: string, origin: SlackOrigin, resumed: boolean, askedAt: number): Promise<SyncReport | undefined> {
-    const { engine, client, logger } = this.deps;
+  /**
+   * Runs the job's turn. It ends when Notion is done with the job, so the next job writes at once;
+   * the thread's last edits (kept to Slack's pace for chat.update) go out meanwhile, one thread's
+   * summary after the one before it, and `threadPosted` settles when they are out.
+   */
+  /** Runs `post` once every thread before it has posted its summary; the thread after this one waits for it in turn. */
+  private afterThreadsPosted(post: () => Promise<void>): Promise<void> {
+    const posted = this.threadsPosted.then(post).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error }, 'could not post the end of a job thread');
+    });
+    this.threadsPosted = posted;
+    return posted;
+  }
+
+  private async runJob(
+    jobId: string,
+    origin: SlackOrigin,
+    resumed: boolean,
+    askedAt: number,
+  ): Promise<{ report: SyncReport | undefined; threadPosted: Promise<void> } | undefined> {
+    const { engine, client } = this.deps;
+    // Every line names the Slack request that asked for this run, if one did; what runs the job (the engine, the thread) names the job too.
+    const logger = requestLogger(this.deps.logger);
+    const jobLog = logger.child({ jobId });
     const start = this.slots.start(jobId);
     const message: JobMessage = { channel: origin.channel, ts: origin.messageTs, threadTs: origin.threadTs };
     const lease = await this.held.get(jobId);
@@ -379,7 +426,7 @@ export class SlackJobs {
       threadTs: origin.threadTs,
       messageTs: origin.messageTs,
       source: (await engine.store.jobs.get(jobId))?.source ?? jobId,
-      logger,
+      logger: jobLog,
       ...(this.deps.updateIntervalMs !== undefined ? { updateIntervalMs: this.deps.updateIntervalMs } : {}),
     });
     // A cancelled job stops like an interrupted one; it is then marked cancelled so it is not resumed.
@@ -389,17 +436,22 @@ export class SlackJobs {
       await engine.cancel(jobId, cancelledBy);
       return { ...report, state: 'cancelled' };
     };
+    let threadPosted: Promise<void> = Promise.resolve();
+    // The summary waits for the thread before it (threads end in the order their jobs did), not the next job.
+    const postLast = (report: SyncReport): void => {
+      threadPosted = this.afterThreadsPosted(() => thread.finished(report));
+    };
     const reporter: JobReporter = {
       started: (info) => thread.started(info),
       progress: (p) => thread.progress(p),
       event: (e) => thread.event(e),
       note: (m) => thread.note(m),
-      finished: async (report) => thread.finished(await settle(report)),
+      finished: async (report) => postLast(await settle(report)),
     };
     try {
-      const report = await settle(await engine.run(jobId, { reporter, signal: start.controller.signal, resumed, lease, askedAt }));
+      const report = await settle(await engine.run(jobId, { reporter, signal: start.controller.signal, resumed, lease, askedAt, logger: jobLog }));
       this.slots.cancelApplied(jobId);
-      return report;
+      return { report, threadPosted };
     } catch (error) {
       if (error instanceof LeaseLostError) {
         // Another replica holds the job now and talks in its thread: nothing more is said from here.
@@ -411,12 +463,12 @@ export class SlackJobs {
       const reason = error instanceof QuoteSyncError ? error.message : 'Something unexpected went wrong on our side (the details are in the app log).';
       thread.note(`:x: ${reason} The job is kept: \`/sync-quotes retry ${jobId}\` goes on from where it stopped.`);
       try {
-        await thread.finished(await engine.report(jobId));
+        postLast(await engine.report(jobId));
       } catch (reportError) {
         // The store itself may be what failed: the note above stands as the job's last word here.
         logger.warn({ jobId, err: reportError }, 'could not report the stopped job');
       }
-      return undefined;
+      return { report: undefined, threadPosted };
     } finally {
       this.slots.endRun(jobId);
       if (!this.slots.isActive(jobId)) await this.letGo(jobId);

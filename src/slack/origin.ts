@@ -1,6 +1,6 @@
 /** Where a Slack job started and talks: stored with the job, so a restart or another replica goes on in the same thread. */
 
-export type TriggerKind = 'command' | 'upload' | 'gumloop' | 'webhook';
+export type TriggerKind = 'command' | 'upload' | 'gumloop' | 'webhook' | 'workflow';
 
 /** Where a job started in Slack, stored with the job so a restart can resume it in the same thread. */
 export interface SlackOrigin {

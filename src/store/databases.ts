@@ -51,6 +51,16 @@ export class TargetDatabases {
     );
   }
 
+  /** Whether the store knows the database: this app created and recorded it (under any page), or a job writes into it. */
+  async isKnown(databaseId: string): Promise<boolean> {
+    const r = await this.db.get<{ known: number }>(
+      `SELECT 1 AS known FROM created_databases WHERE database_id = ?
+       UNION ALL SELECT 1 AS known FROM job_databases WHERE database_id = ? LIMIT 1`,
+      [databaseId, databaseId],
+    );
+    return r !== undefined;
+  }
+
   /** The database of this title this app last created under the page, if any. */
   async createdUnder(parentPageId: string, title: string): Promise<CreatedDatabase | undefined> {
     const r = await this.db.get<{ database_id: string; data_source_id: string; url: string; title: string }>(

@@ -29,11 +29,14 @@ export class DigestQueries {
     return rows.map(toJob);
   }
 
-  /** Jobs in these states however old, latest first: a failed job stays listed until retried or cancelled. */
+  /**
+   * Jobs in these states however old, latest first: a failed job stays listed until retried or
+   * cancelled, or until retention clears its texts (it can no longer be retried then).
+   */
   async jobsInStates(states: readonly JobState[], limit = 50): Promise<SyncJob[]> {
     if (states.length === 0) return [];
     const rows = await this.db.all<JobRow>(
-      `SELECT * FROM jobs WHERE state IN (${states.map(() => '?').join(', ')})
+      `SELECT * FROM jobs WHERE state IN (${states.map(() => '?').join(', ')}) AND id NOT IN (SELECT job_id FROM job_texts_cleared)
        ORDER BY updated_at DESC, ${this.order} DESC LIMIT ?`,
       [...states, limit],
     );

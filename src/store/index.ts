@@ -7,10 +7,11 @@
  * replicas share (`QUOTE_SYNC_DB=postgres://…`): one set of statements (db.ts), two drivers.
  * One namespace per table or concern: `store.jobs`, `store.quotes`, `store.leases`,
  * `store.databases`, `store.triggers`, `store.events`, `store.fields`, `store.channels`, `store.digest`, `store.rateBudgets`,
- * `store.rateLedgers`.
+ * `store.rateLedgers`, `store.gumloopWaits`, `store.workflowSteps`, `store.retention`.
  */
 import { StoreUnavailableError } from '../errors.js';
 import { isPostgresLocation, redactLocation, type Db } from './db.js';
+import { observedDb, type StoreObserver } from './observed-db.js';
 import { PostgresDb } from './postgres-db.js';
 import { SqliteDb } from './sqlite-db.js';
 import { ChannelTargets } from './channels.js';
@@ -18,19 +19,26 @@ import { TargetDatabases } from './databases.js';
 import { DigestQueries } from './digest.js';
 import { JobFields } from './fields.js';
 import { JobEvents } from './events.js';
+import { GumloopWaits } from './gumloop-waits.js';
 import { Jobs } from './jobs.js';
 import { Leases } from './leases.js';
 import { JobQuotes } from './quotes.js';
 import { RateBudgets } from './rate-budgets.js';
 import { RateLedgers } from './rate-ledgers.js';
+import { JobRetention } from './retention.js';
 import { applySchema } from './schema.js';
 import { Triggers } from './triggers.js';
+import { WorkflowSteps } from './workflow-steps.js';
 
 export type { ChannelTarget } from './channels.js';
 export type { CreatedDatabase } from './databases.js';
 export type { JobEventCounts, JobEventKind } from './events.js';
+export type { GumloopWait, GumloopWaitMessage, GumloopWaitState, NewGumloopWait } from './gumloop-waits.js';
 export type { NewJob } from './jobs.js';
 export type { LeaseResult } from './leases.js';
+export { RETAINED_STATES, type SpaceReclaimed } from './retention.js';
+export type { StoreObserver, StoreOperation } from './observed-db.js';
+export type { WorkflowStep, WorkflowStepState } from './workflow-steps.js';
 export * from './types.js';
 export { isPostgresLocation, redactLocation } from './db.js';
 
@@ -44,6 +52,8 @@ export interface StoreOptions {
   now?: () => Date;
   /** Told of a PostgreSQL connection dropped while idle (the pool opens another). */
   onIdleError?: (error: Error) => void;
+  /** Told how long each operation took, by kind (the app's metrics). */
+  observe?: StoreObserver;
 }
 
 export class JobStore {
@@ -58,6 +68,10 @@ export class JobStore {
   readonly digest: DigestQueries;
   readonly rateBudgets: RateBudgets;
   readonly rateLedgers: RateLedgers;
+  readonly gumloopWaits: GumloopWaits;
+  readonly workflowSteps: WorkflowSteps;
+  /** Finished jobs past RETENTION_DAYS, and the clearing of their quote texts. */
+  readonly retention: JobRetention;
   /** True when replicas share this store (PostgreSQL): they then share Notion's budget through it too. */
   readonly shared: boolean;
 
@@ -72,7 +86,7 @@ export class JobStore {
       await db.close().catch(() => undefined);
       throw error;
     }
-    return new JobStore(db, options);
+    return new JobStore(options.observe ? observedDb(db, options.observe) : db, options);
   }
 
   private constructor(
@@ -93,6 +107,14 @@ export class JobStore {
     this.digest = new DigestQueries(this.db);
     this.rateBudgets = new RateBudgets(this.db, stamp);
     this.rateLedgers = new RateLedgers(this.db);
+    this.gumloopWaits = new GumloopWaits(this.db, now);
+    this.workflowSteps = new WorkflowSteps(this.db, () => now().getTime());
+    this.retention = new JobRetention(this.db, stamp);
+  }
+
+  /** Resolves when the store answers a trivial query: whether it can be reached now. */
+  async ping(): Promise<void> {
+    await this.db.get('SELECT 1 AS one');
   }
 
   close(): Promise<void> {

@@ -98,16 +98,23 @@ export class Jobs {
     return rows.map(toJob);
   }
 
+  /** How many jobs are in each state (a state no job is in is absent). */
+  async countByState(): Promise<Partial<Record<JobState, number>>> {
+    const rows = await this.db.all<{ state: JobState; n: number }>(`SELECT state, COUNT(*) AS n FROM jobs GROUP BY state`);
+    return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+  }
+
   /** Jobs that stopped before finishing (a crash leaves them 'running'). */
   async unfinished(): Promise<SyncJob[]> {
     const rows = await this.db.all<JobRow>(`SELECT * FROM jobs WHERE state IN ('running', 'interrupted') ORDER BY created_at`);
     return rows.map(toJob);
   }
 
-  /** The latest job of the same input and target that still has work left, if any. */
+  /** The latest job of the same input and target that still has work left, if any (one whose texts retention cleared has none it can do). */
   async findResumable(sourceSha256: string, target: JobTarget): Promise<SyncJob | undefined> {
     const rows = await this.db.all<JobRow>(
       `SELECT * FROM jobs WHERE source_sha256 = ? AND state IN ('running', 'interrupted', 'partial', 'failed')
+         AND id NOT IN (SELECT job_id FROM job_texts_cleared)
        ORDER BY created_at DESC, ${jobsInsertionOrder(this.db.dialect)} DESC`,
       [sourceSha256],
     );

@@ -156,6 +156,32 @@ CREATE TABLE IF NOT EXISTS channel_targets (
 );
 `;
 
+/**
+ * Added with waits on Gumloop runs that outlive a replica (store/gumloop-waits.ts): a run to poll
+ * and the thread its quotes go to, leased like a job. Instants in ms since the epoch.
+ */
+const GUMLOOP_WAITS = `
+CREATE TABLE IF NOT EXISTS gumloop_waits (
+  id TEXT PRIMARY KEY,
+  run_id TEXT NOT NULL,
+  flow TEXT,
+  channel TEXT NOT NULL,
+  message_ts TEXT NOT NULL,
+  thread_ts TEXT NOT NULL,
+  user_id TEXT,
+  update_mode INTEGER NOT NULL,
+  deadline_at INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  job_id TEXT,
+  error TEXT,
+  owner TEXT,
+  lease_expires_at INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS gumloop_waits_by_state ON gumloop_waits (state, created_at);
+`;
+
 /** Added with Notion's `public_api_request_blocked`: when it last blocked an integration's requests (ms). */
 const BLOCKS = `
 CREATE TABLE IF NOT EXISTS integration_blocks (
@@ -165,10 +191,52 @@ CREATE TABLE IF NOT EXISTS integration_blocks (
 );
 `;
 
+/**
+ * Added with claims taken up again without a redelivery (store/triggers.ts): what the trigger of a
+ * claim said (an upload's file, channel and thread), kept while the claim has no job.
+ */
+const TRIGGER_EVENTS = `
+CREATE TABLE IF NOT EXISTS trigger_events (
+  key TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  payload TEXT NOT NULL
+);
+`;
+
+/**
+ * Added with the Workflow Builder step (store/workflow-steps.ts): each execution of the step, the
+ * job it became, and its token until the step is completed. Instants in ms since the epoch.
+ */
+const WORKFLOW_STEPS = `
+CREATE TABLE IF NOT EXISTS workflow_steps (
+  execution_id TEXT PRIMARY KEY,
+  job_id TEXT,
+  token TEXT,
+  token_expires_at INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  claimed_at INTEGER,
+  outcome TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS workflow_steps_by_job ON workflow_steps (job_id, state);
+`;
+
+/**
+ * Added with retention (store/retention.ts): the finished jobs whose quote texts were cleared
+ * once their time was up (RETENTION_DAYS), and when. Such a job is kept as a record only.
+ */
+const RETENTION = `
+CREATE TABLE IF NOT EXISTS job_texts_cleared (
+  job_id TEXT PRIMARY KEY REFERENCES jobs(id),
+  cleared_at TEXT NOT NULL
+);
+`;
+
 /** The PostgreSQL spelling of the schema. */
 function postgresSchema(): string {
   return (
-    (SCHEMA + SHARED_PACING + FIELDS + CHANNELS + BLOCKS)
+    (SCHEMA + SHARED_PACING + FIELDS + CHANNELS + TRIGGER_EVENTS + BLOCKS + GUMLOOP_WAITS + WORKFLOW_STEPS + RETENTION)
       .replace('id INTEGER PRIMARY KEY AUTOINCREMENT', 'id BIGSERIAL PRIMARY KEY')
       .replaceAll(' INTEGER', ' BIGINT')
       .replaceAll(' REAL', ' DOUBLE PRECISION') + '\nALTER TABLE jobs ADD COLUMN IF NOT EXISTS seq BIGSERIAL;\n'
@@ -181,7 +249,7 @@ const SCHEMA_LOCK = 7_301_443_581;
 /** Creates whatever tables and indexes the store lacks. */
 export async function applySchema(db: Db): Promise<void> {
   if (db.dialect === 'sqlite') {
-    await db.exec(SCHEMA + SHARED_PACING + FIELDS + CHANNELS + BLOCKS);
+    await db.exec(SCHEMA + SHARED_PACING + FIELDS + CHANNELS + TRIGGER_EVENTS + BLOCKS + GUMLOOP_WAITS + WORKFLOW_STEPS + RETENTION);
     return;
   }
   // CREATE ... IF NOT EXISTS is not safe against itself in PostgreSQL (two at once can both

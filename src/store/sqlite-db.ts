@@ -45,6 +45,9 @@ export class SqliteDb implements Db {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.gate = gateFor(path);
+    // Taken by a new file only (an older one keeps its mode until retention's one VACUUM): the
+    // pages that cleared texts free can then be handed back to the disk cheaply (store/retention.ts).
+    this.db.pragma('auto_vacuum = INCREMENTAL');
     this.db.pragma('journal_mode = WAL');
     // NORMAL keeps every commit across a killed process; only a power loss can drop the last ones.
     this.db.pragma('synchronous = NORMAL');

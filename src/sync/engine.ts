@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config.js';
 import { JobNotFoundError, LeaseLostError, NotionTargetError, QuoteSyncError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { forJob, type Logger } from '../logger.js';
 import { NotionGateway } from '../notion/gateway.js';
 import type { RequestPacer } from '../notion/pacer.js';
 import { parseQuotes } from '../quotes/parse/index.js';
@@ -32,6 +32,7 @@ import type { WriteItem } from './create-quote.js';
 import type { JobReporter, SyncSource } from './job-reporter.js';
 import { writeQuotes, type Recovery, type WriteResult } from './writer.js';
 import { failureEvent, type WriterEvent } from './writer-events.js';
+import { runQuotes, type EngineObserver } from './job-observer.js';
 
 export type { JobProgress } from './progress.js';
 
@@ -48,6 +49,8 @@ export interface EngineDeps {
   random?: () => number;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Told of every Notion request, the writer's events and each run's end (the app's metrics); none on the command line. */
+  observer?: EngineObserver;
 }
 
 interface RunContext {
@@ -56,6 +59,8 @@ interface RunContext {
   runtime: RetryRuntime;
   policy: RetryPolicy;
   reporter: JobReporter;
+  /** The run's log: every line names the job. */
+  logger: Logger;
   record: (event: WriterEvent) => void;
   resumed: boolean;
   toWrite: number;
@@ -82,7 +87,7 @@ export class SyncEngine {
 
   /** An engine with the integration's pacer, primed with what the store remembers of Notion's budget. */
   static async open(deps: EngineDeps): Promise<SyncEngine> {
-    return new SyncEngine({ ...deps, pacer: deps.pacer ?? (await integrationPacer(deps.config, deps.store)) });
+    return new SyncEngine({ ...deps, pacer: deps.pacer ?? (await integrationPacer(deps.config, deps.store, deps.observer?.notion)) });
   }
 
   constructor(private readonly deps: EngineDeps & { pacer: RequestPacer }) {
@@ -112,6 +117,7 @@ export class SyncEngine {
     const job = await this.deps.store.jobs.get(jobId);
     if (!job) throw new JobNotFoundError(jobId);
     if (options.onlyIfStopped && job.state !== 'failed' && job.state !== 'partial') return 0;
+    await this.deps.store.retention.assertKept(jobId);
     return this.deps.store.quotes.requeueFailed(jobId);
   }
 
@@ -147,6 +153,11 @@ export class SyncEngine {
     await this.deps.store.triggers.bind(key, jobId);
   }
 
+  /** The claim of `key` ended without a job and never will lead to one (the person was told why): it is not taken up again. */
+  async settleTrigger(key: string): Promise<void> {
+    await this.deps.store.triggers.settle(key);
+  }
+
   /** The claim of `key` did not lead to a job and may still: a later delivery can claim it again. */
   async releaseTrigger(key: string): Promise<void> {
     await this.deps.store.triggers.release(key);
@@ -169,7 +180,7 @@ export class SyncEngine {
   async prepare(
     source: SyncSource,
     target: JobTarget,
-    options: { chunkSize?: number; careful?: boolean; update?: boolean; origin?: unknown; map?: Record<string, string> } = {},
+    options: { chunkSize?: number; careful?: boolean; update?: boolean; origin?: unknown; map?: Record<string, string>; logger?: Logger } = {},
   ): Promise<PreparedJob> {
     const token = requireNotionToken(this.deps.config);
     const { chunkSize, origin } = options;
@@ -206,7 +217,7 @@ export class SyncEngine {
       ...(chunkSize ? { chunkOf: (position: number) => Math.floor(position / chunkSize) } : {}),
       lease: { owner: this.owner, ttlMs: this.leaseTtlMs },
     });
-    this.deps.logger.info({ jobId: job.id, quotes: parsed.quotes.length, rejected: parsed.rejected.length }, 'job created');
+    (options.logger ?? this.deps.logger).info({ jobId: job.id, quotes: parsed.quotes.length, rejected: parsed.rejected.length }, 'job created');
     return { job, resumed: false };
   }
 
@@ -247,7 +258,7 @@ export class SyncEngine {
    */
   async run(
     jobId: string,
-    options: { reporter?: JobReporter; signal?: AbortSignal; resumed?: boolean; lease?: HeldLease; askedAt?: number } = {},
+    options: { reporter?: JobReporter; signal?: AbortSignal; resumed?: boolean; lease?: HeldLease; askedAt?: number; logger?: Logger } = {},
   ): Promise<SyncReport> {
     const job = await this.deps.store.jobs.get(jobId);
     if (!job) throw new JobNotFoundError(jobId);
@@ -255,6 +266,8 @@ export class SyncEngine {
     // A lease the caller holds (a job queued in the Slack app) stays the caller's to release.
     const lease = options.lease ?? (await this.holdJob(jobId));
     try {
+      // Checked under the lease, which retention takes too: a job cleared meanwhile is not written from its ids alone.
+      await this.deps.store.retention.assertKept(jobId);
       // A lost lease (this process stalled past it and another took over) stops this run like an abort.
       const signal = options.signal ? AbortSignal.any([options.signal, lease.lost]) : lease.lost;
       return await this.runHeld(job, token, lease, { ...options, signal });
@@ -275,10 +288,12 @@ export class SyncEngine {
     job: SyncJob,
     token: string,
     lease: HeldLease,
-    options: { reporter?: JobReporter; signal?: AbortSignal; resumed?: boolean; askedAt?: number },
+    options: { reporter?: JobReporter; signal?: AbortSignal; resumed?: boolean; askedAt?: number; logger?: Logger },
   ): Promise<SyncReport> {
-    const { store, config, logger } = this.deps;
+    const { store, config, observer } = this.deps;
     const jobId = job.id;
+    // Every line of the run names the job (and what the caller's logger names: the Slack request).
+    const logger = forJob(options.logger ?? this.deps.logger, jobId);
     const reporter = options.reporter ?? {};
     // No write goes out once the lease may have run out: another holder may have the job then.
     // A block Notion answered after the job was asked for (here, or on another replica) stops its requests unsent.
@@ -292,7 +307,8 @@ export class SyncEngine {
     const policy = retryPolicyFor(config, job.options.careful === true);
     const record = async (event: WriterEvent) => {
       await store.events.add(jobId, event.kind, { ...event });
-      logger.debug({ jobId, ...event }, 'notion event');
+      observer?.jobEvent?.(jobId, event);
+      logger.debug({ ...event }, 'notion event');
       reporter.event?.(event);
     };
     const runtime: RetryRuntime = {
@@ -302,16 +318,18 @@ export class SyncEngine {
     };
     const started = this.now();
     await store.jobs.setState(jobId, 'running');
+    const countsBefore = await store.quotes.counts(jobId);
     const context: RunContext = {
       job,
       gateway,
       runtime,
       policy,
       reporter,
+      logger,
       record,
       resumed: options.resumed ?? false,
       toWrite: (await store.quotes.toWrite(jobId)).length,
-      settledBefore: settledCount(await store.quotes.counts(jobId)),
+      settledBefore: settledCount(countsBefore),
       writeStart: this.now(),
       announced: false,
       ...(options.signal ? { signal: options.signal } : {}),
@@ -342,15 +360,18 @@ export class SyncEngine {
       } else if (stopReason) {
         const whole = chunksStopped >= Math.max(1, chunks.length);
         await store.jobs.setState(jobId, whole ? 'failed' : 'partial', stopReason);
-        logger.info({ jobId, reason: stopReason }, 'job stopped');
+        logger.info({ reason: stopReason }, 'job stopped');
       } else {
         await store.jobs.setState(jobId, (await store.quotes.counts(jobId)).failed > 0 ? 'partial' : 'done');
       }
     } catch (error) {
       if (leaseLost()) {
-        logger.warn({ jobId }, 'the job lease ran out here: another holder goes on with the job');
+        logger.warn('the job lease ran out here: another holder goes on with the job');
+        observer?.jobRan?.(jobId, { end: 'lost', durationMs: this.now() - started });
         throw lease.lost.reason;
       }
+      // Told first: the store, which records the state below, may be what failed.
+      if (!options.signal?.aborted) observer?.jobRan?.(jobId, { end: 'error', durationMs: this.now() - started });
       await store.jobs.setState(
         jobId,
         'interrupted',
@@ -364,6 +385,7 @@ export class SyncEngine {
     }
     const fallbackCsv = await writeFallbackCsv(store, jobId, config.dataDir);
     const report: SyncReport = { ...(await buildReport(store, jobId)), ...(fallbackCsv ? { fallbackCsv } : {}) };
+    observer?.jobRan?.(jobId, { end: report.state, durationMs: this.now() - started, quotes: runQuotes(countsBefore, report) });
     await reporter.finished?.(report);
     return report;
   }
@@ -443,7 +465,7 @@ export class SyncEngine {
     const breaker = breakerFor(config, this.now);
     let active = database;
     const recover = async (why: string): Promise<Recovery> => {
-      const result = await recoverTarget(job, active, why, { store, logger: this.deps.logger, gateway, target: this.targetDeps(runtime) });
+      const result = await recoverTarget(job, active, why, { store, logger: context.logger, gateway, target: this.targetDeps(runtime) });
       if (!result.ok) return result;
       try {
         // A new database (or the same one, changed meanwhile): the fields are placed in it again.
@@ -486,6 +508,7 @@ export class SyncEngine {
       store: this.deps.store,
       runtime,
       readyTimeoutMs: this.deps.config.notion.readyTimeoutMs,
+      creationTakeoverMs: this.deps.config.notion.createClaimTakeoverMs,
       now: this.now,
     };
   }

@@ -53,12 +53,22 @@ export function fallbackCsv(rows: FallbackRow[]): string {
   return Papa.unparse({ fields: columns, data: escaped }, { newline: '\n' }) + '\n';
 }
 
+/** The name of a job's fallback CSV, in the data folder. */
+export function fallbackFileName(jobId: string): string {
+  return `quote-sync-${jobId}-not-written.csv`;
+}
+
+/** The job a file name is the fallback CSV of, or undefined for any other file (retention deletes only these). */
+export function jobOfFallbackFile(name: string): string | undefined {
+  return /^quote-sync-([0-9a-z]+)-not-written\.csv$/.exec(name)?.[1];
+}
+
 /** Writes the job's fallback CSV into `dir`; returns its path, or undefined when nothing is left over. */
 export async function writeFallbackCsv(store: JobStore, jobId: string, dir: string): Promise<string | undefined> {
   const rows = await fallbackRows(store, jobId);
   if (rows.length === 0) return undefined;
   await mkdir(dir, { recursive: true });
-  const path = join(dir, `quote-sync-${jobId}-not-written.csv`);
+  const path = join(dir, fallbackFileName(jobId));
   await writeFile(path, fallbackCsv(rows));
   return path;
 }

@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import { refusalOf } from '../notion/failure.js';
+import type { NotionObserver } from '../notion/observer.js';
 import { RequestPacer, type SharedBudget } from '../notion/pacer.js';
 import type { JobStore } from '../store/index.js';
 
@@ -33,7 +34,8 @@ export function sharedBudget(store: JobStore, integration: string): SharedBudget
   };
 }
 
-export async function integrationPacer(config: Config, store: JobStore): Promise<RequestPacer> {
+/** `observe`: told of every request of the integration (the app's metrics); the command line passes none. */
+export async function integrationPacer(config: Config, store: JobStore, observe?: NotionObserver): Promise<RequestPacer> {
   const integration = integrationKey(config);
   const learned = await store.rateBudgets.get(integration);
   const blockedAt = await store.rateBudgets.blockedAt(integration);
@@ -43,6 +45,7 @@ export async function integrationPacer(config: Config, store: JobStore): Promise
     windowMs: config.notion.rateWindowMs,
     fallbackWaitMs: Math.max(1, config.notion.retryBaseMs),
     refusalOf,
+    ...(observe ? { observe } : {}),
     ...(learned ? { learned } : {}),
     onLearned: (budget) => store.rateBudgets.save(integration, budget),
     ...(blockedAt !== undefined ? { blockedAt } : {}),

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { JobBusyError, LeaseLostError } from '../errors.js';
-import type { JobStore } from '../store/index.js';
+import type { JobStore, LeaseResult } from '../store/index.js';
 
 /** A lease lasts this long without renewal; it is renewed every third of it. */
 export const DEFAULT_LEASE_TTL_MS = 60_000;
@@ -62,9 +62,20 @@ export interface HeldLease {
 /** A write is stopped this share of the lease before it may run out (a request takes time to arrive). */
 const CHECK_MARGIN = 0.1;
 
+/** Where leases of one kind are kept, by key: jobs (`store.leases`), waits on Gumloop runs (`store.gumloopWaits`). */
+export interface LeaseBook {
+  acquire(key: string, owner: string, ttlMs: number, isGone: (holder: string) => boolean): Promise<LeaseResult>;
+  release(key: string, owner: string): Promise<void>;
+}
+
 /** Takes the job's lease and keeps renewing it until released; throws JobBusyError while another holder has it. */
-export async function holdLease(store: JobStore, jobId: string, owner: string, ttlMs = DEFAULT_LEASE_TTL_MS): Promise<HeldLease> {
-  const first = await store.leases.acquire(jobId, owner, ttlMs, (holder) => isGoneOwner(holder));
+export function holdLease(store: JobStore, jobId: string, owner: string, ttlMs = DEFAULT_LEASE_TTL_MS): Promise<HeldLease> {
+  return holdLeaseIn(store.leases, jobId, owner, ttlMs);
+}
+
+/** `holdLease` for any book of leases: JobBusyError and LeaseLostError then name its key. */
+export async function holdLeaseIn(book: LeaseBook, jobId: string, owner: string, ttlMs = DEFAULT_LEASE_TTL_MS): Promise<HeldLease> {
+  const first = await book.acquire(jobId, owner, ttlMs, (holder) => isGoneOwner(holder));
   if (!first.ok) throw new JobBusyError(jobId, first.expiresAt);
   const lost = new AbortController();
   let heldUntil = Date.now() + ttlMs;
@@ -72,7 +83,7 @@ export async function holdLease(store: JobStore, jobId: string, owner: string, t
   const renew = setInterval(() => {
     if (renewing || lost.signal.aborted) return;
     const startedAt = Date.now();
-    renewing = store.leases
+    renewing = book
       .acquire(jobId, owner, ttlMs, (holder) => isGoneOwner(holder))
       .then(
         (result) => {
@@ -97,7 +108,7 @@ export async function holdLease(store: JobStore, jobId: string, owner: string, t
       clearInterval(renew);
       await renewing;
       // A store out of reach keeps the row: the lease then runs out by itself, as a dead holder's does.
-      await store.leases.release(jobId, owner).catch(() => undefined);
+      await book.release(jobId, owner).catch(() => undefined);
     },
   };
 }

@@ -4,7 +4,7 @@
  * it under a page, a new one is made there and this job's quotes are written into it again.
  */
 import { NotionTargetError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { forJob, type Logger } from '../logger.js';
 import type { NotionGateway } from '../notion/gateway.js';
 import type { JobStore, StoredQuote, SyncJob } from '../store/index.js';
 import { createDatabaseOnce, openDatabase, type ResolvedDatabase, type TargetDeps } from './target.js';
@@ -21,8 +21,8 @@ export interface RecoveryDeps {
 }
 
 export async function recoverTarget(job: SyncJob, current: ResolvedDatabase, why: string, deps: RecoveryDeps): Promise<RecoveryResult> {
-  const { store, logger } = deps;
-  logger.warn({ jobId: job.id, why }, 'recovering');
+  const { store } = deps;
+  forJob(deps.logger, job.id).warn({ why }, 'recovering');
   await store.events.add(job.id, 'recovery', { why });
   deps.gateway.resetClient();
   try {

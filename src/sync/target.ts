@@ -2,12 +2,14 @@
  * Finds or makes the database a job writes into: an existing one, the
  * one this app created earlier under the same page, or a new one, waited for until it answers.
  * Making one is claimed in the store, so replicas (or processes) that need the same database at
- * once make one: the others wait for it to be recorded and open it.
+ * once make one: the others wait for it to be recorded and open it. A claim whose holder stopped
+ * before recording is taken over, and the database it may have made is adopted (left-database.ts).
  */
 import { NotionTargetError } from '../errors.js';
 import type { DatabaseInfo, PropertyInfo } from '../notion/gateway.js';
 import { quoteDatabaseProperties, QUOTE_PROPERTY } from '../notion/schema.js';
 import type { JobDatabase, JobStore, JobTarget } from '../store/index.js';
+import { findLeftDatabase } from './left-database.js';
 import { withRetries, type RetryRuntime } from './requests.js';
 
 export interface ResolvedDatabase extends JobDatabase {
@@ -23,6 +25,8 @@ export interface TargetDeps {
   runtime: RetryRuntime;
   readyTimeoutMs: number;
   now: () => number;
+  /** A creation claim still unrecorded after this long is taken over. Default: twice `readyTimeoutMs` and a minute. */
+  creationTakeoverMs?: number;
 }
 
 export async function resolveTarget(
@@ -50,7 +54,8 @@ const CREATION_POLL_MS = 250;
  * Makes the database of `title` under the page, unless another replica is making it (then waits
  * for it and opens it). `replacing`: the database it replaces (deleted or unshared), so that a
  * second replacement, later, is claimed anew. A claim whose holder died before recording a
- * database is taken over once the creation could no longer be running.
+ * database is taken over once the creation could no longer be running; the database that holder
+ * may have made is adopted rather than a second one made.
  */
 export async function createDatabaseOnce(
   parentPageId: string,
@@ -61,11 +66,14 @@ export async function createDatabaseOnce(
 ): Promise<ResolvedDatabase> {
   const { store, runtime } = deps;
   const key = `notion-database:${parentPageId}:${replacing ?? 'new'}:${title}`;
-  const staleAfterMs = 2 * deps.readyTimeoutMs + 60_000;
+  const staleAfterMs = deps.creationTakeoverMs ?? 2 * deps.readyTimeoutMs + 60_000;
   for (;;) {
-    if (await store.triggers.claim(key, { takeOverUnboundAfterMs: staleAfterMs })) {
+    const fresh = await store.triggers.claim(key);
+    const left = fresh ? undefined : await store.triggers.takeOverUnbound(key, staleAfterMs);
+    if (fresh || left) {
       try {
-        const created = await createDatabase(parentPageId, title, chunk, deps);
+        const made = left ? await adoptLeftDatabase(parentPageId, title, chunk, left.claimedAt, deps, replacing) : undefined;
+        const created = made ?? (await createDatabase(parentPageId, title, chunk, deps));
         // Settled for good: the claim names the database it led to.
         await store.triggers.bind(key, created.databaseId);
         return created;
@@ -86,6 +94,22 @@ export async function createDatabaseOnce(
     await runtime.sleep(CREATION_POLL_MS, runtime.signal);
     if (runtime.signal?.aborted) throw runtime.signal.reason;
   }
+}
+
+/** The database a stopped claimant made under the page and did not record, if Notion has one: recorded now, and opened. */
+async function adoptLeftDatabase(
+  parentPageId: string,
+  title: string,
+  chunk: number,
+  claimedAt: string,
+  deps: TargetDeps,
+  replacing: string | undefined,
+): Promise<ResolvedDatabase | undefined> {
+  const found = await findLeftDatabase({ parentPageId, title, claimedAt, ...(replacing ? { replacing } : {}) }, deps);
+  if (!found) return undefined;
+  const opened = await openDatabase(found.databaseId, chunk, deps);
+  await deps.store.databases.rememberCreated(parentPageId, { databaseId: opened.databaseId, dataSourceId: opened.dataSourceId, url: opened.url, title });
+  return opened;
 }
 
 /** Opens a database by id: checks it exists and is not in the trash, and reads its properties (changed by the field plan, not here). */

@@ -75,4 +75,47 @@ describe('local Gumloop', () => {
     expect((await start()).status).toBe(200);
     expect(gumloop.requests.map((r) => r.status)).toEqual([429, 429, 200]);
   });
+
+  it('rejects a start with 429 while the plan\'s concurrent runs are busy, with Retry-After when set; a finished run frees its slot', async () => {
+    gumloop.defineFlow('slow', { outputs: { quotes: '[]' }, finishesWhenTold: true });
+    gumloop.limitConcurrentRuns(2, { busyRetryAfterSeconds: 4 });
+    const first = gumloop.startRun('slow');
+    gumloop.startRun('slow');
+    const response = await fetch(`${gumloop.url}/start_pipeline`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer key-1', 'content-type': 'application/json' },
+      body: JSON.stringify({ user_id: 'user-1', saved_item_id: 'flow-1' }),
+    });
+    expect([response.status, response.headers.get('retry-after')]).toEqual([429, '4']);
+    expect(await response.json()).toEqual({ error: expect.stringContaining('Concurrent run limit reached: 2 of 2') });
+    expect(gumloop.runs).toHaveLength(2);
+    // Polls never finish a run that waits to be told; finishRun does, and the slot is free again.
+    const poll = () => call('GET', `/get_pl_run?run_id=${first.runId}&user_id=user-1`).then((r) => r.body.state);
+    expect([await poll(), await poll(), await poll()]).toEqual(['RUNNING', 'RUNNING', 'RUNNING']);
+    gumloop.finishRun(first.runId);
+    expect(await poll()).toBe('DONE');
+    expect(gumloop.runningCount()).toBe(1);
+    expect((await start()).status).toBe(200);
+    expect(gumloop.starts().map((r) => r.status)).toEqual([429, 200]);
+  });
+
+  it('queues a start beyond the limit instead, as Enterprise does, and runs it when a slot frees', async () => {
+    gumloop.defineFlow('slow', { outputs: {}, finishesWhenTold: true });
+    gumloop.limitConcurrentRuns(1, { atLimit: 'queue' });
+    const first = gumloop.startRun('slow');
+    const { status, body } = await start();
+    expect(status).toBe(200);
+    expect(gumloop.run(body.run_id as string)!.state).toBe('QUEUED');
+    gumloop.finishRun(first.runId);
+    expect(gumloop.run(body.run_id as string)!.state).toBe('RUNNING');
+  });
+
+  it('drop-after starts the run, then loses the answer; waitFor resolves on what it saw', async () => {
+    gumloop.injectNext('drop-after');
+    const seen = gumloop.waitFor(() => gumloop.starts().length === 1, 'the start');
+    await expect(start()).rejects.toThrow();
+    await seen;
+    expect(gumloop.starts().map((r) => r.status)).toEqual([-1]);
+    expect(gumloop.runs).toHaveLength(1);
+  });
 });

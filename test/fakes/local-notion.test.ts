@@ -112,7 +112,7 @@ describe('rate limits', () => {
     expect(refused).toHaveLength(3);
     // Under a second to the reset is still "1": Notion sends whole seconds, rounded up.
     for (const o of refused) expect(o).toMatchObject({ code: 'rate_limited', reason: CONNECTION, retryAfter: '1' });
-    expect(notion.rateLimited()).toEqual({ connection: 3, workspace: 0 });
+    expect(notion.rateLimited()).toEqual({ connection: 3, workspace: 0, endpoint: 0, blocked: 0 });
     expect(notion.requests.filter((r) => r.status === 429).map((r) => r.rateLimitReason)).toEqual([CONNECTION, CONNECTION, CONNECTION]);
   });
 
@@ -134,7 +134,7 @@ describe('rate limits', () => {
     const next = await burst(5);
     expect(count(next, 200)).toBe(4);
     expect(count(next, 429)).toBe(1);
-    expect(notion.rateLimited()).toEqual({ connection: 4, workspace: 0 });
+    expect(notion.rateLimited()).toEqual({ connection: 4, workspace: 0, endpoint: 0, blocked: 0 });
   });
 
   it('token bucket (the older model): small bursts, then 429 naming the connection limit', async () => {
@@ -165,7 +165,7 @@ describe('rate limits', () => {
     const later = await burst(2, other);
     expect(count(later, 200)).toBe(1);
     expect(later.find((o) => o.status === 429)).toMatchObject({ reason: CONNECTION });
-    expect(notion.rateLimited()).toEqual({ connection: 3, workspace: 1 });
+    expect(notion.rateLimited()).toEqual({ connection: 3, workspace: 1, endpoint: 0, blocked: 0 });
   });
 
   it('the workspace Retry-After is the configured one when set, and may exceed a minute', async () => {
@@ -188,11 +188,37 @@ describe('rate limits', () => {
     plain.notion.injectNext('GET /v1/data_sources/:id', 'workspace_rate_limited');
     expect(await plain.retrieve()).toMatchObject({ status: 429, code: 'rate_limited', reason: WORKSPACE, retryAfter: '90' });
     expect(await plain.retrieve()).toEqual({ status: 200 });
-    expect(plain.notion.rateLimited()).toEqual({ connection: 0, workspace: 1 });
+    expect(plain.notion.rateLimited()).toEqual({ connection: 0, workspace: 1, endpoint: 0, blocked: 0 });
 
     const scaled = await withDataSource({ workspaceRetryAfterSeconds: 1.5 });
     scaled.notion.injectNext('GET /v1/data_sources/:id', 'workspace_rate_limited');
     expect(await scaled.retrieve()).toMatchObject({ status: 429, reason: WORKSPACE, retryAfter: '1.5' });
+  });
+});
+
+describe("one endpoint's own limit, and a blocked integration", () => {
+  it('an endpoint limit refuses only that endpoint, naming it, with Retry-After; what it refuses costs the connection nothing', async () => {
+    const { notion, client, dataSourceId, retrieve } = await withDataSource({ endpointLimits: { 'POST /v1/pages': { requests: 2, windowSeconds: 60 } } });
+    notion.setRateLimit({ model: 'window', requests: 4, windowSeconds: 60 });
+    const create = () =>
+      outcome(client.pages.create({ parent: { type: 'data_source_id', data_source_id: dataSourceId }, properties: { Quote: { title: [{ text: { content: 'q' } }] } } as never }));
+    // The endpoint's window opens at its first request; the connection's at the next request after setRateLimit.
+    expect([await create(), await create()].map((o) => o.status)).toEqual([200, 200]);
+    const refused = await create();
+    expect(refused).toMatchObject({ status: 429, code: 'rate_limited', reason: 'public_api_endpoint_rate_limit', retryAfter: expect.stringMatching(/^\d+$/) });
+    // Other endpoints go on, within the connection's budget (2 of 4 spent: the refused create cost nothing).
+    expect([await retrieve(), await retrieve()].map((o) => o.status)).toEqual([200, 200]);
+    expect((await retrieve()).reason).toBe(CONNECTION);
+    expect(notion.rateLimited()).toEqual({ connection: 1, workspace: 0, endpoint: 1, blocked: 0 });
+  });
+
+  it('a blocked integration answers every request 429 public_api_request_blocked, without Retry-After, until unblocked', async () => {
+    const { notion, retrieve } = await withDataSource();
+    notion.blockIntegration();
+    for (let i = 0; i < 2; i++) expect(await retrieve()).toMatchObject({ status: 429, code: 'rate_limited', reason: 'public_api_request_blocked', retryAfter: null });
+    notion.unblock();
+    expect(await retrieve()).toEqual({ status: 200 });
+    expect(notion.rateLimited().blocked).toBe(2);
   });
 });
 

@@ -8,18 +8,25 @@
  * A person's upload (`userUpload`) makes the file object Slack would send in its two events
  * (`message`/`file_share` and `file_shared`), served by files.info and downloadable from
  * `url_private_download` with the bot token only: without it Slack answers 200 with its sign-in
- * page, as the real file host does. Slash-command `response_url`s are served too.
+ * page, as the real file host does. Slash-command `response_url`s are served too. A test can
+ * make the next calls of a method fail (`injectNext`) or hang until it lets them go (`holdNext`).
  *
  * Socket Mode: `apps.connections.open` (app-level token only) answers a `ws://` URL on this
  * server; the socket is greeted with `hello`, and `deliverOverSocket` sends an `events_api` or
  * `slash_commands` envelope and resolves with the app's acknowledgement (same `envelope_id`). An
  * app may hold several connections (one per replica); Slack sends each envelope to one of them.
+ * A test can hold back the next connection's `hello` (`holdHello`) or drop every connection
+ * (`dropSockets`), to see the app connecting and reconnecting.
  *
  * Modals: `issueTrigger` makes the trigger_id an interaction payload carries; as Slack documents,
  * it may be exchanged once (views.open) within 3 seconds. views.open and views.update check the
  * modal view as Slack does (Block Kit's documented limits) and keep each modal in `modals`, with
  * the values the person has entered, so the test driver can send block_actions, block_suggestion
  * and view_submission payloads that carry the modal's view and state as Slack's do.
+ *
+ * Workflow Builder steps: `functions.start` makes the `function_executed` event of a step the
+ * manifest declares, with a token for that execution only; functions.completeSuccess and
+ * completeError are recorded (local-slack-functions.ts). conversations.replies reads a thread.
  *
  * No vitest here: the Slack app's tests and a local run can both use it.
  */
@@ -28,6 +35,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { LoopbackServer } from './loopback.js';
+import { FunctionExecutions, type FunctionDefinition, type FunctionExecutedEvent } from './local-slack-functions.js';
+
+export type { FunctionCompletion, FunctionDefinition, FunctionExecutedEvent } from './local-slack-functions.js';
 
 export interface SlackMessage {
   channel: string;
@@ -131,7 +141,7 @@ export interface AppHomeOpenedEvent {
 }
 
 /** The events this server makes for the app. */
-export type SlackEvent = FileShareMessageEvent | FileSharedEvent | AppHomeOpenedEvent;
+export type SlackEvent = FileShareMessageEvent | FileSharedEvent | AppHomeOpenedEvent | FunctionExecutedEvent;
 
 /** A person's upload: the file, and the two events Slack delivers for it. */
 export interface UserUpload {
@@ -200,6 +210,12 @@ export interface LocalSlackOptions {
    * `quotes` and any other is its id in lower case.
    */
   channelNames?: Record<string, string>;
+  /** The app's Workflow Builder steps, as manifest.json `functions` declares them. */
+  functions?: Record<string, FunctionDefinition>;
+  /** Whether the app's bot token may complete a step's execution (default true; see local-slack-functions.ts). */
+  functionsAcceptBotToken?: boolean;
+  /** How long an execution's token lasts (default Slack's 15 minutes). */
+  functionTokenTtlMs?: number;
 }
 
 /** The mimetype Slack gives a file the bot uploads, by its name's extension. */
@@ -355,6 +371,8 @@ export class LocalSlack {
   private readonly lastCall = new Map<string, number>();
   private readonly injected = new Map<string, string[]>();
   private readonly filesNotFound = new Map<string, number>();
+  /** Calls to hold unanswered, by method, in the order they will come (see `holdNext`). */
+  private readonly holds = new Map<string, { arrived: () => void; released: Promise<void>; release: () => void }[]>();
   private readonly uploads = new Map<string, { filename: string; length: number; content?: string; bytes?: Buffer }>();
   private tsCounter = 0;
   readonly files = new Map<string, SlackFileRecord>();
@@ -379,12 +397,25 @@ export class LocalSlack {
   private readonly sockets = new WebSocketServer({ noServer: true });
   /** The app's open Socket Mode connections, oldest first (several replicas each hold one). */
   private readonly connections: WebSocket[] = [];
+  /** Connections Slack has greeted with `hello`: only those are connected, as the app sees it. */
+  private readonly greeted = new WeakSet<WebSocket>();
+  /** Greetings to hold back, for the next connections in turn (see `holdHello`). */
+  private readonly helloHolds: { arrived: () => void; released: Promise<void> }[] = [];
   private nextConnection = 0;
   private readonly acks = new Map<string, (payload: unknown) => void>();
   private readonly waiters = new Set<{ condition: () => boolean; resolve: () => void; reject: () => void }>();
+  /** Workflow steps run (`functions.start`) and their completions (`functions.completions`). */
+  readonly functions: FunctionExecutions;
 
   constructor(private readonly options: LocalSlackOptions = {}) {
     this.token = options.token ?? 'xoxb-local-test-token';
+    this.functions = new FunctionExecutions({
+      definitions: options.functions ?? {},
+      botToken: this.token,
+      appId: 'A0LOCAL',
+      ...(options.functionsAcceptBotToken !== undefined ? { acceptBotToken: options.functionsAcceptBotToken } : {}),
+      ...(options.functionTokenTtlMs !== undefined ? { tokenTtlMs: options.functionTokenTtlMs } : {}),
+    });
     this.channels = new Set(options.channels ?? ['C0123456789']);
     this.appToken = options.appToken ?? 'xapp-1-A0LOCAL-local-test-token';
     this.server = new LoopbackServer((req, res) => {
@@ -400,7 +431,25 @@ export class LocalSlack {
   }
 
   private openConnections(): WebSocket[] {
-    return this.connections.filter((c) => c.readyState === WebSocket.OPEN);
+    return this.connections.filter((c) => c.readyState === WebSocket.OPEN && this.greeted.has(c));
+  }
+
+  /**
+   * The next Socket Mode connection is opened but not greeted with `hello` until `release()`:
+   * the app is connecting, not connected. `reached` resolves once that connection is open.
+   */
+  holdHello(): { reached: Promise<void>; release(): void } {
+    let arrived!: () => void;
+    let release!: () => void;
+    const reached = new Promise<void>((resolve) => (arrived = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.helloHolds.push({ arrived, released });
+    return { reached, release };
+  }
+
+  /** Drops every Socket Mode connection, as a network failure does: the app reconnects by itself. */
+  dropSockets(): void {
+    for (const connection of this.connections) connection.terminate();
   }
 
   /**
@@ -451,8 +500,16 @@ export class LocalSlack {
           resolve(message.payload);
         }
       });
-      ws.send(JSON.stringify({ type: 'hello', num_connections: this.openConnections().length, debug_info: { host: 'local', approximate_connection_time: 18060 }, connection_info: { app_id: 'A0LOCAL' } }));
-      this.settleWaiters();
+      const greet = () => {
+        if (ws.readyState !== WebSocket.OPEN) return;
+        this.greeted.add(ws);
+        ws.send(JSON.stringify({ type: 'hello', num_connections: this.openConnections().length, debug_info: { host: 'local', approximate_connection_time: 18060 }, connection_info: { app_id: 'A0LOCAL' } }));
+        this.settleWaiters();
+      };
+      const hold = this.helloHolds.shift();
+      if (!hold) return greet();
+      hold.arrived();
+      void hold.released.then(greet);
     });
   }
 
@@ -467,6 +524,7 @@ export class LocalSlack {
   }
 
   close(): Promise<void> {
+    for (const hold of [...this.holds.values()].flat()) hold.release();
     for (const client of this.sockets.clients) client.terminate();
     this.sockets.close();
     return this.server.close();
@@ -477,6 +535,20 @@ export class LocalSlack {
     const list = this.injected.get(method) ?? [];
     for (let i = 0; i < count; i++) list.push(error);
     this.injected.set(method, list);
+  }
+
+  /**
+   * The next call of `method` is held unanswered until `release()` (or until this server closes):
+   * a process that made it can be stopped while it waits, at a moment the test knows. `reached`
+   * resolves once the call has arrived.
+   */
+  holdNext(method: string): { reached: Promise<void>; release(): void } {
+    let arrived!: () => void;
+    let release!: () => void;
+    const reached = new Promise<void>((resolve) => (arrived = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.holds.set(method, [...(this.holds.get(method) ?? []), { arrived, released, release }]);
+    return { reached, release };
   }
 
   /**
@@ -690,7 +762,15 @@ export class LocalSlack {
       this.tickets.add(ticket);
       return reply(200, { ok: true, url: `${this.url.replace(/^http/, 'ws')}/link/?ticket=${ticket}&app_id=A0LOCAL` });
     }
-    if (token !== this.token) return reply(200, { ok: false, error: 'invalid_auth' });
+    // A step execution's token acts as the bot while the step runs; expired or revoked, Slack says so.
+    const execution = this.functions.tokenStatus(token);
+    if (execution && !execution.ok) return reply(200, { ok: false, error: execution.error });
+    if (token !== this.token && !execution) return reply(200, { ok: false, error: 'invalid_auth' });
+    const hold = this.holds.get(method)?.shift();
+    if (hold) {
+      hold.arrived();
+      await hold.released;
+    }
 
     const injected = this.injected.get(method)?.shift();
     const minInterval = this.options.minIntervalMs?.[method];
@@ -700,6 +780,7 @@ export class LocalSlack {
     }
     this.lastCall.set(method, call.at);
     if (injected) return reply(200, { ok: false, error: injected });
+    if (method.startsWith('functions.')) return reply(200, this.functions.complete(method, params, token));
     try {
       reply(200, { ok: true, ...this.dispatch(method, params) });
     } catch (error) {
@@ -780,6 +861,19 @@ export class LocalSlack {
             is_member: !this.botRemovedFrom.has(p.channel),
           },
         };
+      }
+      case 'conversations.replies': {
+        // A thread, parent first, a page of `limit` at a time (the cursor is the offset).
+        if (!p.channel || !this.channels.has(p.channel)) throw new Error('channel_not_found');
+        const thread = this.thread(p.channel, p.ts ?? '');
+        if (thread.length === 0) throw new Error('thread_not_found');
+        const from = Number(p.cursor ?? 0);
+        const to = from + Math.min(Number(p.limit ?? 1000) || 1000, 1000);
+        const messages = thread.slice(from, to).map((m) => ({
+          type: 'message', ts: m.ts, text: m.text, ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+          ...(m.files.length ? { files: m.files.map((f) => ({ id: f.id, name: f.name, title: f.title })) } : {}),
+        }));
+        return { messages, has_more: to < thread.length, response_metadata: { next_cursor: to < thread.length ? String(to) : '' } };
       }
       case 'chat.getPermalink': {
         const channel = p.channel;

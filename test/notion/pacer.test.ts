@@ -234,6 +234,30 @@ describe('RequestPacer refusals', () => {
     await expect(pacer.run(async () => 'sent', undefined, { askedAt: 6000 })).resolves.toBe('sent');
   });
 
+  it('tells its observer how long each request waited for its slot, from its first ask, a pause included', async () => {
+    let now = 0;
+    const timers: (() => void)[] = [];
+    const waits: { endpoint: string | undefined; ms: number }[] = [];
+    const pacer = new RequestPacer({
+      requestsPerSecond: 1000,
+      now: () => now,
+      setTimer: (fn) => timers.push(fn),
+      clearTimer: () => undefined,
+      observe: { waited: (w) => waits.push(w) },
+    });
+    await pacer.run(async () => 'at once', undefined, { endpoint: 'POST /v1/pages' });
+    pacer.pauseFor(700, 'workspace');
+    const held = pacer.run(async () => 'after the pause', undefined, { endpoint: 'POST /v1/search' });
+    now = 700;
+    timers[0]!();
+    await held;
+    expect(waits).toEqual([
+      { endpoint: 'POST /v1/pages', ms: 0 },
+      { endpoint: 'POST /v1/search', ms: 700 },
+    ]);
+    expect(pacer.observer?.waited).toBeDefined();
+  });
+
   it('close() clears the pause timer, so nothing holds the process', async () => {
     const cleared: unknown[] = [];
     const handle = { id: 1 };

@@ -413,6 +413,27 @@ describe('jobs while they run', () => {
 });
 
 describe('when Notion fails', () => {
+  it('the next job writes while the thread before it posts its last edits (kept to Slack\'s pace), and the threads end in the order their jobs did', async () => {
+    // One edit per 2 s: the first thread's summary waits that long after its last progress edit.
+    h = await startSlackApp({ app: { updateIntervalMs: 2000 }, env: { NOTION_REQUESTS_PER_SECOND: '200' } });
+    const uploads = [1, 2].map((i) => h!.slack.userUpload({ channel: CHANNEL, user: USER, name: `q${i}.csv`, content: recordsToCsv(makeQuoteRecords(30, 60 + i)) }));
+    const jobs: { id: string }[] = [];
+    for (const upload of uploads) {
+      const submitted = h.nextJob();
+      await h.driver.event(upload.message);
+      jobs.push(await submitted);
+    }
+    const creates = () => h!.notion.requests.filter((r) => r.route === 'POST /v1/pages' && r.status === 200).length;
+    const done = (i: number) => uploadThread(h!, uploads[i]!.message.ts).some((m) => m.text.includes(':white_check_mark: Done.'));
+    await h.slack.waitFor(() => done(0), 'the first thread\'s summary');
+    // By the time the first thread caught up with Slack's pace, the second job had written its quotes.
+    expect(creates()).toBe(60);
+    expect(done(1)).toBe(false);
+    for (const job of jobs) expect(await h.app.context.jobs.finished(job.id)).toMatchObject({ state: 'done', written: 30 });
+    expect(done(1)).toBe(true);
+    expect(multiplicity(pageIds(h)).duplicates).toEqual([]);
+  });
+
   it("Notion's workspace-wide limit is told in the thread as a wait, and the job finishes without a failure", async () => {
     h = await startSlackApp({ notion: { workspaceRetryAfterSeconds: 0.2 } });
     h.notion.injectNext('POST /v1/pages', 'workspace_rate_limited', 2);

@@ -22,4 +22,15 @@ describe.each(storeBackends())('store.databases on $name', ({ fresh }) => {
     expect(await store.databases.forJob(job.id)).toEqual([database(0, 'd1'), database(1, 'd3')]);
     await store.close();
   });
+
+  it('knows a database it created under any page, or that a job writes into, and no other', async () => {
+    const store = await JobStore.open(await fresh());
+    const job = await store.jobs.create({ source: 'a.csv', sourceSha256: 'sha', target, parsed });
+    await store.databases.rememberCreated('p', { databaseId: 'made', dataSourceId: 's1', url: 'u', title: 'Quotes' });
+    await store.databases.setForJob(job.id, { chunk: 0, databaseId: 'chosen', dataSourceId: 's2', url: 'u2', title: 'Theirs' });
+    expect(await store.databases.isKnown('made')).toBe(true);
+    expect(await store.databases.isKnown('chosen')).toBe(true);
+    expect(await store.databases.isKnown('left-behind')).toBe(false);
+    await store.close();
+  });
 });

@@ -7,8 +7,8 @@ import { freshStorePath } from '../support/store.js';
 
 const EXISTING = readFileSync(new URL('../fixtures/store/existing-store.sql', import.meta.url), 'utf8');
 const JOB_ID = 'a1b2c3d4e5';
-/** Tables that came after the fixture: the shared pacing ledger, then the input's warnings, each job's fields and the chosen field mappings. */
-const ADDED_LATER = ['channel_targets', 'field_maps', 'job_fields', 'job_warnings', 'rate_ledgers', 'rate_sends'];
+/** Tables that came after the fixture: the shared pacing ledger, then the input's warnings, each job's fields and the chosen field mappings, each channel's target, the waits on Gumloop runs, Notion's blocks, the events kept with trigger claims, the Workflow Builder steps, the jobs whose texts retention cleared. */
+const ADDED_LATER = ['channel_targets', 'field_maps', 'gumloop_waits', 'gumloop_waits_by_state', 'integration_blocks', 'job_fields', 'job_texts_cleared', 'job_warnings', 'rate_ledgers', 'rate_sends', 'trigger_events', 'workflow_steps', 'workflow_steps_by_job'];
 
 /** Tables and indexes as SQLite keeps them, by name. */
 function schemaOf(path: string): Record<string, string> {

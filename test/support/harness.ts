@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
-import { JobStore } from '../../src/store/index.js';
+import { isPostgresLocation, JobStore } from '../../src/store/index.js';
 import { SyncEngine } from '../../src/sync/engine.js';
 import { seededRandom } from './random.js';
 import { startNotionServer, type LocalNotion, type LocalNotionOptions } from '../fakes/local-notion.js';
@@ -27,10 +27,13 @@ export function fastEnv(notion: LocalNotion, dbPath: string, extra: Record<strin
     BREAKER_COOLDOWN_MS: '20',
     LOG_LEVEL: 'silent',
     QUOTE_SYNC_DB: dbPath,
+    // A PostgreSQL store has no folder to keep fallback CSVs beside: they would land in ./data of the checkout.
+    ...(isPostgresLocation(dbPath) ? { QUOTE_SYNC_DATA_DIR: mkdtempSync(join(tmpdir(), 'quote-sync-data-')) } : {}),
     ...extra,
   };
 }
 
+/** A store file in a fresh folder of the run's temporary folder (removed at the end of the run: temp-global-setup.ts). */
 export function tempDbPath(): string {
   return join(mkdtempSync(join(tmpdir(), 'quote-sync-')), 'quote-sync.db');
 }
