@@ -35,6 +35,7 @@ interface LedgerRow {
   budget: number | null;
   window_ms: number;
   started_at: number;
+  blocked_at: number | null;
 }
 
 export class RateLedgers {
@@ -61,8 +62,7 @@ export class RateLedgers {
       await tx.run(`INSERT INTO rate_sends (integration, at, id) VALUES (?, ?, ?)`, [integration, slot, request.ref]);
       await tx.run(`UPDATE rate_ledgers SET next_slot = ? WHERE integration = ?`, [slot + request.spacingMs, integration]);
       await tx.run(`DELETE FROM rate_sends WHERE integration = ? AND at < ?`, [integration, request.earliest - 2 * request.windowMs]);
-      const block = await tx.get<{ blocked_at: number }>(`SELECT blocked_at FROM integration_blocks WHERE integration = ?`, [integration]);
-      return { slot, budget, blockedAt: block?.blocked_at };
+      return { slot, budget, blockedAt: row.blocked_at ?? undefined };
     });
   }
 
@@ -93,7 +93,10 @@ export class RateLedgers {
 
   private async lockRow(tx: SqlRunner, integration: string, windowMs: number, now: number): Promise<LedgerRow> {
     // SQLite's IMMEDIATE transaction already holds the write lock.
-    const select = `SELECT next_slot, paused_until, budget, window_ms, started_at FROM rate_ledgers WHERE integration = ?${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`;
+    // With it, in the same statement, when Notion last blocked the integration's requests (any replica's).
+    const select =
+      `SELECT l.next_slot, l.paused_until, l.budget, l.window_ms, l.started_at, b.blocked_at FROM rate_ledgers l ` +
+      `LEFT JOIN integration_blocks b ON b.integration = l.integration WHERE l.integration = ?${tx.dialect === 'postgres' ? ' FOR UPDATE OF l' : ''}`;
     const row = await tx.get<LedgerRow>(select, [integration]);
     if (row) return row;
     // The integration's first request: make its row (another replica may make it at the same moment).
