@@ -17,9 +17,15 @@ export class LoopbackServer {
     });
   }
 
-  /** Starts listening; resolves with the origin, e.g. `http://127.0.0.1:41234`. */
+  /** Starts listening; resolves with the origin, e.g. `http://127.0.0.1:41234`; rejects when it cannot (EADDRINUSE). */
   async listen(port = 0): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
     const address = this.server.address();
     if (!address || typeof address === 'string') throw new Error('the server has no TCP address');
     return `http://127.0.0.1:${address.port}`;

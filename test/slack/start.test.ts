@@ -1,7 +1,7 @@
 /**
- * `npm start` as a process: configuration problems stop it with one sentence naming the variable
- * (exit 2, nothing listening); it runs with or without a default Notion target; SIGTERM stops it
- * cleanly (exit 0).
+ * `npm start` as a process: configuration problems stop it with one message naming every bad or
+ * missing variable (exit 2, nothing listening); both Notion targets set is a warning; it runs with
+ * or without a default Notion target; SIGTERM stops it cleanly (exit 0).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +61,40 @@ describe('starting the app', () => {
     expect(output().trim()).toMatch(message);
     expect(output()).not.toContain('    at ');
     expect(output()).not.toContain('xoxb-revoked');
+  });
+
+  it('names every missing or bad setting in one message, with what each should be (exit 2)', async () => {
+    const env = { ...(await servers()), SLACK_BOT_TOKEN: '', SLACK_SIGNING_SECRET: '', NOTION_TOKEN: '', PORT: 'eighty', DIGEST_CHANNEL_ID: 'C0DIGEST', DIGEST_TZ: 'Mars/Olympus' };
+    const { child, output } = startProcess(env);
+    const { code } = await exited(child);
+    expect(code).toBe(2);
+    expect(output().trimEnd().split('\n')).toEqual([
+      'quote-sync: 5 settings need fixing:',
+      '  - PORT is "eighty": expected a whole number of at least 0.',
+      expect.stringMatching(/^ {2}- SLACK_BOT_TOKEN is not set: the bot token \(xoxb-…\)/),
+      expect.stringMatching(/^ {2}- SLACK_SIGNING_SECRET is not set: the signing secret .* \(or set SLACK_APP_TOKEN for Socket Mode\)\.$/),
+      expect.stringMatching(/^ {2}- NOTION_TOKEN is not set: the internal integration secret/),
+      expect.stringMatching(/^ {2}- DIGEST_TZ is "Mars\/Olympus", which is not a time zone\. Expected an IANA name/),
+    ]);
+  });
+
+  it('with both Notion targets set, starts and warns that the database wins', async () => {
+    const databaseId = '0123456789abcdef0123456789abcdef';
+    const { child, output } = startProcess({ ...(await servers()), NOTION_DATABASE_ID: databaseId });
+    await new Promise<void>((resolve, reject) => {
+      const check = () => output().includes('quote sync is running') && resolve();
+      child.stdout!.on('data', check);
+      child.stderr!.on('data', check);
+      child.once('exit', () => reject(new Error(`exited early: ${output()}`)));
+    });
+    child.kill('SIGTERM');
+    expect((await exited(child)).code).toBe(0);
+    const warning = output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: number; msg: string })
+      .find((line) => line.msg.startsWith('NOTION_DATABASE_ID and NOTION_PARENT_PAGE_ID are both set'));
+    expect(warning).toMatchObject({ level: 40, msg: expect.stringContaining('quotes go to the database 01234567-89ab-cdef-0123-456789abcdef') });
   });
 
   it('`npm start` (the built app, as people run it) stops cleanly on SIGTERM and leaves no process behind', async () => {
