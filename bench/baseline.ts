@@ -4,8 +4,8 @@
  * before retrying. It talks to Notion through the SDK directly, as a script would.
  */
 import { Client } from '@notionhq/client';
-import { quoteToPage } from '../src/notion/page.js';
-import { quoteDatabaseProperties } from '../src/notion/schema.js';
+import { quoteToPage } from '../src/notion/pages/page.js';
+import { quoteDatabaseProperties } from '../src/notion/pages/schema.js';
 import type { Quote } from '../src/quotes/model.js';
 
 export interface BaselineOptions {

@@ -12,7 +12,7 @@
  * local Slack runs in this process and receives the apps' messages.
  */
 import { join } from 'node:path';
-import { WindowBudget } from '../src/notion/window-budget.js';
+import { WindowBudget } from '../src/notion/pacing/window-budget.js';
 import { JobStore } from '../src/store/index.js';
 import { parseQuotes } from '../src/quotes/parse/index.js';
 import type { RecordedRequest } from '../test/fakes/local-notion.js';

@@ -17,7 +17,7 @@ import Database from 'better-sqlite3';
 import { runCli } from '../src/cli/run.js';
 import { sweepRetention } from '../src/retention/sweep.js';
 import { JobStore } from '../src/store/index.js';
-import type { SyncReport } from '../src/sync/report.js';
+import type { SyncReport } from '../src/sync/outcome/report.js';
 import { startNotionServer, type LocalNotionOptions } from '../test/fakes/local-notion.js';
 import { makeQuoteRecords } from '../test/support/quote-factory.js';
 
@@ -102,6 +102,17 @@ const oldDbPath = join(oldDataDir, 'quote-sync.db');
   old.close();
 }
 
+/** The store's largest tables and indexes, from SQLite's dbstat. */
+function largestTables(path: string): string {
+  const db = new Database(path, { readonly: true });
+  try {
+    const rows = db.prepare(`SELECT name, SUM(pgsize) AS size FROM dbstat GROUP BY name ORDER BY size DESC LIMIT 4`).all() as { name: string; size: number }[];
+    return rows.map((r) => `${r.name} ${mb(r.size)}`).join(', ');
+  } finally {
+    db.close();
+  }
+}
+
 const later = () => new Date(Date.now() + 31 * DAY_MS);
 const figures: string[] = [];
 for (const [label, folder, path] of [
@@ -120,11 +131,12 @@ for (const [label, folder, path] of [
   const after = sizes(folder);
   figures.push(
     `${label}: ${line(before)} → ${line(after)}; the sweep cleared ${result.clearedJobs.length} jobs and deleted ${result.deletedFiles.length} CSVs ` +
-      `in ${(ms / 1000).toFixed(2)} s (${result.space?.how ?? 'no space given back'}); a sweep with nothing to do: ${idleMs.toFixed(0)} ms.`,
+      `in ${(ms / 1000).toFixed(2)} s (${result.space?.how ?? 'no space given back'}); a sweep with nothing to do: ${idleMs.toFixed(0)} ms. ` +
+      `What the store still holds: ${largestTables(path)}.`,
   );
 }
 process.stdout.write(
-  `Retention, ${new Date().toISOString().slice(0, 10)}: three runs of ${mb(first.bytes)} inputs (${first.quotes} quotes each): ` +
-    `failed into a full workspace, its CSV again, a second file done.\n${figures.map((f) => `- ${f}`).join('\n')}\n`,
+  `Retention, ${new Date().toISOString().slice(0, 10)}: a ${mb(first.bytes)} file (${first.quotes} quotes) and then its CSV, both failed into a full workspace, ` +
+    `and a ${mb(second.bytes)} file (${second.quotes} quotes) done.\n${figures.map((f) => `- ${f}`).join('\n')}\n`,
 );
 rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@
  * and without the typing (its share of the budget).
  */
 import type { SyncJob } from '../src/store/index.js';
-import { TARGET_INPUTS } from '../src/slack/target-modal.js';
+import { TARGET_INPUTS } from '../src/slack/targets/target-modal.js';
 import { makeQuoteRecords, recordsToCsv } from '../test/support/quote-factory.js';
 import { CHANNEL, USER, startSlackApp } from '../test/support/slack-app.js';
 

@@ -3,8 +3,8 @@
  * a job thread opened there, and the sentence for an error.
  */
 import { QuoteSyncError, slackErrorCode, slackFailure } from '../src/errors.js';
-import type { AppContext } from '../src/slack/app.js';
-import type { JobMessage } from '../src/slack/jobs.js';
+import type { AppContext } from '../src/slack/app/app.js';
+import type { JobMessage } from '../src/slack/jobs/jobs.js';
 
 /** Who typed the command, in which channel, and how to answer them privately. */
 export interface CommandPlace {

@@ -7,7 +7,7 @@ import type { App } from '@slack/bolt';
 import type { Config } from '../src/config.js';
 import { digestSettingProblems, postDigest, scheduleDigest } from '../src/digest/schedule.js';
 import { slackErrorCode, type ConfigProblem } from '../src/errors.js';
-import type { AppContext } from '../src/slack/app.js';
+import type { AppContext } from '../src/slack/app/app.js';
 import { problem } from './command-place.js';
 import type { ExtraSubcommands } from './sync-quotes.js';
 

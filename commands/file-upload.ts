@@ -12,12 +12,12 @@
  */
 import type { AllMiddlewareArgs, App } from '@slack/bolt';
 import { slackErrorCode, slackFailure } from '../src/errors.js';
-import type { AppContext } from '../src/slack/app.js';
+import type { AppContext } from '../src/slack/app/app.js';
 import { sleepEndingOnAbort } from '../src/time/sleep.js';
 import { refusal } from '../src/slack/access.js';
 import { downloadSlackFile, looksLikeData, quoteFileFormat, type SlackFile } from '../src/slack/files.js';
 import { problem } from './command-place.js';
-import { takeUpLeftUploads, uploadEvent } from './left-uploads.js';
+import { takeUpLeftUploads, uploadEvent, type Upload } from './left-uploads.js';
 
 type Client = AllMiddlewareArgs['client'];
 
@@ -80,17 +80,6 @@ export function register(app: App, context: AppContext): void {
   });
 }
 
-export interface Upload {
-  channel: string;
-  user: string | undefined;
-  /** All Slack said about the file; `file_shared` gives only its id. */
-  file: SlackFile;
-  /** The message that carried the file (the job's thread); looked up when unknown. */
-  threadTs?: string;
-  botUserId: string | undefined;
-  /** The message that carried the file said `update`: update mode. */
-  update?: boolean;
-}
 
 /** The message shortcut's callback id (manifest.json). */
 export const SYNC_SHORTCUT_ID = 'sync_to_notion';

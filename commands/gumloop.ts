@@ -9,10 +9,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError, GumloopError, InputError, slackErrorCode } from '../src/errors.js';
 import { GumloopClient } from '../src/gumloop/client.js';
 import { GumloopFollower } from '../src/gumloop/follower.js';
-import type { AppContext, AppRoute } from '../src/slack/app.js';
+import type { AppContext, AppRoute } from '../src/slack/app/app.js';
 import type { SyncCommand } from '../src/slack/command-text.js';
-import type { JobMessage } from '../src/slack/jobs.js';
-import type { SyncSource } from '../src/sync/engine.js';
+import type { JobMessage } from '../src/slack/jobs/jobs.js';
+import type { SyncSource } from '../src/sync/run/engine.js';
 import { openThread, problem, type CommandPlace } from './command-place.js';
 import type { ExtraSubcommands } from './sync-quotes.js';
 

@@ -1,6 +1,6 @@
 /**
  * The Home tab: when a person opens it (`app_home_opened`, tab `home`), the app publishes their
- * view of the recent jobs, the daily digest and the health of the set-up (src/slack/home-view.ts).
+ * view of the recent jobs, the daily digest and the health of the set-up (src/slack/app/home-view.ts).
  * Links to job threads come from `chat.getPermalink`, which Slack documents for exactly this
  * (a message's ts to a link that opens its thread); a message's permalink never changes, so each
  * is asked for once per process.
@@ -8,12 +8,12 @@
 import type { AllMiddlewareArgs, App } from '@slack/bolt';
 import { slackErrorCode, slackFailure } from '../src/errors.js';
 import { nextDigestRun } from '../src/digest/next-run.js';
-import type { AppContext } from '../src/slack/app.js';
-import { targetWords } from '../src/slack/channel-targets.js';
-import { HOME_JOBS, HOME_TARGETS, homeView, type HomeJob, type HomeTarget } from '../src/slack/home-view.js';
-import { slackOrigin } from '../src/slack/jobs.js';
-import { integrationKey } from '../src/sync/integration-pacer.js';
-import { NotionAccessCheck, TargetAccessChecks } from '../src/sync/setup-health.js';
+import type { AppContext } from '../src/slack/app/app.js';
+import { targetWords } from '../src/slack/targets/channel-targets.js';
+import { HOME_JOBS, HOME_TARGETS, homeView, type HomeJob, type HomeTarget } from '../src/slack/app/home-view.js';
+import { slackOrigin } from '../src/slack/jobs/jobs.js';
+import { integrationKey } from '../src/sync/run/integration-pacer.js';
+import { NotionAccessCheck, TargetAccessChecks } from '../src/sync/target/setup-health.js';
 
 type Client = AllMiddlewareArgs['client'];
 

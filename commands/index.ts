@@ -1,6 +1,6 @@
 /** Every Slack entry point of the app, registered in one place, and the app's extra HTTP routes. */
 import type { App } from '@slack/bolt';
-import type { AppContext, AppRoute } from '../src/slack/app.js';
+import type { AppContext, AppRoute } from '../src/slack/app/app.js';
 import { digestSubcommand, register as registerDigest } from './digest.js';
 import { register as registerFileUpload } from './file-upload.js';
 import { gumloopSubcommands, gumloopWebhook } from './gumloop.js';

@@ -8,9 +8,9 @@ import type { App, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '
 import type { WebClient } from '@slack/web-api';
 import { slackFailure } from '../src/errors.js';
 import { refusal } from '../src/slack/access.js';
-import type { AppContext } from '../src/slack/app.js';
-import { slackOrigin } from '../src/slack/jobs.js';
-import { JOB_ACTIONS, type JobAction } from '../src/slack/job-message.js';
+import type { AppContext } from '../src/slack/app/app.js';
+import { slackOrigin } from '../src/slack/jobs/jobs.js';
+import { JOB_ACTIONS, type JobAction } from '../src/slack/thread/job-message.js';
 
 type ButtonPress = Pick<SlackActionMiddlewareArgs<BlockAction<ButtonAction>>, 'ack' | 'body' | 'action' | 'respond'> & { client: WebClient };
 

@@ -7,9 +7,22 @@
  * claim is one statement; the replica that loses it stops there).
  */
 import { z } from 'zod';
-import type { AppContext } from '../src/slack/app.js';
+import type { AppContext } from '../src/slack/app/app.js';
 import type { TriggerEvent } from '../src/store/triggers.js';
-import type { Upload } from './file-upload.js';
+import type { SlackFile } from '../src/slack/files.js';
+
+/** A file shared in a channel, as its delivery (or the claim kept for it) says: what the upload handler (file-upload.ts) syncs. */
+export interface Upload {
+  channel: string;
+  user: string | undefined;
+  /** All Slack said about the file; `file_shared` gives only its id. */
+  file: SlackFile;
+  /** The message that carried the file (the job's thread); looked up when unknown. */
+  threadTs?: string;
+  botUserId: string | undefined;
+  /** The message that carried the file said `update`: update mode. */
+  update?: boolean;
+}
 
 /** The kind of the event an upload's claim keeps (store: trigger_events.kind). */
 export const UPLOAD_EVENT_KIND = 'slack-upload';

@@ -7,9 +7,9 @@
 import { loadConfig, processEnv } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
-import { startApp } from '../src/slack/app.js';
-import { appSettingProblems } from '../src/slack/app-settings.js';
-import { bothTargetsNote } from '../src/sync/notion-settings.js';
+import { startApp } from '../src/slack/app/app.js';
+import { appSettingProblems } from '../src/slack/app/app-settings.js';
+import { bothTargetsNote } from '../src/sync/target/notion-settings.js';
 import { settingProblems as digestSettingProblems } from './digest.js';
 import { register, routes } from './index.js';
 

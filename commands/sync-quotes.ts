@@ -4,7 +4,7 @@
  * reply when it is quick to make) and does the slow part after.
  */
 import type { AllMiddlewareArgs, App, RespondFn, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import type { AppContext } from '../src/slack/app.js';
+import type { AppContext } from '../src/slack/app/app.js';
 import { refusal } from '../src/slack/access.js';
 import { HELP_TEXT, parseCommandText, type SyncCommand } from '../src/slack/command-text.js';
 import { fetchQuotesFile } from '../src/sources/url.js';

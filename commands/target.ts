@@ -1,6 +1,6 @@
 /**
  * A channel's Notion target, chosen in Slack: `/sync-quotes target` (or Change on the Home tab)
- * opens the form (src/slack/target-modal.ts); its selects ask Notion's search as the person types
+ * opens the form (src/slack/targets/target-modal.ts); its selects ask Notion's search as the person types
  * (`block_suggestion`, answered through `app.options` within Slack's 3 s); choosing a database
  * shows its fields' mapping (`views.update`); Save checks the choice with Notion and answers
  * errors on the fields (`response_action: errors`), so a bad choice is never saved.
@@ -11,11 +11,11 @@ import type { ModalView } from '@slack/web-api';
 import { slackErrorCode, slackFailure } from '../src/errors.js';
 import { notionIdOf } from '../src/notion/links.js';
 import { refusal } from '../src/slack/access.js';
-import type { AppContext } from '../src/slack/app.js';
-import { mappingOf, mappingProblem, type CheckedChoice } from '../src/slack/channel-targets.js';
+import type { AppContext } from '../src/slack/app/app.js';
+import { mappingOf, mappingProblem, type CheckedChoice } from '../src/slack/targets/channel-targets.js';
 import type { SyncCommand } from '../src/slack/command-text.js';
-import { readMappingValue, readMetadata, targetModal, TARGET_CHANGE_ACTION, TARGET_INPUTS, TARGET_VIEW } from '../src/slack/target-modal.js';
-import type { FoundTargets } from '../src/sync/notion-directory.js';
+import { readMappingValue, readMetadata, targetModal, TARGET_CHANGE_ACTION, TARGET_INPUTS, TARGET_VIEW } from '../src/slack/targets/target-modal.js';
+import type { FoundTargets } from '../src/sync/target/notion-directory.js';
 import type { CommandPlace } from './command-place.js';
 
 type Client = AllMiddlewareArgs['client'];

@@ -5,20 +5,20 @@
  * thread (in the step's channel, else the file's own thread), buttons, resume and fallback CSV.
  *
  * The step is kept in the store with its token (store/workflow-steps.ts), so that whichever
- * replica or process ends the job completes the step (src/slack/workflow-completion.ts): on the
+ * replica or process ends the job completes the step (src/slack/workflow/workflow-completion.ts): on the
  * job runner's `finished` event, and in each search for left-behind work. A step whose inputs or
  * file cannot be used fails at once, with the sentence its thread gets.
  */
 import type { App, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { slackErrorCode, slackFailure } from '../src/errors.js';
-import type { AppContext } from '../src/slack/app.js';
+import type { AppContext } from '../src/slack/app/app.js';
 import { refusal } from '../src/slack/access.js';
 import { downloadSlackFile, quoteFileFormat, type SlackFile } from '../src/slack/files.js';
-import type { JobMessage } from '../src/slack/jobs.js';
-import { WorkflowStepCompleter } from '../src/slack/workflow-completion.js';
-import { readStepInputs, WORKFLOW_STEP_CALLBACK_ID, WORKFLOW_TOKEN_LIFETIME_MS, WorkflowStepInputError, type StepRequest } from '../src/slack/workflow-step.js';
+import type { JobMessage } from '../src/slack/jobs/jobs.js';
+import { WorkflowStepCompleter } from '../src/slack/workflow/workflow-completion.js';
+import { readStepInputs, WORKFLOW_STEP_CALLBACK_ID, WORKFLOW_TOKEN_LIFETIME_MS, WorkflowStepInputError, type StepRequest } from '../src/slack/workflow/workflow-step.js';
 import { fetchQuotesFile } from '../src/sources/url.js';
-import type { SyncSource } from '../src/sync/engine.js';
+import type { SyncSource } from '../src/sync/run/engine.js';
 import { problem } from './command-place.js';
 
 type Client = App['client'];

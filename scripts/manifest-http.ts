@@ -1,6 +1,6 @@
 /**
  * `npm run manifest:http -- https://your.host [file]`: the app manifest for HTTP mode, made from
- * manifest.json (src/slack/http-manifest.ts) with Socket Mode off and every request URL set to
+ * manifest.json (src/slack/app/http-manifest.ts) with Socket Mode off and every request URL set to
  * https://your.host/slack/events. Written to manifest.http.json beside manifest.json, to `file`,
  * or with `-` to stdout; paste it in *Create New App* → *From a manifest*, or over an app's
  * manifest in its settings.
@@ -8,7 +8,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError } from '../src/errors.js';
-import { httpManifest, slackRequestUrl, type SlackManifest } from '../src/slack/http-manifest.js';
+import { httpManifest, slackRequestUrl, type SlackManifest } from '../src/slack/app/http-manifest.js';
 
 const SOCKET_MANIFEST = fileURLToPath(new URL('../manifest.json', import.meta.url));
 export const DEFAULT_HTTP_MANIFEST = fileURLToPath(new URL('../manifest.http.json', import.meta.url));

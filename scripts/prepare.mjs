@@ -35,6 +35,6 @@ if (existsSync(join(root, APP_ENTRY))) {
 process.stderr.write(
   `quote-sync: TypeScript is not installed and there is no ${APP_ENTRY} to run, so this install cannot start the app. ` +
     'Build first: `npm ci` (it builds dist/), then `npm prune --omit=dev` to drop the dev dependencies; ' +
-    'or run `npm ci --omit=dev` in a copy that already holds dist/ (README.md, "Production install").\n',
+    'or run `npm ci --omit=dev` in a copy that already holds dist/ (docs/install.md).\n',
 );
 process.exit(1);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseNotionId, type ConfigRequirement } from '../src/config.js';
-import { appSettingProblems } from '../src/slack/app-settings.js';
-import { bothTargetsNote, syncSettingProblems } from '../src/sync/notion-settings.js';
+import { appSettingProblems } from '../src/slack/app/app-settings.js';
+import { bothTargetsNote, syncSettingProblems } from '../src/sync/target/notion-settings.js';
 import { ConfigError } from '../src/errors.js';
 
 const ID = '0123456789abcdef0123456789abcdef';

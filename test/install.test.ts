@@ -1,5 +1,5 @@
 /**
- * A production install, as README.md's "Production install" gives it, without the network: the
+ * A production install, as docs/install.md gives it, without the network: the
  * `prepare` script builds dist/ when TypeScript is there, keeps a built dist/ when it is not (a
  * `--omit=dev` install), and says what to run when neither is there. Then, in a copy of the
  * project whose node_modules holds only the production dependencies of the lock file (what

@@ -1,9 +1,9 @@
 /** The command line's reporter: a redrawn progress bar on a terminal, plain lines otherwise. */
-import type { JobProgress, JobReporter } from '../sync/engine.js';
+import type { JobProgress, JobReporter } from '../sync/run/engine.js';
 import type { FieldWarning } from '../quotes/model.js';
 import type { FieldReport } from '../store/index.js';
-import { describeFields } from '../sync/job-fields.js';
-import type { SyncReport } from '../sync/report.js';
+import { describeFields } from '../sync/target/job-fields.js';
+import type { SyncReport } from '../sync/outcome/report.js';
 import { terminalDuration } from '../time/duration.js';
 
 export interface TerminalOutput {

@@ -11,9 +11,9 @@ import { ConfigError, InputError, JobNotFoundError, JobTextsClearedError, QuoteS
 import { createLogger, type Logger } from '../logger.js';
 import { sweepRetention } from '../retention/sweep.js';
 import { JobStore, storeOpenProblem, type JobTarget } from '../store/index.js';
-import { SyncEngine, type JobReporter } from '../sync/engine.js';
-import { bothTargetsNote, checkChunking, chooseTarget, syncSettingProblems } from '../sync/notion-settings.js';
-import { isComplete, type SyncReport } from '../sync/report.js';
+import { SyncEngine, type JobReporter } from '../sync/run/engine.js';
+import { bothTargetsNote, checkChunking, chooseTarget, syncSettingProblems } from '../sync/target/notion-settings.js';
+import { isComplete, type SyncReport } from '../sync/outcome/report.js';
 import { summaryText, terminalReporter, type TerminalOutput } from './progress.js';
 import { readSyncFlags, type SyncOptions } from './sync-options.js';
 import { packageVersion, USAGE } from './usage.js';
@@ -196,7 +196,7 @@ async function syncCommand(engine: SyncEngine, config: Config, files: string[], 
 
 /**
  * One file as one job. Input that cannot be used, or a job held elsewhere, ends this file only;
- * a configuration problem (the same for every file) ends the command.
+ * a configuration or store problem (the same for every file) ends the command.
  */
 async function syncFile(engine: SyncEngine, file: string, target: JobTarget, options: SyncOptions, json: boolean, io: CliIo): Promise<FileOutcome> {
   const unusable = (error: string): FileOutcome => {
@@ -222,8 +222,9 @@ async function syncFile(engine: SyncEngine, file: string, target: JobTarget, opt
     const report = await engine.run(job.id, runOptions(io, resumed));
     return { file, code: finish(report, json, io), report };
   } catch (error) {
-    if (error instanceof InputError) return unusable(error.message);
-    if (error instanceof QuoteSyncError && !(error instanceof ConfigError)) {
+    if (error instanceof InputError || error instanceof JobTextsClearedError) return unusable(error.message);
+    // The configuration and the store are the same for every file: those end the command.
+    if (error instanceof QuoteSyncError && !(error instanceof ConfigError) && !(error instanceof StoreUnavailableError)) {
       io.stderr.write(`${error.message}\n`);
       return { file, code: EXIT.incomplete, error: error.message };
     }

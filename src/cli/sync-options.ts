@@ -5,7 +5,7 @@
  */
 import { parseNotionId } from '../config.js';
 import type { ConfigProblem } from '../errors.js';
-import type { TargetOverrides } from '../sync/notion-settings.js';
+import type { TargetOverrides } from '../sync/target/notion-settings.js';
 
 export interface SyncFlags {
   database?: string;

@@ -28,7 +28,7 @@ flags of resume and jobs:
   -v, --version       print the version of quote-sync
 
 Configuration comes from the environment (or a .env file in the working directory): NOTION_TOKEN,
-and NOTION_DATABASE_ID or NOTION_PARENT_PAGE_ID (the database wins when both are set); see README.md.
+and NOTION_DATABASE_ID or NOTION_PARENT_PAGE_ID (the database wins when both are set); see docs/configuration.md.
 Exit codes: 0 every valid quote is in Notion; 2 unusable input or configuration, nothing written;
 3 some quotes could not be written (they are in the not-written CSV); 130 interrupted (resumable).
 With several files, each is synced in turn and the exit code is the worst of theirs.

@@ -107,7 +107,7 @@ export async function collectDigest(store: JobStore, options: { now: Date; hours
       rejected: inputs.rejectedRows + (states.rejected ?? 0),
       failed: states.failed ?? 0,
     },
-    // The same groupings as a job's own report (src/sync/report.ts).
+    // The same groupings as a job's own report (src/sync/outcome/report.ts).
     absorbed: {
       conflicts: n('conflict'),
       rateLimits: n('rate_limited') + n('workspace_limited') + n('endpoint_limited') + n('overloaded'),

@@ -7,7 +7,7 @@
 import { GumloopOutputError } from '../errors.js';
 import { normaliseKey } from '../quotes/field-names.js';
 import { kindOf } from '../quotes/field-values.js';
-import type { SyncSource } from '../sync/engine.js';
+import type { SyncSource } from '../sync/run/engine.js';
 import type { GumloopRun } from './client.js';
 
 export function quotesFromOutputs(run: GumloopRun, outputName: string): SyncSource {

@@ -12,10 +12,10 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { classifyNotionError } from '../notion/failure.js';
-import type { NotionObserver } from '../notion/observer.js';
-import type { RequestPacer } from '../notion/pacer.js';
+import type { NotionObserver } from '../notion/pacing/observer.js';
+import type { RequestPacer } from '../notion/pacing/pacer.js';
 import type { JobStore, StoreObserver } from '../store/index.js';
-import type { EngineObserver } from '../sync/job-observer.js';
+import type { EngineObserver } from '../sync/run/job-observer.js';
 import { processMetricsText } from './process-metrics.js';
 
 /** How long a scrape waits for the store's count of jobs by state before leaving it out. */

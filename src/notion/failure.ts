@@ -4,7 +4,7 @@
  */
 import { APIResponseError, RequestTimeoutError, UnknownHTTPResponseError, isNotionClientError } from '@notionhq/client';
 import { parseRetryAfterMs } from '../time/retry-after.js';
-import { RequestsBlockedError, type Refusal } from './pacer.js';
+import { RequestsBlockedError, type Refusal } from './pacing/refusals.js';
 
 export type NotionFailure =
   | {

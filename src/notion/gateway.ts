@@ -2,8 +2,10 @@
  * The only module that calls @notionhq/client. Every call is paced by the integration's
  * RequestPacer, counted, and told to the pacer's observer if it has one. It never retries: the
  * SDK's own retry is switched off so the writer, which owns retries, sees and paces every request.
+ * What Notion answers is read into the app's shapes by responses.ts; the SDK's fetch is given one
+ * deadline per exchange by fetch-deadline.ts.
  */
-import { Client, RequestTimeoutError } from '@notionhq/client';
+import { Client } from '@notionhq/client';
 import type {
   CreateDatabaseParameters,
   CreatePageParameters,
@@ -12,7 +14,23 @@ import type {
   UpdatePageParameters,
 } from '@notionhq/client';
 import { tagEndpoint } from './failure.js';
-import type { PauseInfo, RequestPacer } from './pacer.js';
+import { fetchWithDeadline, SDK_TIMEOUT_BACKSTOP_MS } from './fetch-deadline.js';
+import type { RequestPacer } from './pacing/pacer.js';
+import type { PauseInfo } from './pacing/refusals.js';
+import {
+  toDatabaseInfo,
+  toDataSourceInfo,
+  toPageInfo,
+  toPageSummary,
+  toQueryPage,
+  toSearchPage,
+  type DatabaseInfo,
+  type DataSourceInfo,
+  type PageInfo,
+  type PageSummary,
+  type QueryPage,
+  type SearchPage,
+} from './responses.js';
 
 export interface GatewayOptions {
   token: string;
@@ -27,43 +45,6 @@ export interface GatewayOptions {
   askedAt?: number;
 }
 
-export interface DatabaseInfo {
-  id: string;
-  url: string;
-  title: string;
-  inTrash: boolean;
-  dataSourceIds: string[];
-}
-
-export interface PropertyInfo {
-  id: string;
-  name: string;
-  type: string;
-  /** Option names of a select, multi-select or status property. */
-  options?: string[];
-}
-
-export interface DataSourceInfo {
-  id: string;
-  databaseId: string | undefined;
-  inTrash: boolean;
-  properties: PropertyInfo[];
-}
-
-/** A page as the writer needs it: its id, url and properties (possibly filtered). */
-export interface PageInfo {
-  id: string;
-  url: string;
-  properties: Record<string, unknown>;
-}
-
-export interface QueryPage {
-  pages: PageInfo[];
-  nextCursor: string | undefined;
-  /** Notion stopped the query at its result cap (10,000): pages past it exist but were not returned. */
-  incomplete: boolean;
-}
-
 export type QueryFilter = QueryDataSourceParameters['filter'];
 
 export interface QueryInput {
@@ -71,27 +52,6 @@ export interface QueryInput {
   startCursor?: string;
   filterProperties?: string[];
   pageSize?: number;
-}
-
-/** One result of `search`: a data source (with its database) or a page, as a picker shows it. */
-export interface SearchHit {
-  object: 'data_source' | 'page';
-  id: string;
-  /** A data source's database: what a job's target names. */
-  databaseId?: string;
-  title: string;
-  url: string;
-  /** What the object sits in: a page of a data source is a database row, not a place for a new database. */
-  parentType: string | undefined;
-  /** A data source's database's own parent page (`database_parent.page_id`), when it sits in a page. */
-  databaseParentPageId?: string;
-  createdTime: string | undefined;
-  lastEditedTime: string | undefined;
-}
-
-export interface SearchPage {
-  hits: SearchHit[];
-  nextCursor: string | undefined;
 }
 
 /** The pause in force on the integration's queue: what the retry paths tell people about. */
@@ -171,11 +131,9 @@ export class NotionGateway implements NotionPages {
   }
 
   /** `pages.retrieve`: a page's id, url and whether it is in the trash (the set-up check of a parent page). */
-  async retrievePage(pageId: string): Promise<{ id: string; url: string; title: string; inTrash: boolean; parentType: string | undefined }> {
+  async retrievePage(pageId: string): Promise<PageSummary> {
     const page = await this.send('GET /v1/pages/:id', (c) => c.pages.retrieve({ page_id: pageId }));
-    const p = page as { id: string; url?: string; in_trash?: boolean; archived?: boolean; parent?: { type?: string }; properties?: Record<string, { type?: string; title?: unknown }> };
-    const title = plainTitle(Object.values(p.properties ?? {}).find((q) => q.type === 'title')?.title);
-    return { id: p.id, url: p.url ?? '', title, inTrash: Boolean(p.in_trash ?? p.archived), parentType: p.parent?.type };
+    return toPageSummary(page);
   }
 
   async createDatabase(input: {
@@ -219,17 +177,7 @@ export class NotionGateway implements NotionPages {
         ...(input.filterProperties ? { filter_properties: input.filterProperties } : {}),
       }),
     );
-    const pages: PageInfo[] = [];
-    for (const item of result.results) {
-      if (item.object === 'page' && 'properties' in item) {
-        pages.push({ id: item.id, url: 'url' in item ? String(item.url) : '', properties: item.properties });
-      }
-    }
-    return {
-      pages,
-      nextCursor: result.has_more ? (result.next_cursor ?? undefined) : undefined,
-      incomplete: result.request_status?.type === 'incomplete',
-    };
+    return toQueryPage(result);
   }
 
   /**
@@ -246,124 +194,17 @@ export class NotionGateway implements NotionPages {
         ...(input.startCursor ? { start_cursor: input.startCursor } : {}),
       }),
     );
-    const hits: SearchHit[] = [];
-    for (const item of result.results as Record<string, unknown>[]) {
-      const object = item.object;
-      if (object !== 'data_source' && object !== 'page') continue;
-      const parent = item.parent as { type?: string; database_id?: string } | undefined;
-      const databaseParent = item.database_parent as { type?: string; page_id?: string } | undefined;
-      const title =
-        object === 'data_source'
-          ? plainTitle(item.title)
-          : plainTitle(Object.values((item.properties ?? {}) as Record<string, { type?: string; title?: unknown }>).find((p) => p.type === 'title')?.title);
-      hits.push({
-        object,
-        id: String(item.id),
-        ...(object === 'data_source' && parent?.database_id ? { databaseId: parent.database_id } : {}),
-        title,
-        url: typeof item.url === 'string' ? item.url : '',
-        parentType: parent?.type,
-        ...(object === 'data_source' && databaseParent?.type === 'page_id' && databaseParent.page_id ? { databaseParentPageId: databaseParent.page_id } : {}),
-        createdTime: typeof item.created_time === 'string' ? item.created_time : undefined,
-        lastEditedTime: typeof item.last_edited_time === 'string' ? item.last_edited_time : undefined,
-      });
-    }
-    return { hits, nextCursor: result.has_more ? (result.next_cursor ?? undefined) : undefined };
+    return toSearchPage(result);
   }
 
   /** `pages.update`: sets just these properties of the page; safe to repeat. */
   async updatePage(pageId: string, properties: Record<string, unknown>): Promise<PageInfo> {
     const page = await this.send('PATCH /v1/pages/:id', (c) => c.pages.update({ page_id: pageId, properties } as UpdatePageParameters));
-    return {
-      id: page.id,
-      url: 'url' in page ? String(page.url) : '',
-      properties: 'properties' in page ? page.properties : {},
-    };
+    return toPageInfo(page);
   }
 
   async createPage(body: CreatePageParameters): Promise<PageInfo> {
     const page = await this.send('POST /v1/pages', (c) => c.pages.create(body));
-    return {
-      id: page.id,
-      url: 'url' in page ? String(page.url) : '',
-      properties: 'properties' in page ? page.properties : {},
-    };
+    return toPageInfo(page);
   }
-}
-
-/** Added to the SDK's timeout so that the deadline below, which also closes the socket, always fires first. */
-const SDK_TIMEOUT_BACKSTOP_MS = 1000;
-
-/**
- * `fetch` with one deadline for the whole exchange, headers and body. The SDK's timeout only
- * stops waiting: the request it gave up on keeps its socket open, and a process with a hung
- * socket never exits. Aborting closes the socket. The body is read here, inside the deadline.
- */
-export function fetchWithDeadline(timeoutMs: number) {
-  return async (url: string, init?: { body?: string | FormData; headers?: Record<string, string>; method?: string }) => {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
-    try {
-      const response = await fetch(url, {
-        ...(init?.method ? { method: init.method } : {}),
-        ...(init?.headers ? { headers: init.headers } : {}),
-        ...(init?.body !== undefined ? { body: init.body } : {}),
-        signal: controller.signal,
-      });
-      const text = await response.text();
-      return { ok: response.ok, status: response.status, headers: response.headers, body: null, text: async () => text };
-    } catch (error) {
-      if (controller.signal.aborted) throw new RequestTimeoutError();
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
-  };
-}
-
-function plainTitle(items: unknown): string {
-  if (!Array.isArray(items)) return '';
-  return items.map((i: { plain_text?: string }) => i.plain_text ?? '').join('');
-}
-
-function toDatabaseInfo(db: object): DatabaseInfo {
-  const d = db as {
-    id: string;
-    url?: string;
-    title?: unknown;
-    in_trash?: boolean;
-    archived?: boolean;
-    data_sources?: { id: string }[];
-  };
-  return {
-    id: d.id,
-    url: d.url ?? '',
-    title: plainTitle(d.title),
-    inTrash: Boolean(d.in_trash ?? d.archived),
-    dataSourceIds: (d.data_sources ?? []).map((s) => s.id),
-  };
-}
-
-function toDataSourceInfo(ds: object): DataSourceInfo {
-  const d = ds as {
-    id: string;
-    parent?: { type?: string; database_id?: string };
-    in_trash?: boolean;
-    archived?: boolean;
-    properties?: Record<string, { id: string; name?: string; type: string } & Record<string, unknown>>;
-  };
-  return {
-    id: d.id,
-    databaseId: d.parent?.database_id,
-    inTrash: Boolean(d.in_trash ?? d.archived),
-    properties: Object.entries(d.properties ?? {}).map(([name, p]) => {
-      const options = (p[p.type] as { options?: { name?: unknown }[] } | undefined)?.options;
-      return {
-        id: p.id,
-        name: p.name ?? name,
-        type: p.type,
-        ...(Array.isArray(options) ? { options: options.map((o) => String(o.name ?? '')) } : {}),
-      };
-    }),
-  };
 }

@@ -1,6 +1,6 @@
 /**
  * The fields of an input beyond the ten Quote Sync knows: what a person would call each one as a
- * Notion property, and what kind of values it holds. Pure: the Notion mapping (notion/field-plan.ts)
+ * Notion property, and what kind of values it holds. Pure: the Notion mapping (notion/pages/field-plan.ts)
  * decides where each field goes from this.
  */
 import { FIELD_LABELS, normaliseKey, type QuoteField } from './field-names.js';

@@ -23,7 +23,7 @@ export interface Quote {
    * Every other field of the input, by its input name: a JSON record's own keys, a nested
    * object's keys one level down as `parent.key` (`post.author`), a CSV's other columns. Values
    * as read (deeper nesting kept as it is); blank ones left out. Written to Notion as properties
-   * of their own (see notion/field-plan.ts).
+   * of their own (see notion/pages/field-plan.ts).
    */
   extra?: Record<string, unknown>;
 }

@@ -15,8 +15,8 @@ import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import type { JobStore, SpaceReclaimed } from '../store/index.js';
-import { jobOfFallbackFile } from '../sync/fallback.js';
-import { newOwnerId } from '../sync/lease.js';
+import { jobOfFallbackFile } from '../sync/outcome/fallback.js';
+import { newOwnerId } from '../sync/run/lease.js';
 
 export const DAY_MS = 86_400_000;
 

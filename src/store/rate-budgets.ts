@@ -3,7 +3,7 @@
  * next process starts at the pace the last one found instead of meeting the same 429s; and when
  * Notion last blocked the integration's requests, so jobs asked for before it stop unsent.
  */
-import type { LearnedWindow } from '../notion/window-budget.js';
+import type { LearnedWindow } from '../notion/pacing/window-budget.js';
 import type { Db } from './db.js';
 
 export class RateBudgets {

@@ -3,8 +3,9 @@
  * clearing of their quote texts.
  *
  * A cleared job stays as a record: its row, each quote's state, page id and times, its rejected
- * rows' numbers and reasons, its databases and events. Reports, `quote-sync jobs`, the Home tab
- * (counts, a channel's "last written"), and the digest read only those. What goes is the bulk:
+ * rows' numbers and reasons, its databases and events. Reports, `quote-sync jobs` and the Home tab
+ * (counts, a channel's "last written") read only those, and the digest's texts come from quotes
+ * changed in its last day, which are never cleared. What goes is the bulk:
  * each quote's JSON (job_quotes.quote, replaced by `{"id": …}`) and each rejected row's cells.
  * Nothing but a run needs them, so a cleared job can no longer be resumed or retried
  * (assertKept); the same file synced again is a new job, and Notion's look-up finds what is there.
@@ -78,10 +79,11 @@ export class JobRetention {
   }
 
   /**
-   * SQLite keeps freed pages inside its file for reuse; this gives them back to the file system.
-   * A file in incremental auto-vacuum mode (every file made since retention) just hands its free
-   * pages back. An older file is rewritten once by VACUUM into that mode (it takes a moment and
-   * up to the file's size again on disk, and blocks writers meanwhile), then never again.
+   * SQLite keeps freed pages (those the rewrite of cleared jobs left) inside its file for reuse;
+   * this gives them back to the file system. A file in incremental auto-vacuum mode (every file
+   * made since retention) just hands its free pages back. An older file is rewritten once by
+   * VACUUM into that mode (it takes a moment and up to the file's size again on disk, and blocks
+   * writers meanwhile), then never again.
    * PostgreSQL's autovacuum makes the space reusable by itself: nothing is done there (VACUUM
    * FULL would lock the tables the replicas are writing). Undefined when nothing was done.
    */
@@ -135,5 +137,7 @@ async function rewriteWithoutTexts(tx: SqlRunner, jobId: string): Promise<void> 
     const batch = rows.slice(i, i + ROWS_PER_INSERT);
     const values = batch.flatMap((r) => [jobId, JSON.stringify({ id: r.quote_id }), ...KEPT_COLUMNS.map((c) => r[c])]);
     await tx.run(`INSERT INTO job_quotes (${columns.join(', ')}) VALUES ${batch.map(() => placeholders).join(', ')}`, values);
+    // SQLite answers at once: a job of many thousand quotes would hold the event loop (Slack's acks) until the end.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }

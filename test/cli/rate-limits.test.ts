@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { JobStore } from '../../src/store/index.js';
-import { integrationKey } from '../../src/sync/integration-pacer.js';
+import { integrationKey } from '../../src/sync/run/integration-pacer.js';
 import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
 import { runProcess } from '../support/cli.js';
 import { fastEnv, multiplicity, tempDbPath } from '../support/harness.js';

@@ -4,8 +4,8 @@ import { collectDigest, digestMessage, escapeMrkdwn, notionPageUrl, truncate, ty
 import { silentLogger } from '../../src/logger.js';
 import type { ParsedQuotes, Quote } from '../../src/quotes/model.js';
 import { JobStore } from '../../src/store/index.js';
-import { SyncEngine } from '../../src/sync/engine.js';
-import type { SyncReport } from '../../src/sync/report.js';
+import { SyncEngine } from '../../src/sync/run/engine.js';
+import type { SyncReport } from '../../src/sync/outcome/report.js';
 import { makeQuoteRecords } from '../support/quote-factory.js';
 import { seededRandom, startHarness, tempDbPath, type Harness } from '../support/harness.js';
 

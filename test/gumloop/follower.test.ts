@@ -6,9 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GumloopClient } from '../../src/gumloop/client.js';
 import { GumloopFollower, waitTriggerKey, type GumloopFollowerDeps, type WaitOutcome } from '../../src/gumloop/follower.js';
 import { silentLogger } from '../../src/logger.js';
-import type { Submitted } from '../../src/slack/jobs.js';
+import type { Submitted } from '../../src/slack/jobs/jobs.js';
 import { JobStore, type GumloopWait } from '../../src/store/index.js';
-import { newOwnerId } from '../../src/sync/lease.js';
+import { newOwnerId } from '../../src/sync/run/lease.js';
 import { startGumloopServer, type LocalGumloop } from '../fakes/local-gumloop.js';
 import { freshStorePath } from '../support/store.js';
 

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { register, routes } from '../../commands/index.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
-import { startApp, type RunningApp } from '../../src/slack/app.js';
+import { startApp, type RunningApp } from '../../src/slack/app/app.js';
 import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
 import { startSlackServer, type LocalSlack } from '../fakes/local-slack.js';
 import { fastEnv, tempDbPath } from '../support/harness.js';

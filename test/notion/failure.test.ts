@@ -2,7 +2,7 @@ import { APIResponseError, RequestTimeoutError, UnknownHTTPResponseError } from 
 import { APIErrorCode } from '@notionhq/client';
 import { describe, expect, it } from 'vitest';
 import { classifyNotionError, refusalOf, mayHaveBeenApplied, tagEndpoint } from '../../src/notion/failure.js';
-import { RequestsBlockedError } from '../../src/notion/pacer.js';
+import { RequestsBlockedError } from '../../src/notion/pacing/refusals.js';
 
 function apiError(status: number, code: APIErrorCode, headers: Record<string, string> = {}, additionalData?: Record<string, unknown>) {
   return new APIResponseError({

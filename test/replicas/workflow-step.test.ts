@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WORKFLOW_STEP_CALLBACK_ID } from '../../src/slack/workflow-step.js';
+import { WORKFLOW_STEP_CALLBACK_ID } from '../../src/slack/workflow/workflow-step.js';
 import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
 import { startSlackServer, type FunctionDefinition, type LocalSlack } from '../fakes/local-slack.js';
 import { startAppProcess, type AppProcess } from '../support/app-process.js';

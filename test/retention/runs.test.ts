@@ -11,8 +11,8 @@ import { JobTextsClearedError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
 import { sweepRetention } from '../../src/retention/sweep.js';
 import { JobStore } from '../../src/store/index.js';
-import { SyncEngine } from '../../src/sync/engine.js';
-import { fallbackFileName } from '../../src/sync/fallback.js';
+import { SyncEngine } from '../../src/sync/run/engine.js';
+import { fallbackFileName } from '../../src/sync/outcome/fallback.js';
 import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
 import { cli } from '../support/cli.js';
 import { fastEnv, multiplicity, tempDbPath } from '../support/harness.js';
@@ -123,8 +123,8 @@ describe('the Slack app', () => {
     h = await startSlackApp({ dbPath });
     const store = h.app.context.store;
     // The first sweep runs as the app starts, beside the rest of the start-up.
-    await expect.poll(() => store.retention.clearedAt(old), { interval: 5, timeout: 10_000 }).toBeDefined();
-    expect(existsSync(join(dirname(dbPath), fallbackFileName(old)))).toBe(false);
+    await expect.poll(() => existsSync(join(dirname(dbPath), fallbackFileName(old))), { interval: 5, timeout: 10_000 }).toBe(false);
+    expect(await store.retention.clearedAt(old)).toBeDefined();
 
     const retry = await h.driver.command(`retry ${old}`);
     expect((await h.slack.commandResponse(retry.responseId)).text).toMatch(new RegExp(`^Job ${old} finished long ago: its quotes were cleared from the store on `));

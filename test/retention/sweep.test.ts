@@ -9,8 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { JobTextsClearedError } from '../../src/errors.js';
 import { retentionCutoff, sweepRetention } from '../../src/retention/sweep.js';
 import { JobStore, type JobState } from '../../src/store/index.js';
-import { fallbackFileName } from '../../src/sync/fallback.js';
-import { buildReport } from '../../src/sync/report.js';
+import { fallbackFileName } from '../../src/sync/outcome/fallback.js';
+import { buildReport } from '../../src/sync/outcome/report.js';
 import { parsed, storeBackends, target } from '../support/store.js';
 
 const DAY = 86_400_000;

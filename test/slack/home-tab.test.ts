@@ -3,7 +3,7 @@
  * the view to the local Slack (views.publish), which checks it as Slack does.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { integrationKey } from '../../src/sync/integration-pacer.js';
+import { integrationKey } from '../../src/sync/run/integration-pacer.js';
 import type { PublishedView } from '../fakes/local-slack.js';
 import { makeQuoteRecords, recordsToCsv } from '../support/quote-factory.js';
 import { CHANNEL, SIGNING_SECRET, USER, startSlackApp, type SlackAppHarness } from '../support/slack-app.js';

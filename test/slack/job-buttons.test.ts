@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { slackOrigin } from '../../src/slack/jobs.js';
+import { slackOrigin } from '../../src/slack/jobs/jobs.js';
 import type { SlackMessage } from '../fakes/local-slack.js';
 import { multiplicity } from '../support/harness.js';
 import { makeQuoteRecords, recordsToCsv } from '../support/quote-factory.js';

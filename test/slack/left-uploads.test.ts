@@ -5,8 +5,7 @@
  * kept event's reading as a pure function.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { readKeptUpload, uploadEvent } from '../../commands/left-uploads.js';
-import type { Upload } from '../../commands/file-upload.js';
+import { readKeptUpload, uploadEvent, type Upload } from '../../commands/left-uploads.js';
 import { JobStore } from '../../src/store/index.js';
 import type { UserUpload } from '../fakes/local-slack.js';
 import { multiplicity } from '../support/harness.js';

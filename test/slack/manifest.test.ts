@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { COMMAND } from '../../commands/sync-quotes.js';
-import { httpManifest, SLACK_REQUESTS_PATH } from '../../src/slack/http-manifest.js';
-import { STEP_INPUTS, STEP_OUTPUTS, WORKFLOW_STEP_CALLBACK_ID } from '../../src/slack/workflow-step.js';
+import { httpManifest, SLACK_REQUESTS_PATH } from '../../src/slack/app/http-manifest.js';
+import { STEP_INPUTS, STEP_OUTPUTS, WORKFLOW_STEP_CALLBACK_ID } from '../../src/slack/workflow/workflow-step.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 

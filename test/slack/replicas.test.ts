@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { register, routes } from '../../commands/index.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
-import { startApp, type AppOptions, type RunningApp } from '../../src/slack/app.js';
+import { startApp, type AppOptions, type RunningApp } from '../../src/slack/app/app.js';
 import { makeQuoteRecords, recordsToCsv } from '../support/quote-factory.js';
 import { CHANNEL, SlackDriver, USER, startSlackApp, type SlackAppHarness } from '../support/slack-app.js';
 import { storeBackends } from '../support/store.js';

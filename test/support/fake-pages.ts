@@ -5,10 +5,11 @@
  * classes, so the real classifier reads them as it reads Notion's.
  */
 import { APIErrorCode, APIResponseError, RequestTimeoutError, type CreatePageParameters } from '@notionhq/client';
-import type { NotionPages, PageInfo, QueryInput, QueryPage } from '../../src/notion/gateway.js';
-import type { PauseInfo, RefusalLimit } from '../../src/notion/pacer.js';
-import { quoteIdOf } from '../../src/notion/page.js';
-import { QUOTE_PROPERTY } from '../../src/notion/schema.js';
+import type { NotionPages, QueryInput } from '../../src/notion/gateway.js';
+import type { PageInfo, QueryPage } from '../../src/notion/responses.js';
+import type { PauseInfo, RefusalLimit } from '../../src/notion/pacing/refusals.js';
+import { quoteIdOf } from '../../src/notion/pages/page.js';
+import { QUOTE_PROPERTY } from '../../src/notion/pages/schema.js';
 import type { FakeClock } from './fake-clock.js';
 
 /** What Notion does with one create. A quote with no script left is created. */

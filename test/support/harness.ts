@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { isPostgresLocation, JobStore } from '../../src/store/index.js';
-import { SyncEngine } from '../../src/sync/engine.js';
+import { SyncEngine } from '../../src/sync/run/engine.js';
 import { seededRandom } from './random.js';
 import { startNotionServer, type LocalNotion, type LocalNotionOptions } from '../fakes/local-notion.js';
 

@@ -6,8 +6,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
-import { startApp, type AppOptions, type RunningApp } from '../../src/slack/app.js';
-import type { Submitted } from '../../src/slack/jobs.js';
+import { startApp, type AppOptions, type RunningApp } from '../../src/slack/app/app.js';
+import type { Submitted } from '../../src/slack/jobs/jobs.js';
 import { register, routes } from '../../commands/index.js';
 import { startNotionServer, type LocalNotion, type LocalNotionOptions } from '../fakes/local-notion.js';
 import {

@@ -6,10 +6,10 @@
 import { afterEach } from 'vitest';
 import type { ParsedQuotes, QuoteRow } from '../../src/quotes/model.js';
 import { JobStore, type QuoteState } from '../../src/store/index.js';
-import { createQuotePage, type QueuedQuote } from '../../src/sync/create-quote.js';
-import type { RetryPolicy } from '../../src/sync/retry.js';
-import { writeQuotes, type WriteResult, type WriteTarget, type WriterDeps } from '../../src/sync/writer.js';
-import type { WriterEvent } from '../../src/sync/writer-events.js';
+import { createQuotePage, type QueuedQuote } from '../../src/sync/write/create-quote.js';
+import type { RetryPolicy } from '../../src/sync/resilience/retry.js';
+import { writeQuotes, type WriteResult, type WriteTarget, type WriterDeps } from '../../src/sync/write/writer.js';
+import type { WriterEvent } from '../../src/sync/write/writer-events.js';
 import { FakeClock } from './fake-clock.js';
 import { FakePages, type FakePagesOptions } from './fake-pages.js';
 import { seededRandom } from './random.js';
