@@ -12,7 +12,7 @@ import { JobStore } from '../../src/store/index.js';
 import { startGumloopServer, type LocalGumloop } from '../fakes/local-gumloop.js';
 import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
 import { startSlackServer, type LocalSlack, type SlackMessage } from '../fakes/local-slack.js';
-import { startAppProcess, stopAppProcess, type AppProcess } from '../support/app-process.js';
+import { startAppProcess, stopAppProcess, type AppProcess, killAppProcesses } from '../support/app-process.js';
 import { exited } from '../support/cli.js';
 import { fastEnv, multiplicity, tempDbPath } from '../support/harness.js';
 import { freshPostgresDatabase, postgresAvailable } from '../support/postgres.js';
@@ -26,12 +26,7 @@ let slack: LocalSlack | undefined;
 let gumloop: LocalGumloop | undefined;
 const apps: AppProcess[] = [];
 afterEach(async () => {
-  for (const app of apps.splice(0)) {
-    if (app.child.exitCode === null && app.child.signalCode === null) {
-      app.child.kill('SIGKILL');
-      await exited(app.child);
-    }
-  }
+  await killAppProcesses(apps);
   await Promise.all([notion?.close(), slack?.close(), gumloop?.close()]);
   notion = slack = gumloop = undefined;
 });

@@ -17,7 +17,7 @@ import { parseQuotes } from '../../src/quotes/parse/index.js';
 import { JobStore } from '../../src/store/index.js';
 import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
 import { startSlackServer, type LocalSlack, type UserUpload } from '../fakes/local-slack.js';
-import { startAppProcess, type AppProcess } from '../support/app-process.js';
+import { startAppProcess, type AppProcess, killAppProcesses } from '../support/app-process.js';
 import { exited, until } from '../support/cli.js';
 import { fastEnv, multiplicity, tempDbPath } from '../support/harness.js';
 import { freshPostgresDatabase, postgresAvailable } from '../support/postgres.js';
@@ -31,12 +31,7 @@ let notion: LocalNotion | undefined;
 let slack: LocalSlack | undefined;
 const apps: AppProcess[] = [];
 afterEach(async () => {
-  for (const app of apps.splice(0)) {
-    if (app.child.exitCode === null && app.child.signalCode === null) {
-      app.child.kill('SIGKILL');
-      await exited(app.child);
-    }
-  }
+  await killAppProcesses(apps);
   await notion?.close();
   await slack?.close();
   notion = slack = undefined;

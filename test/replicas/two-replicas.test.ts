@@ -14,7 +14,7 @@ import { exited } from '../support/cli.js';
 import { fastEnv, multiplicity } from '../support/harness.js';
 import { freshPostgresDatabase, postgresAvailable } from '../support/postgres.js';
 import { makeQuoteRecords, recordsToCsv } from '../support/quote-factory.js';
-import { startAppProcess, type AppProcess } from '../support/app-process.js';
+import { startAppProcess, type AppProcess, killAppProcesses } from '../support/app-process.js';
 import { CHANNEL, SIGNING_SECRET, USER } from '../support/slack-app.js';
 
 
@@ -47,12 +47,7 @@ let notion: LocalNotion | undefined;
 let slack: LocalSlack | undefined;
 const replicas: Replica[] = [];
 afterEach(async () => {
-  for (const r of replicas.splice(0)) {
-    if (r.child.exitCode === null && r.child.signalCode === null) {
-      r.child.kill('SIGKILL');
-      await exited(r.child);
-    }
-  }
+  await killAppProcesses(replicas);
   await notion?.close();
   await slack?.close();
   notion = slack = undefined;

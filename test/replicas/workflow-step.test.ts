@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WORKFLOW_STEP_CALLBACK_ID } from '../../src/slack/workflow/workflow-step.js';
 import { startNotionServer, type LocalNotion } from '../fakes/local-notion.js';
 import { startSlackServer, type FunctionDefinition, type LocalSlack } from '../fakes/local-slack.js';
-import { startAppProcess, type AppProcess } from '../support/app-process.js';
+import { startAppProcess, type AppProcess, killAppProcesses } from '../support/app-process.js';
 import { exited } from '../support/cli.js';
 import { fastEnv, multiplicity } from '../support/harness.js';
 import { freshPostgresDatabase, postgresAvailable } from '../support/postgres.js';
@@ -26,12 +26,7 @@ let notion: LocalNotion | undefined;
 let slack: LocalSlack | undefined;
 const replicas: AppProcess[] = [];
 afterEach(async () => {
-  for (const r of replicas.splice(0)) {
-    if (r.child.exitCode === null && r.child.signalCode === null) {
-      r.child.kill('SIGKILL');
-      await exited(r.child);
-    }
-  }
+  await killAppProcesses(replicas);
   await notion?.close();
   await slack?.close();
   notion = slack = undefined;

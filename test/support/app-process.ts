@@ -64,3 +64,13 @@ export async function stopAppProcess(child: ChildProcess, graceMs = 10_000): Pro
   await gone;
   clearTimeout(timer);
 }
+
+/** Kills every app process still running (a test's clean-up), and empties the list. */
+export async function killAppProcesses(apps: AppProcess[]): Promise<void> {
+  for (const app of apps.splice(0)) {
+    if (app.child.exitCode === null && app.child.signalCode === null) {
+      app.child.kill('SIGKILL');
+      await exited(app.child);
+    }
+  }
+}
