@@ -19,6 +19,12 @@ const REDACTED_PATHS = [
   '*.apiKey',
   'secret',
   '*.secret',
+  // A Workflow Builder step's execution token (`function_executed`), at any depth an event or step record puts it.
+  'bot_access_token',
+  '*.bot_access_token',
+  '*.*.bot_access_token',
+  'botAccessToken',
+  '*.botAccessToken',
 ];
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
